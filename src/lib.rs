@@ -67,8 +67,15 @@
 extern crate alloc;
 
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod piece;
 pub mod suite;
+
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub use error::Error;
 pub use suite::Suite;

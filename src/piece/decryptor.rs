@@ -1,5 +1,6 @@
 //! Incremental piece decryption: push ciphertext split anywhere, get authenticated plaintext.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use zeroize::Zeroize;
@@ -57,7 +58,7 @@ enum State {
     Header { key: PieceKey, header: Vec<u8> },
     /// Header verified; opening chunks.
     Chunks {
-        opener: ChunkOpener,
+        opener: Box<ChunkOpener>,
         /// Received ciphertext of the chunk not yet known to be final or not (≤ one full chunk).
         pending: Vec<u8>,
     },
@@ -117,7 +118,7 @@ impl PieceDecryptor {
             if header.len() < HEADER_LEN {
                 return Ok(());
             }
-            let opener = ChunkOpener::start(self.suite, self.purpose, key, header)?;
+            let opener = Box::new(ChunkOpener::start(self.suite, self.purpose, key, header)?);
             self.state = State::Chunks {
                 opener,
                 pending: Vec::new(),
@@ -126,9 +127,6 @@ impl PieceDecryptor {
         let State::Chunks { opener, pending } = &mut self.state else {
             return Err(Misuse::StreamFailed.into());
         };
-        if pending.capacity() == 0 && !input.is_empty() {
-            pending.reserve_exact(FULL_CHUNK_LEN);
-        }
         while !input.is_empty() {
             // A full pending chunk with more input behind it is not the last one.
             if pending.len() == FULL_CHUNK_LEN {

@@ -115,9 +115,6 @@ impl PieceEncryptor {
 
     fn push_inner(&mut self, mut plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         self.write_header(out);
-        if self.pending.capacity() == 0 && !plaintext.is_empty() {
-            self.pending.reserve_exact(CHUNK_SIZE);
-        }
         while !plaintext.is_empty() {
             // A full pending chunk with more input behind it is not the last one.
             if self.pending.len() == CHUNK_SIZE {

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! header = nonce (32) || commitment (32)
-//! chunk_i = AES-256-CTR(aes_key, i, final)(plaintext_i) || BLAKE3-keyed(mac_key, i || final || c_i) (32)
+//! chunk_i = AES-256-CTR(aes_key, i, final)(plaintext_i) || BLAKE3-keyed(mac_key, c_i || i || final) (32)
 //! ```
 //!
 //! with 64 KiB plaintext chunks. Opening under any key other than the sealing key fails at the
