@@ -20,6 +20,8 @@ pub enum Error {
     Misuse(Misuse),
     /// The input exceeds a documented limit; nothing was allocated for it.
     LimitExceeded(Limit),
+    /// The copy holds no box for the caller's user and PUK generations.
+    NotARecipient,
 }
 
 /// Structural problems found before any cryptography runs.
@@ -39,6 +41,67 @@ pub enum Malformed {
     },
     /// A final chunk with no plaintext in a piece that has earlier chunks (SPEC.md §3.5).
     EmptyFinalChunk,
+    /// Bytes that are not the canonical CBOR of the expected structure (SPEC.md §4.1).
+    Cbor(CborError),
+    /// A field has a length or value the format does not allow.
+    Field(Field),
+    /// A public key that does not decode, or is a low-order or otherwise weak point.
+    PublicKey,
+    /// The plaintext of a recipient box does not have the fixed layout of SPEC.md §6.4.
+    BoxPlaintext,
+    /// The manifest disagrees with the routing header (piece count or sizes).
+    ManifestMismatch,
+    /// A piece ciphertext's length is not the one the routing header states.
+    PieceSize {
+        /// Index of the piece.
+        index: usize,
+    },
+}
+
+/// Which part of the canonical-CBOR rules input broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CborError {
+    /// The input ended inside an item.
+    Truncated,
+    /// An integer or length not in its shortest form.
+    NonMinimal,
+    /// An indefinite-length string, array or map.
+    IndefiniteLength,
+    /// A tag (major type 6).
+    Tag,
+    /// A float, or a simple value other than false, true and null.
+    SimpleOrFloat,
+    /// Additional information 28–30.
+    Reserved,
+    /// A declared length longer than the rest of the input.
+    LengthExceedsInput,
+    /// A text string that is not UTF-8.
+    InvalidUtf8,
+    /// Bytes after the one top-level item.
+    TrailingBytes,
+    /// Well-formed CBOR of the wrong shape: unknown, missing or duplicate keys, wrong types.
+    Schema,
+    /// Decodes, but is not the one canonical encoding (for example, map keys out of order).
+    NotCanonical,
+}
+
+/// Fields whose value is out of range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Field {
+    /// An email address: empty, too long, or with control characters.
+    Address,
+    /// The message id: empty, too long, or with control characters.
+    MessageId,
+    /// A recipient kind code not in SPEC.md §5.2.
+    RecipientKind,
+    /// A recipient listed twice, or the sender's own box missing or doubled.
+    RecipientSet,
+    /// An HPKE encapsulated key or box ciphertext of the wrong length for the suite.
+    BoxLength,
+    /// A PUK generation of 0.
+    Generation,
 }
 
 /// Cryptographic checks that failed.
@@ -64,6 +127,20 @@ pub enum AuthFailure {
     },
     /// The piece's digest is not the one the caller expected.
     PieceDigest,
+    /// The recipient box did not open (HPKE): not sealed to this key, or sealed for another
+    /// message, header or recipient.
+    RecipientBox,
+    /// The envelope names a sender device the caller does not vouch for.
+    UnknownSigner,
+    /// The sender device's signature does not verify.
+    Signature,
+    /// The manifest did not open under the message key.
+    Manifest,
+    /// The sender record of the sender's own copy did not open or does not match the signed
+    /// recipient list.
+    RecipientList,
+    /// The BCC string does not match its commitment.
+    BccCommitment,
 }
 
 /// Versions and suites this build does not implement.
@@ -72,6 +149,8 @@ pub enum AuthFailure {
 pub enum Unsupported {
     /// Unknown suite identifier.
     Suite(u16),
+    /// Unknown format version.
+    Version(u64),
 }
 
 /// Ways the caller used the API wrongly.
@@ -93,6 +172,24 @@ pub enum Misuse {
 pub enum Limit {
     /// A piece would need more than [`crate::piece::MAX_CHUNKS`] chunks.
     ChunkCounter,
+    /// CBOR nested deeper than [`crate::wire::canonical::MAX_DEPTH`].
+    NestingDepth,
+    /// An envelope or copy larger than [`crate::envelope::MAX_ENVELOPE_LEN`].
+    EnvelopeSize,
+    /// A routing header larger than [`crate::envelope::MAX_HEADER_LEN`].
+    HeaderSize,
+    /// A manifest larger than [`crate::envelope::MAX_MANIFEST_LEN`].
+    ManifestSize,
+    /// A sender record larger than [`crate::envelope::MAX_SENDER_RECORD_LEN`].
+    SenderRecordSize,
+    /// More recipients than [`crate::envelope::MAX_RECIPIENTS`].
+    Recipients,
+    /// More pieces than [`crate::envelope::MAX_PIECES`].
+    Pieces,
+    /// A piece larger than [`crate::envelope::MAX_PIECE_LEN`].
+    PieceSize,
+    /// A BCC string longer than [`crate::envelope::MAX_BCC_LEN`].
+    BccSize,
 }
 
 impl fmt::Display for Error {
@@ -103,6 +200,7 @@ impl fmt::Display for Error {
             Error::Unsupported(u) => write!(f, "unsupported: {u:?}"),
             Error::Misuse(m) => write!(f, "API misuse: {m:?}"),
             Error::LimitExceeded(l) => write!(f, "limit exceeded: {l:?}"),
+            Error::NotARecipient => write!(f, "not a recipient of this copy"),
         }
     }
 }

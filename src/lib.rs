@@ -66,11 +66,20 @@
 
 extern crate alloc;
 
+pub mod envelope;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod keys;
+pub mod open;
 pub mod piece;
+pub mod seal;
+pub mod server;
 pub mod suite;
+pub mod wire;
+
+#[cfg(test)]
+mod mail_tests;
 
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]

@@ -147,6 +147,8 @@ pub enum Purpose {
     Manifest,
     /// A user's own data (labels, folders, drafts) under their symmetric key. Label `"user data"`.
     UserData,
+    /// The sender record of a mail, for the sender's own copy. Label `"sender record"`.
+    SenderRecord,
 }
 
 impl Purpose {
@@ -156,6 +158,7 @@ impl Purpose {
             Purpose::MailPiece => b"mail piece",
             Purpose::Manifest => b"manifest",
             Purpose::UserData => b"user data",
+            Purpose::SenderRecord => b"sender record",
         }
     }
 }
@@ -233,6 +236,30 @@ pub fn seal_with_nonce(
     enc.push(plaintext, &mut ciphertext)?;
     let digest = enc.finish(&mut ciphertext)?;
     Ok(SealedPiece { ciphertext, digest })
+}
+
+/// Computes the digest of a piece ciphertext without any key (SPEC.md §3.4): anyone holding
+/// the bytes can, since it hashes only the header and the chunk tags.
+///
+/// Fails only if the length is not one a piece can have (SPEC.md §3.5). Reads 32 bytes per
+/// chunk; allocates nothing.
+pub fn digest(suite: Suite, purpose: Purpose, ciphertext: &[u8]) -> Result<PieceDigest, Error> {
+    let layout = geometry::Layout::of_ciphertext(ciphertext.len() as u64)?;
+    let header: &[u8; HEADER_LEN] = ciphertext
+        .get(..HEADER_LEN)
+        .and_then(|h| h.try_into().ok())
+        .ok_or(crate::error::Malformed::PieceTruncated)?;
+    let mut builder = schedule::DigestBuilder::new(suite, purpose, header);
+    for index in 0..layout.chunks {
+        // The layout was derived from this very length, so every chunk end is in bounds.
+        let end = layout.chunk_offset(index) + layout.chunk_len(index);
+        let tag = usize::try_from(end)
+            .ok()
+            .and_then(|e| ciphertext.get(e.checked_sub(TAG_LEN)?..e))
+            .ok_or(crate::error::Malformed::PieceTruncated)?;
+        builder.add_tag(tag);
+    }
+    Ok(builder.finish(ciphertext.len() as u64))
 }
 
 /// Opens a whole piece ciphertext under `key`, releasing plaintext only if every check passes.

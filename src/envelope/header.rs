@@ -1,0 +1,121 @@
+//! The routing header: the plaintext, authenticated metadata the server routes by (SPEC.md §6.1).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    MAX_HEADER_LEN, MAX_PIECE_LEN, MAX_PIECES, MAX_RECIPIENTS, VERSION, check_address,
+    check_message_id,
+};
+use crate::error::{Error, Field, Limit, Malformed, Unsupported};
+use crate::keys::{DeviceId, UserId};
+use crate::suite::Suite;
+use crate::wire;
+
+/// The sender as the routing header names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SenderParty {
+    /// The sender's address.
+    #[serde(rename = "a")]
+    pub address: String,
+    /// The sender's user id.
+    #[serde(rename = "u")]
+    pub user: UserId,
+    /// The device that signed the mail.
+    #[serde(rename = "d")]
+    pub device: DeviceId,
+}
+
+/// A To or CC recipient as the routing header names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// The recipient's address.
+    #[serde(rename = "a")]
+    pub address: String,
+    /// The recipient's user id.
+    #[serde(rename = "u")]
+    pub user: UserId,
+}
+
+/// The routing header (SPEC.md §6.1). Everything here is plaintext to the server and bound
+/// into every recipient's digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingHeader {
+    /// Format version, [`VERSION`].
+    #[serde(rename = "v")]
+    pub version: u64,
+    /// Suite identifier.
+    #[serde(rename = "s")]
+    pub suite: u16,
+    /// The message id (mimeID).
+    #[serde(rename = "id")]
+    pub message_id: String,
+    /// Send time as the sender's client stated it (seconds since the Unix epoch).
+    #[serde(rename = "t")]
+    pub timestamp: u64,
+    /// The sender.
+    #[serde(rename = "f")]
+    pub sender: SenderParty,
+    /// To recipients.
+    #[serde(rename = "to")]
+    pub to: Vec<Party>,
+    /// CC recipients.
+    #[serde(rename = "cc")]
+    pub cc: Vec<Party>,
+    /// Ciphertext length of each piece, body first.
+    #[serde(rename = "p")]
+    pub piece_sizes: Vec<u64>,
+}
+
+impl RoutingHeader {
+    /// Parses and validates header bytes: canonical CBOR, supported version and suite, field
+    /// lengths, limits. Returns the header and its suite.
+    pub fn parse(bytes: &[u8]) -> Result<(RoutingHeader, Suite), Error> {
+        let header: RoutingHeader = wire::decode(bytes, MAX_HEADER_LEN, Limit::HeaderSize)?;
+        let suite = header.validate()?;
+        Ok((header, suite))
+    }
+
+    /// SPEC.md §6.1 field rules, in order: version, suite, limits, text fields.
+    pub(crate) fn validate(&self) -> Result<Suite, Error> {
+        if self.version != VERSION {
+            return Err(Unsupported::Version(self.version).into());
+        }
+        let suite = Suite::from_id(self.suite)?;
+        if self.to.len() + self.cc.len() > MAX_RECIPIENTS {
+            return Err(Limit::Recipients.into());
+        }
+        if self.piece_sizes.is_empty() {
+            return Err(Malformed::ManifestMismatch.into());
+        }
+        if self.piece_sizes.len() > MAX_PIECES {
+            return Err(Limit::Pieces.into());
+        }
+        if self.piece_sizes.iter().any(|s| *s > MAX_PIECE_LEN) {
+            return Err(Limit::PieceSize.into());
+        }
+        check_message_id(&self.message_id)?;
+        check_address(&self.sender.address)?;
+        let parties = self.to.iter().chain(&self.cc);
+        parties
+            .clone()
+            .try_for_each(|p| check_address(&p.address))?;
+        // A user is named at most once across To and CC.
+        let mut users: Vec<&UserId> = parties.map(|p| &p.user).collect();
+        users.sort_unstable();
+        if users.windows(2).any(|w| w.first() == w.get(1)) {
+            return Err(Malformed::Field(Field::RecipientSet).into());
+        }
+        Ok(suite)
+    }
+
+    /// The canonical encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        wire::encode(self)
+    }
+}

@@ -1,0 +1,96 @@
+//! The envelope: routing header, manifest, recipient boxes, sender record, per-recipient
+//! copies (SPEC.md §6).
+//!
+//! This module holds the wire structures and the derivations every side shares; sealing is
+//! in [`crate::seal`], opening in [`crate::open`], the server's key-free work in
+//! [`crate::server`].
+
+pub(crate) mod digest;
+mod header;
+pub(crate) mod manifest;
+pub(crate) mod recipient_box;
+pub(crate) mod sender_record;
+pub(crate) mod tree;
+mod wire;
+
+pub use header::{Party, RoutingHeader, SenderParty};
+pub use wire::{Copy, Envelope, WireBox};
+
+use crate::error::{Error, Field, Malformed};
+
+/// Format version written in every routing header.
+pub const VERSION: u64 = 1;
+/// Most recipient users per mail, the sender's own user included (the recipient tree has
+/// `2^TREE_DEPTH` leaves).
+pub const MAX_RECIPIENTS: usize = 1 << tree::TREE_DEPTH;
+/// Most pieces per mail (body plus attachments).
+pub const MAX_PIECES: usize = 256;
+/// Largest piece ciphertext the routing header may announce (64 GiB).
+pub const MAX_PIECE_LEN: u64 = 1 << 36;
+/// Largest encoded routing header.
+pub const MAX_HEADER_LEN: usize = 256 * 1024;
+/// Largest manifest ciphertext.
+pub const MAX_MANIFEST_LEN: usize = 64 * 1024;
+/// Largest sender record ciphertext.
+pub const MAX_SENDER_RECORD_LEN: usize = 512 * 1024;
+/// Largest BCC string, in bytes.
+pub const MAX_BCC_LEN: usize = 64 * 1024;
+/// Largest encoded envelope or copy (boxes of 1024 X-Wing recipients fit with room to spare).
+pub const MAX_ENVELOPE_LEN: usize = 4 * 1024 * 1024;
+/// Longest email address, in bytes (RFC 5321's path limit).
+pub const MAX_ADDRESS_LEN: usize = 320;
+/// Longest message id, in bytes (RFC 5322's line limit).
+pub const MAX_MESSAGE_ID_LEN: usize = 998;
+
+/// How a recipient user was addressed. Bound into its digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecipientKind {
+    /// The sender's own user (its Sent copy), code 0.
+    Sender,
+    /// A To recipient, code 1.
+    To,
+    /// A CC recipient, code 2.
+    Cc,
+    /// A BCC recipient, code 3: absent from the routing header.
+    Bcc,
+}
+
+impl RecipientKind {
+    /// The wire code.
+    pub const fn code(self) -> u8 {
+        match self {
+            RecipientKind::Sender => 0,
+            RecipientKind::To => 1,
+            RecipientKind::Cc => 2,
+            RecipientKind::Bcc => 3,
+        }
+    }
+
+    /// Parses a wire code.
+    pub fn from_code(code: u8) -> Result<Self, Error> {
+        match code {
+            0 => Ok(RecipientKind::Sender),
+            1 => Ok(RecipientKind::To),
+            2 => Ok(RecipientKind::Cc),
+            3 => Ok(RecipientKind::Bcc),
+            _ => Err(Malformed::Field(Field::RecipientKind).into()),
+        }
+    }
+}
+
+/// SPEC.md §6.1: an address is 1 to 320 bytes of UTF-8 with no control characters.
+pub(crate) fn check_address(address: &str) -> Result<(), Error> {
+    check_text(address, MAX_ADDRESS_LEN).map_err(|()| Malformed::Field(Field::Address).into())
+}
+
+/// SPEC.md §6.1: a message id is 1 to 998 bytes of UTF-8 with no control characters.
+pub(crate) fn check_message_id(id: &str) -> Result<(), Error> {
+    check_text(id, MAX_MESSAGE_ID_LEN).map_err(|()| Malformed::Field(Field::MessageId).into())
+}
+
+fn check_text(s: &str, max: usize) -> Result<(), ()> {
+    if s.is_empty() || s.len() > max || s.chars().any(char::is_control) {
+        return Err(());
+    }
+    Ok(())
+}

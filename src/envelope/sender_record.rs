@@ -1,0 +1,96 @@
+//! The sender record: what the sender's own copy needs to check the BCC string and the whole
+//! signed recipient list, encrypted under the message key (SPEC.md §6.7).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
+
+use super::{MAX_RECIPIENTS, MAX_SENDER_RECORD_LEN};
+use crate::error::{AuthFailure, Error, Limit};
+use crate::keys::UserId;
+use crate::piece::{self, PieceKey, Purpose};
+use crate::suite::Suite;
+use crate::wire::{self, Fixed};
+
+/// One recipient user as the sender recorded it.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecordEntry {
+    #[serde(rename = "a")]
+    pub(crate) address: String,
+    #[serde(rename = "u")]
+    pub(crate) user: UserId,
+    #[serde(rename = "g")]
+    pub(crate) generation: u32,
+    #[serde(rename = "k")]
+    pub(crate) kind: u8,
+    /// Fingerprint of the mail key the box was sealed to.
+    #[serde(rename = "f")]
+    pub(crate) key_fingerprint: Fixed<32>,
+    /// The leaf salt.
+    #[serde(rename = "s")]
+    pub(crate) salt: Fixed<32>,
+    /// The leaf position.
+    #[serde(rename = "i")]
+    pub(crate) position: u16,
+}
+
+/// The sender record plaintext.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SenderRecord {
+    /// The BCC string as the sender wrote it.
+    #[serde(rename = "bcc")]
+    pub(crate) bcc: String,
+    /// The key of the BCC commitment.
+    #[serde(rename = "bk")]
+    pub(crate) bcc_key: Fixed<32>,
+    /// The key of the tree's filler values.
+    #[serde(rename = "tk")]
+    pub(crate) tree_key: Fixed<32>,
+    /// Every recipient user, the sender's own included.
+    #[serde(rename = "r")]
+    pub(crate) recipients: Vec<RecordEntry>,
+}
+
+impl Drop for SenderRecord {
+    fn drop(&mut self) {
+        self.bcc_key.0.zeroize();
+        self.tree_key.0.zeroize();
+        self.recipients.iter_mut().for_each(|r| r.salt.0.zeroize());
+    }
+}
+
+impl SenderRecord {
+    pub(crate) fn seal(
+        &self,
+        suite: Suite,
+        message_key: &PieceKey,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Vec<u8>, Error> {
+        let plaintext = Zeroizing::new(wire::encode(self));
+        Ok(piece::seal(suite, Purpose::SenderRecord, message_key, rng, &plaintext)?.ciphertext)
+    }
+
+    pub(crate) fn open(
+        suite: Suite,
+        message_key: &PieceKey,
+        ciphertext: &[u8],
+    ) -> Result<SenderRecord, Error> {
+        if ciphertext.len() > MAX_SENDER_RECORD_LEN {
+            return Err(Limit::SenderRecordSize.into());
+        }
+        let opened = piece::open(suite, Purpose::SenderRecord, message_key, ciphertext)
+            .map_err(|_| AuthFailure::RecipientList)?;
+        let plaintext = Zeroizing::new(opened.plaintext);
+        let record: SenderRecord =
+            wire::decode(&plaintext, MAX_SENDER_RECORD_LEN, Limit::SenderRecordSize)?;
+        if record.recipients.len() > MAX_RECIPIENTS {
+            return Err(Limit::Recipients.into());
+        }
+        Ok(record)
+    }
+}

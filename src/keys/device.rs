@@ -1,0 +1,166 @@
+//! Device keys: an Ed25519 signing key and an HPKE KEM key pair per device (SPEC.md §5.1).
+
+use core::fmt;
+
+use ed25519_dalek::{Signature, Signer, SigningKey};
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::kem::{self, KemPublicKey, KemSecretKey};
+use super::{DeviceId, hkdf32};
+use crate::error::{Error, Malformed};
+use crate::suite::Suite;
+use crate::wire::Fixed;
+
+/// An Ed25519 public key that decodes and is not of small order (SPEC.md §5.1).
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Fixed<32>", into = "Fixed<32>")]
+pub struct VerifyingKey(ed25519_dalek::VerifyingKey);
+
+impl VerifyingKey {
+    /// Validates 32 bytes as a device verifying key: a canonical point, not weak.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, Error> {
+        let vk =
+            ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| Malformed::PublicKey)?;
+        if vk.is_weak() {
+            return Err(Malformed::PublicKey.into());
+        }
+        Ok(VerifyingKey(vk))
+    }
+
+    /// The encoded key.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// `verify_strict`: rejects non-canonical and small-order signature components.
+    pub(crate) fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        let sig = Signature::from_bytes(signature);
+        self.0.verify_strict(message, &sig).is_ok()
+    }
+}
+
+impl TryFrom<Fixed<32>> for VerifyingKey {
+    type Error = Error;
+    fn try_from(f: Fixed<32>) -> Result<Self, Error> {
+        VerifyingKey::from_bytes(&f.0)
+    }
+}
+impl From<VerifyingKey> for Fixed<32> {
+    fn from(vk: VerifyingKey) -> Self {
+        Fixed(vk.to_bytes())
+    }
+}
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "VerifyingKey({:?})", Fixed(self.to_bytes()))
+    }
+}
+
+/// What the caller's directory says of a device it vouches for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceStatus {
+    /// The device is one of the user's active devices.
+    Active,
+    /// The device was revoked; its signatures still verify but are reported as revoked.
+    Revoked,
+}
+
+/// A device's public keys, as published in the key directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DevicePublic {
+    /// The device id.
+    pub id: DeviceId,
+    /// The device's Ed25519 verifying key.
+    pub verifying_key: VerifyingKey,
+    /// The device's HPKE encryption key (for seed wraps).
+    pub encryption_key: KemPublicKey,
+}
+
+/// A device's secret keys. No `Debug`, no `Clone`; wiped on drop.
+///
+/// Everything derives from a 32-byte device seed (SPEC.md §5.1), so a device stores one secret.
+pub struct DeviceSecret {
+    id: DeviceId,
+    seed: [u8; 32],
+    signing: SigningKey,
+    kem_sk: KemSecretKey,
+    public: DevicePublic,
+}
+
+impl DeviceSecret {
+    /// Creates a device with a fresh seed from `rng`.
+    pub fn generate(suite: Suite, id: DeviceId, rng: &mut impl CryptoRng) -> Self {
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        let device = Self::from_seed(suite, id, &seed);
+        seed.zeroize();
+        device
+    }
+
+    /// Re-creates a device from its stored seed.
+    ///
+    /// SPEC.md §5.1:
+    /// ```text
+    /// signing_seed = HKDF-SHA256(salt = "mailseal v1 device", IKM = seed, info = "mailseal v1 device signing", 32)
+    /// kem_ikm      = HKDF-SHA256(salt = "mailseal v1 device", IKM = seed, info = "mailseal v1 device kem" || suite_id, 32)
+    /// ```
+    pub fn from_seed(suite: Suite, id: DeviceId, seed: &[u8; 32]) -> Self {
+        let signing_seed = hkdf32(
+            b"mailseal v1 device",
+            seed,
+            &[b"mailseal v1 device signing"],
+        );
+        let kem_ikm = hkdf32(
+            b"mailseal v1 device",
+            seed,
+            &[b"mailseal v1 device kem", &suite.id_bytes()],
+        );
+        let signing = SigningKey::from_bytes(&signing_seed);
+        let (kem_sk, encryption_key) = kem::derive_keypair(suite, &kem_ikm);
+        let public = DevicePublic {
+            id,
+            verifying_key: VerifyingKey(signing.verifying_key()),
+            encryption_key,
+        };
+        DeviceSecret {
+            id,
+            seed: *seed,
+            signing,
+            kem_sk,
+            public,
+        }
+    }
+
+    /// The device id.
+    pub fn id(&self) -> DeviceId {
+        self.id
+    }
+
+    /// The device's public keys.
+    pub fn public(&self) -> &DevicePublic {
+        &self.public
+    }
+
+    /// The 32-byte seed everything derives from: the one secret a device must store.
+    pub fn expose_seed(&self) -> &[u8; 32] {
+        &self.seed
+    }
+
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
+    }
+
+    #[allow(dead_code)] // used by seed wraps (SPEC.md §7), which open with the device key
+    pub(crate) fn kem_secret(&self) -> &KemSecretKey {
+        &self.kem_sk
+    }
+}
+
+impl Drop for DeviceSecret {
+    fn drop(&mut self) {
+        self.seed.zeroize();
+    }
+}
+impl ZeroizeOnDrop for DeviceSecret {}

@@ -1,0 +1,247 @@
+//! HPKE (RFC 9180) under each suite: key validation, derivation, single-shot seal and open
+//! (SPEC.md §5.3).
+//!
+//! Both suites use HKDF-SHA256 as the HPKE KDF and ChaCha20-Poly1305 as the HPKE AEAD, in
+//! base mode; the KEM is the suite's (X-Wing or DHKEM(X25519, HKDF-SHA256)).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
+
+use hpke::aead::ChaCha20Poly1305;
+use hpke::kdf::HkdfSha256;
+use hpke::kem::{X25519HkdfSha256, XWing};
+use hpke::{Deserializable, Kem, OpModeR, OpModeS, Serializable};
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::suite::Suite;
+
+/// Bytes of an X25519 public key, and of the X25519 part at the end of an X-Wing key.
+const X25519_LEN: usize = 32;
+/// Bytes of an X-Wing public key (ML-KEM-768 encapsulation key, then X25519).
+const XWING_PK_LEN: usize = 1216;
+/// Bytes added by the HPKE AEAD (ChaCha20-Poly1305 tag).
+pub const HPKE_TAG_LEN: usize = 16;
+
+/// The HPKE encapsulated-key length of `suite`.
+pub const fn enc_len(suite: Suite) -> usize {
+    match suite {
+        Suite::XWing => 1120,
+        Suite::X25519 => 32,
+    }
+}
+
+/// A KEM public key of one suite, validated when it was built: right length, decodes, and
+/// its X25519 part is not a low-order point.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KemPublicKey {
+    suite: Suite,
+    bytes: Vec<u8>,
+}
+
+impl fmt::Debug for KemPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KemPublicKey({:?}, fingerprint ", self.suite)?;
+        self.fingerprint()
+            .iter()
+            .take(8)
+            .try_for_each(|b| write!(f, "{b:02x}"))?;
+        write!(f, "…)")
+    }
+}
+
+impl KemPublicKey {
+    /// Validates `bytes` as a public key of `suite` (SPEC.md §5.3).
+    pub fn from_bytes(suite: Suite, bytes: &[u8]) -> Result<Self, Error> {
+        let x25519_part = match suite {
+            Suite::XWing => {
+                <XWing as Kem>::PublicKey::from_bytes(bytes).map_err(|_| Malformed::PublicKey)?;
+                bytes.get(XWING_PK_LEN - X25519_LEN..)
+            }
+            Suite::X25519 => {
+                <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(bytes)
+                    .map_err(|_| Malformed::PublicKey)?;
+                Some(bytes)
+            }
+        };
+        let x25519_part: [u8; X25519_LEN] = x25519_part
+            .and_then(|p| p.try_into().ok())
+            .ok_or(Malformed::PublicKey)?;
+        if is_low_order_x25519(&x25519_part) {
+            return Err(Malformed::PublicKey.into());
+        }
+        Ok(KemPublicKey {
+            suite,
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// The suite this key belongs to.
+    pub fn suite(&self) -> Suite {
+        self.suite
+    }
+
+    /// The encoded key.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// SPEC.md §5.3: `BLAKE3-derive_key("mailseal v1 kem public key", suite_id || pk)`, the
+    /// 32-byte name of this key that digests bind.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        let mut h = blake3::Hasher::new_derive_key("mailseal v1 kem public key");
+        h.update(&self.suite.id_bytes());
+        h.update(&self.bytes);
+        *h.finalize().as_bytes()
+    }
+}
+
+/// X25519 points of small order (and their non-canonical encodings) map to all-zero under
+/// any clamped scalar, since clamping makes the scalar a multiple of the cofactor 8.
+fn is_low_order_x25519(point: &[u8; X25519_LEN]) -> bool {
+    x25519_dalek::x25519([0x5a; 32], *point) == [0u8; 32]
+}
+
+/// A KEM secret key. No `Debug`, no `Clone`; the `hpke` types wipe themselves on drop.
+pub(crate) enum KemSecretKey {
+    // Boxed: an X-Wing secret key (expanded ML-KEM-768 key) is 1.6 KiB.
+    XWing(Box<<XWing as Kem>::PrivateKey>),
+    X25519(<X25519HkdfSha256 as Kem>::PrivateKey),
+}
+
+/// Derives a key pair from 32 bytes of secret input keying material (RFC 9180 DeriveKeyPair).
+pub(crate) fn derive_keypair(suite: Suite, ikm: &[u8; 32]) -> (KemSecretKey, KemPublicKey) {
+    let (sk, bytes) = match suite {
+        Suite::XWing => {
+            let (sk, pk) = XWing::derive_keypair(ikm);
+            (KemSecretKey::XWing(Box::new(sk)), pk.to_bytes().to_vec())
+        }
+        Suite::X25519 => {
+            let (sk, pk) = X25519HkdfSha256::derive_keypair(ikm);
+            (KemSecretKey::X25519(sk), pk.to_bytes().to_vec())
+        }
+    };
+    (sk, KemPublicKey { suite, bytes })
+}
+
+/// HPKE single-shot seal, base mode. Returns `(enc, ciphertext)`.
+pub(crate) fn seal(
+    pk: &KemPublicKey,
+    info: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+    rng: &mut impl CryptoRng,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    fn go<K: Kem>(
+        pk: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        pt: &[u8],
+        rng: &mut impl CryptoRng,
+    ) -> Result<(Vec<u8>, Vec<u8>), Error> {
+        let pk = K::PublicKey::from_bytes(pk).map_err(|_| Malformed::PublicKey)?;
+        let (enc, ct) = hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, K>(
+            &OpModeS::Base,
+            &pk,
+            info,
+            pt,
+            aad,
+            rng,
+        )
+        .map_err(|_| Malformed::PublicKey)?;
+        Ok((enc.to_bytes().to_vec(), ct))
+    }
+    match pk.suite {
+        Suite::XWing => go::<XWing>(&pk.bytes, info, aad, plaintext, rng),
+        Suite::X25519 => go::<X25519HkdfSha256>(&pk.bytes, info, aad, plaintext, rng),
+    }
+}
+
+/// HPKE single-shot open, base mode. Any failure is [`AuthFailure::RecipientBox`], except an
+/// `enc` of the wrong length for the suite.
+pub(crate) fn open(
+    sk: &KemSecretKey,
+    enc: &[u8],
+    info: &[u8],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    fn go<K: Kem>(
+        sk: &K::PrivateKey,
+        enc: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        ct: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let enc =
+            K::EncappedKey::from_bytes(enc).map_err(|_| Malformed::Field(Field::BoxLength))?;
+        hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, K>(
+            &OpModeR::Base,
+            sk,
+            &enc,
+            info,
+            ct,
+            aad,
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| AuthFailure::RecipientBox.into())
+    }
+    match sk {
+        KemSecretKey::XWing(sk) => go::<XWing>(sk, enc, info, aad, ciphertext),
+        KemSecretKey::X25519(sk) => go::<X25519HkdfSha256>(sk, enc, info, aad, ciphertext),
+    }
+}
+
+impl KemSecretKey {
+    pub(crate) fn suite(&self) -> Suite {
+        match self {
+            KemSecretKey::XWing(_) => Suite::XWing,
+            KemSecretKey::X25519(_) => Suite::X25519,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn low_order_x25519_keys_are_rejected() {
+        // The all-zero point, the point of order 4 (u = 1), and an order-8 point.
+        let order8 = [
+            0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f,
+            0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16,
+            0x5f, 0x49, 0xb8, 0x00,
+        ];
+        let mut one = [0u8; 32];
+        one[0] = 1;
+        for bad in [[0u8; 32], one, order8] {
+            assert_eq!(
+                KemPublicKey::from_bytes(Suite::X25519, &bad),
+                Err(Malformed::PublicKey.into())
+            );
+        }
+        let (_, good) = derive_keypair(Suite::X25519, &[3; 32]);
+        assert!(KemPublicKey::from_bytes(Suite::X25519, good.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn xwing_key_with_low_order_x25519_part_is_rejected() {
+        let (_, good) = derive_keypair(Suite::XWing, &[3; 32]);
+        assert!(KemPublicKey::from_bytes(Suite::XWing, good.as_bytes()).is_ok());
+        let mut bad = good.as_bytes().to_vec();
+        bad[XWING_PK_LEN - X25519_LEN..].fill(0);
+        assert_eq!(
+            KemPublicKey::from_bytes(Suite::XWing, &bad),
+            Err(Malformed::PublicKey.into())
+        );
+    }
+
+    #[test]
+    fn wrong_lengths_are_rejected() {
+        assert!(KemPublicKey::from_bytes(Suite::X25519, &[9; 31]).is_err());
+        assert!(KemPublicKey::from_bytes(Suite::XWing, &[9; 32]).is_err());
+    }
+}

@@ -1,0 +1,657 @@
+//! Tests of sealing, splitting and opening whole mails. Each defence has a named test that
+//! fails when the defence is removed.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+use crate::envelope::sender_record::SenderRecord;
+use crate::envelope::{Copy, Envelope, RecipientKind};
+use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use crate::open::{OpenedMail, SenderStatus, VouchedDevice, open_copy};
+use crate::piece::{self, PieceKey, Purpose};
+use crate::seal::{Message, RecipientKey, SealedMail, SenderIdentity, seal_mail};
+use crate::server::{RecipientCopy, split_envelope};
+use crate::suite::Suite;
+
+struct User {
+    id: UserId,
+    address: String,
+    puks: Vec<PukSecret>,
+    device: DeviceSecret,
+}
+
+impl User {
+    fn new(n: u8, suite: Suite, rng: &mut ChaCha20Rng) -> User {
+        let id = UserId::new([n; 16]);
+        User {
+            id,
+            address: format!("user{n}@example.com"),
+            puks: vec![PukSecret::generate(suite, id, 1, rng).unwrap()],
+            device: DeviceSecret::generate(suite, DeviceId::new([n ^ 0x80; 16]), rng),
+        }
+    }
+
+    fn key(&self) -> RecipientKey {
+        RecipientKey::new(
+            self.address.clone(),
+            self.puks.last().unwrap().public().clone(),
+        )
+    }
+
+    fn sender(&self) -> SenderIdentity<'_> {
+        SenderIdentity {
+            address: &self.address,
+            puk: self.puks.last().unwrap().public(),
+            device: &self.device,
+        }
+    }
+
+    fn vouched(&self, status: DeviceStatus) -> VouchedDevice {
+        VouchedDevice {
+            user: self.id,
+            device: self.device.id(),
+            verifying_key: self.device.public().verifying_key,
+            status,
+        }
+    }
+
+    fn open(&self, copy: &[u8], sender: &User) -> Result<OpenedMail, Error> {
+        open_copy(
+            copy,
+            &self.id,
+            &self.puks,
+            &[sender.vouched(DeviceStatus::Active)],
+        )
+    }
+}
+
+fn rng(seed: u8) -> ChaCha20Rng {
+    ChaCha20Rng::from_seed([seed; 32])
+}
+
+fn message<'p>(to: &[&User], cc: &[&User], bcc: &[&User], pieces: Vec<&'p [u8]>) -> Message<'p> {
+    Message {
+        message_id: "<m1@example.com>".into(),
+        timestamp: 1_700_000_000,
+        to: to.iter().map(|u| u.key()).collect(),
+        cc: cc.iter().map(|u| u.key()).collect(),
+        bcc: bcc.iter().map(|u| u.key()).collect(),
+        bcc_text: bcc
+            .iter()
+            .map(|u| u.address.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        pieces,
+    }
+}
+
+fn copy_for<'c>(copies: &'c [RecipientCopy], user: &User) -> &'c [u8] {
+    &copies
+        .iter()
+        .find(|c| c.user == user.id)
+        .expect("a copy for the user")
+        .copy
+}
+
+fn sealed(
+    sender: &User,
+    msg: &Message<'_>,
+    r: &mut ChaCha20Rng,
+) -> (SealedMail, Vec<RecipientCopy>) {
+    let mail = seal_mail(
+        sender.device.public().encryption_key.suite(),
+        sender.sender(),
+        msg,
+        r,
+    )
+    .unwrap();
+    let copies = split_envelope(&mail.envelope).unwrap();
+    (mail, copies)
+}
+
+fn check_all_open(
+    sender: &User,
+    users: &[(&User, RecipientKind)],
+    msg: &Message<'_>,
+    mail: &SealedMail,
+    copies: &[RecipientCopy],
+) {
+    for (u, kind) in users {
+        let opened = u.open(copy_for(copies, u), sender).unwrap();
+        assert_eq!(opened.recipient_kind(), *kind);
+        assert_eq!(opened.sender_status(), SenderStatus::VerifiedActiveDevice);
+        assert!(opened.e2e_flag());
+        assert_eq!(opened.piece_count(), msg.pieces.len());
+        for (i, p) in msg.pieces.iter().enumerate() {
+            assert_eq!(opened.open_piece(i, &mail.pieces[i]).unwrap(), *p);
+        }
+    }
+}
+
+/// To, CC, BCC and pieces of one round-trip case.
+type Case<'a> = (Vec<&'a User>, Vec<&'a User>, Vec<&'a User>, Vec<&'a [u8]>);
+
+#[test]
+fn round_trips_across_suites_recipient_mixes_and_attachments() {
+    for suite in Suite::ALL {
+        let mut r = rng(1);
+        let users: Vec<User> = (1..=6).map(|n| User::new(n, suite, &mut r)).collect();
+        let [alice, bob, carol, dave, erin, frank] = &users[..] else {
+            unreachable!()
+        };
+        let big = vec![7u8; 200_000];
+        let cases: Vec<Case> = vec![
+            (vec![bob], vec![], vec![], vec![b"body only"]),
+            (vec![bob, carol], vec![], vec![], vec![b"body", b"att1"]),
+            (vec![bob], vec![carol], vec![dave], vec![b"body", b"", &big]),
+            (
+                vec![],
+                vec![],
+                vec![bob, carol],
+                vec![b"b", b"1", b"2", b"3", b"4", b"5"],
+            ),
+            (
+                vec![bob, carol],
+                vec![dave, erin],
+                vec![frank],
+                vec![b"b", &big, b"x"],
+            ),
+        ];
+        for (to, cc, bcc, pieces) in cases {
+            let msg = message(&to, &cc, &bcc, pieces);
+            let (mail, copies) = sealed(alice, &msg, &mut r);
+            assert_eq!(copies.len(), 1 + to.len() + cc.len() + bcc.len());
+            let mut who: Vec<(&User, RecipientKind)> = vec![(alice, RecipientKind::Sender)];
+            who.extend(to.iter().map(|u| (*u, RecipientKind::To)));
+            who.extend(cc.iter().map(|u| (*u, RecipientKind::Cc)));
+            who.extend(bcc.iter().map(|u| (*u, RecipientKind::Bcc)));
+            check_all_open(alice, &who, &msg, &mail, &copies);
+            let sent = alice.open(copy_for(&copies, alice), alice).unwrap();
+            let record = sent
+                .sent_record()
+                .expect("the sender's copy has its record");
+            assert_eq!(record.bcc, msg.bcc_text);
+            assert_eq!(record.recipients.len(), who.len());
+        }
+    }
+}
+
+#[test]
+fn fifty_recipients_each_open_their_own_copy() {
+    let mut r = rng(2);
+    let suite = Suite::X25519;
+    let alice = User::new(200, suite, &mut r);
+    let others: Vec<User> = (0..49).map(|n| User::new(n, suite, &mut r)).collect();
+    let to: Vec<&User> = others[..20].iter().collect();
+    let cc: Vec<&User> = others[20..40].iter().collect();
+    let bcc: Vec<&User> = others[40..].iter().collect();
+    let msg = message(&to, &cc, &bcc, vec![b"hello all"]);
+    let (mail, copies) = sealed(&alice, &msg, &mut r);
+    assert_eq!(copies.len(), 50);
+    for u in &others {
+        let opened = u.open(copy_for(&copies, u), &alice).unwrap();
+        assert_eq!(opened.open_piece(0, &mail.pieces[0]).unwrap(), b"hello all");
+        // Nobody can open someone else's copy.
+        let other = &others[(others.iter().position(|o| o.id == u.id).unwrap() + 1) % others.len()];
+        assert_eq!(
+            other.open(copy_for(&copies, u), &alice).err(),
+            Some(Error::NotARecipient)
+        );
+    }
+}
+
+#[test]
+fn a_users_second_device_and_older_generations_open_too() {
+    let mut r = rng(3);
+    let suite = Suite::XWing;
+    let alice = User::new(1, suite, &mut r);
+    let mut bob = User::new(2, suite, &mut r);
+    let msg = message(&[&bob], &[], &[], vec![b"to gen 1"]);
+    let (mail, copies) = sealed(&alice, &msg, &mut r);
+    // Bob rotates to generation 2; his copy of the gen-1 mail still opens with the old seed,
+    // derived afresh as a second device would from the wrapped seed.
+    let seed = *bob.puks[0].seed().expose_secret();
+    bob.puks
+        .push(PukSecret::generate(suite, bob.id, 2, &mut r).unwrap());
+    let second_device_puks =
+        vec![PukSecret::derive(suite, bob.id, 1, crate::keys::PukSeed::from_bytes(seed)).unwrap()];
+    let opened = open_copy(
+        copy_for(&copies, &bob),
+        &bob.id,
+        &second_device_puks,
+        &[alice.vouched(DeviceStatus::Active)],
+    )
+    .unwrap();
+    assert_eq!(opened.open_piece(0, &mail.pieces[0]).unwrap(), b"to gen 1");
+    assert!(bob.open(copy_for(&copies, &bob), &alice).is_ok());
+}
+
+#[test]
+fn drafts_are_sealed_to_the_senders_own_puk_only() {
+    let mut r = rng(4);
+    let alice = User::new(1, Suite::X25519, &mut r);
+    let msg = message(&[], &[], &[], vec![b"draft text"]);
+    let (mail, copies) = sealed(&alice, &msg, &mut r);
+    assert_eq!(copies.len(), 1);
+    assert_eq!(Envelope::parse(&mail.envelope).unwrap().boxes.len(), 1);
+    let opened = alice.open(&copies[0].copy, &alice).unwrap();
+    assert_eq!(
+        opened.open_piece(0, &mail.pieces[0]).unwrap(),
+        b"draft text"
+    );
+}
+
+/// A small mail to flip, truncate and extend byte by byte.
+fn small_mail(suite: Suite) -> (User, User, Vec<u8>) {
+    let mut r = rng(5);
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let msg = message(&[&bob], &[], &[], vec![b"x"]);
+    let (_, copies) = sealed(&alice, &msg, &mut r);
+    let copy = copy_for(&copies, &bob).to_vec();
+    (alice, bob, copy)
+}
+
+#[test]
+fn every_byte_of_a_copy_flipped_is_an_error() {
+    let (alice, bob, copy) = small_mail(Suite::X25519);
+    assert!(bob.open(&copy, &alice).is_ok());
+    for i in 0..copy.len() {
+        let mut bad = copy.clone();
+        bad[i] ^= 0x01;
+        assert!(
+            bob.open(&bad, &alice).is_err(),
+            "byte {i} flipped still opened"
+        );
+    }
+}
+
+#[test]
+fn every_truncation_and_extension_of_a_copy_is_an_error() {
+    let (alice, bob, copy) = small_mail(Suite::X25519);
+    for len in 0..copy.len() {
+        assert!(
+            bob.open(&copy[..len], &alice).is_err(),
+            "truncated to {len}"
+        );
+    }
+    for extra in [&[0u8][..], &[0xf6], &[0x00, 0x00]] {
+        let mut longer = copy.clone();
+        longer.extend_from_slice(extra);
+        assert_eq!(
+            bob.open(&longer, &alice).err(),
+            Some(Error::Malformed(Malformed::Cbor(
+                crate::error::CborError::TrailingBytes
+            )))
+        );
+    }
+}
+
+#[test]
+fn box_moved_into_another_message_is_rejected() {
+    let mut r = rng(6);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let (_, copies_a) = sealed(&alice, &message(&[&bob], &[], &[], vec![b"first"]), &mut r);
+    let (_, copies_b) = sealed(&alice, &message(&[&bob], &[], &[], vec![b"second"]), &mut r);
+    let mut b = Copy::parse(copy_for(&copies_b, &bob)).unwrap();
+    b.recipient_box = Copy::parse(copy_for(&copies_a, &bob))
+        .unwrap()
+        .recipient_box;
+    assert_eq!(
+        bob.open(&b.encode(), &alice).err(),
+        Some(AuthFailure::RecipientBox.into())
+    );
+}
+
+#[test]
+fn header_swapped_into_another_copy_is_rejected() {
+    let mut r = rng(7);
+    let suite = Suite::XWing;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let (_, copies_a) = sealed(&alice, &message(&[&bob], &[], &[], vec![b"first"]), &mut r);
+    let mut msg = message(&[&bob], &[], &[], vec![b"other"]);
+    msg.message_id = "<m2@example.com>".into();
+    let (_, copies_b) = sealed(&alice, &msg, &mut r);
+    let mut a = Copy::parse(copy_for(&copies_a, &bob)).unwrap();
+    a.header = Copy::parse(copy_for(&copies_b, &bob)).unwrap().header;
+    assert_eq!(
+        bob.open(&a.encode(), &alice).err(),
+        Some(AuthFailure::RecipientBox.into())
+    );
+    let mut a = Copy::parse(copy_for(&copies_a, &bob)).unwrap();
+    a.manifest = Copy::parse(copy_for(&copies_b, &bob)).unwrap().manifest;
+    assert_eq!(
+        bob.open(&a.encode(), &alice).err(),
+        Some(AuthFailure::RecipientBox.into())
+    );
+}
+
+#[test]
+fn co_recipient_reencrypting_under_the_piece_key_is_rejected_by_the_digest() {
+    let mut r = rng(8);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let carol = User::new(3, suite, &mut r);
+    let msg = message(&[&bob, &carol], &[], &[], vec![b"pay Bob 10 "]);
+    let (mail, copies) = sealed(&alice, &msg, &mut r);
+    // Bob knows the piece key from his manifest and makes a same-length forgery under it.
+    let bobs = bob.open(copy_for(&copies, &bob), &alice).unwrap();
+    let key = PieceKey::from_bytes(*bobs.manifest.pieces[0].key.expose_secret());
+    let forged = piece::seal(suite, Purpose::MailPiece, &key, &mut r, b"pay Bob 999")
+        .unwrap()
+        .ciphertext;
+    assert_eq!(forged.len(), mail.pieces[0].len());
+    let carols = carol.open(copy_for(&copies, &carol), &alice).unwrap();
+    assert_eq!(
+        carols.open_piece(0, &forged).err(),
+        Some(AuthFailure::PieceDigest.into())
+    );
+    assert_eq!(
+        carols.open_piece(0, &mail.pieces[0]).unwrap(),
+        b"pay Bob 10 "
+    );
+}
+
+#[test]
+fn piece_crafted_under_another_key_fails_at_the_commitment() {
+    let mut r = rng(9);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let (mail, copies) = sealed(
+        &alice,
+        &message(&[&bob], &[], &[], vec![b"genuine"]),
+        &mut r,
+    );
+    let other = PieceKey::generate(&mut r);
+    let crafted = piece::seal(suite, Purpose::MailPiece, &other, &mut r, b"crafted")
+        .unwrap()
+        .ciphertext;
+    assert_eq!(crafted.len(), mail.pieces[0].len());
+    let opened = bob.open(copy_for(&copies, &bob), &alice).unwrap();
+    assert_eq!(
+        opened.open_piece(0, &crafted).err(),
+        Some(AuthFailure::KeyCommitment.into())
+    );
+}
+
+/// Re-encrypts the sender record of `alice`'s copy after `edit`.
+fn edit_sender_record(alice: &User, copy: &[u8], edit: impl FnOnce(&mut SenderRecord)) -> Vec<u8> {
+    let mut c = Copy::parse(copy).unwrap();
+    let (_, suite) = crate::envelope::RoutingHeader::parse(&c.header.0).unwrap();
+    let mk = message_key_of(alice, &c, suite);
+    let mut record = SenderRecord::open(suite, &mk, &c.sender_record.as_ref().unwrap().0).unwrap();
+    edit(&mut record);
+    let mut r = rng(99);
+    c.sender_record = Some(crate::wire::Bytes(record.seal(suite, &mk, &mut r).unwrap()));
+    c.encode()
+}
+
+fn message_key_of(user: &User, c: &Copy, suite: Suite) -> PieceKey {
+    use crate::envelope::digest::{DigestInput, RecipientEntry, box_info, recipient_digest};
+    let (header, _) = crate::envelope::RoutingHeader::parse(&c.header.0).unwrap();
+    let b = &c.recipient_box;
+    let puk = user
+        .puks
+        .iter()
+        .find(|p| p.generation() == b.generation)
+        .unwrap();
+    let manifest_digest = piece::digest(suite, Purpose::Manifest, &c.manifest.0).unwrap();
+    let fp = puk.public().mail_key.fingerprint();
+    let d = recipient_digest(&DigestInput {
+        suite,
+        header: &c.header.0,
+        sender_user: &header.sender.user,
+        sender_device: &header.sender.device,
+        sender_key: &user.device.public().verifying_key,
+        recipient: RecipientEntry {
+            address: &b.address,
+            user: &b.user,
+            generation: b.generation,
+            kind: RecipientKind::from_code(b.kind).unwrap(),
+            key_fingerprint: &fp,
+        },
+        manifest_digest: &manifest_digest,
+        bcc_commitment: &c.bcc_commitment.0,
+    });
+    let pt = crate::keys::kem::open(
+        puk.mail_secret(),
+        &b.enc.0,
+        &box_info(suite),
+        &d,
+        &b.ciphertext.0,
+    )
+    .unwrap();
+    let inner = crate::envelope::recipient_box::BoxPlaintext::decode(&pt).unwrap();
+    PieceKey::from_bytes(inner.message_key)
+}
+
+#[test]
+fn recipient_removed_from_or_added_to_the_senders_copy_is_detected() {
+    let mut r = rng(10);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let carol = User::new(3, suite, &mut r);
+    let msg = message(&[&bob], &[], &[&carol], vec![b"body"]);
+    let (_, copies) = sealed(&alice, &msg, &mut r);
+    let own = copy_for(&copies, &alice);
+    assert!(alice.open(own, &alice).is_ok());
+
+    let removed = edit_sender_record(&alice, own, |rec| {
+        rec.recipients
+            .retain(|e| e.kind != RecipientKind::Bcc.code())
+    });
+    assert_eq!(
+        alice.open(&removed, &alice).err(),
+        Some(AuthFailure::RecipientList.into())
+    );
+
+    let added = edit_sender_record(&alice, own, |rec| {
+        let mut extra = rec.recipients.last().unwrap().clone();
+        extra.user = UserId::new([77; 16]);
+        extra.address = "mallory@example.com".into();
+        extra.position = (extra.position + 1) % 1024;
+        rec.recipients.push(extra);
+    });
+    assert_eq!(
+        alice.open(&added, &alice).err(),
+        Some(AuthFailure::RecipientList.into())
+    );
+
+    let bcc_changed = edit_sender_record(&alice, own, |rec| {
+        rec.bcc = "someone-else@example.com".into()
+    });
+    assert_eq!(
+        alice.open(&bcc_changed, &alice).err(),
+        Some(AuthFailure::BccCommitment.into())
+    );
+}
+
+#[test]
+fn unvouched_signer_is_rejected_and_revoked_signer_is_reported() {
+    let mut r = rng(11);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let mallory = User::new(3, suite, &mut r);
+    let (_, copies) = sealed(&alice, &message(&[&bob], &[], &[], vec![b"hi"]), &mut r);
+    let copy = copy_for(&copies, &bob);
+
+    // No vouched device at all, or only another user's.
+    assert_eq!(
+        open_copy(copy, &bob.id, &bob.puks, &[]).err(),
+        Some(AuthFailure::UnknownSigner.into())
+    );
+    let wrong_user = mallory.vouched(DeviceStatus::Active);
+    assert_eq!(
+        open_copy(copy, &bob.id, &bob.puks, &[wrong_user]).err(),
+        Some(AuthFailure::UnknownSigner.into())
+    );
+    // The right device id with a key the directory does not have: the digest differs, the box fails.
+    let mut substituted = alice.vouched(DeviceStatus::Active);
+    substituted.verifying_key = mallory.device.public().verifying_key;
+    assert_eq!(
+        open_copy(copy, &bob.id, &bob.puks, &[substituted]).err(),
+        Some(AuthFailure::RecipientBox.into())
+    );
+
+    let opened = open_copy(
+        copy,
+        &bob.id,
+        &bob.puks,
+        &[alice.vouched(DeviceStatus::Revoked)],
+    )
+    .unwrap();
+    assert_eq!(opened.sender_status(), SenderStatus::RevokedDevice);
+}
+
+#[test]
+fn signature_by_another_key_over_the_same_tree_is_rejected() {
+    // A box whose plaintext carries a signature the vouched key did not make.
+    let mut r = rng(12);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let mallory = User::new(3, suite, &mut r);
+    // Mallory seals "as Alice's device id" with her own signing key.
+    let fake_device =
+        DeviceSecret::from_seed(suite, alice.device.id(), mallory.device.expose_seed());
+    let forger = User {
+        id: alice.id,
+        address: alice.address.clone(),
+        puks: vec![
+            PukSecret::derive(
+                suite,
+                alice.id,
+                1,
+                crate::keys::PukSeed::from_bytes(*alice.puks[0].seed().expose_secret()),
+            )
+            .unwrap(),
+        ],
+        device: fake_device,
+    };
+    let (_, copies) = sealed(
+        &forger,
+        &message(&[&bob], &[], &[], vec![b"forged"]),
+        &mut r,
+    );
+    // Bob's directory vouches for Alice's real key under that device id: the digest binds the
+    // key, so the box does not even open.
+    assert_eq!(
+        bob.open(copy_for(&copies, &bob), &alice).err(),
+        Some(AuthFailure::RecipientBox.into())
+    );
+}
+
+#[test]
+fn bcc_recipients_are_invisible_in_other_copies() {
+    let mut r = rng(13);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let carol = User::new(3, suite, &mut r);
+    let dave = User::new(4, suite, &mut r);
+    let (_, with_bcc) = sealed(
+        &alice,
+        &message(&[&bob], &[&carol], &[&dave], vec![b"body"]),
+        &mut r,
+    );
+    let (_, without) = sealed(
+        &alice,
+        &message(&[&bob], &[&carol], &[], vec![b"body"]),
+        &mut r,
+    );
+    for u in [&bob, &carol] {
+        let copy = copy_for(&with_bcc, u);
+        let contains = |needle: &[u8]| copy.windows(needle.len()).any(|w| w == needle);
+        assert!(
+            !contains(dave.address.as_bytes()),
+            "BCC address visible to {}",
+            u.address
+        );
+        assert!(
+            !contains(dave.id.as_bytes()),
+            "BCC user id visible to {}",
+            u.address
+        );
+        assert_eq!(
+            copy.len(),
+            copy_for(&without, u).len(),
+            "copy size reveals BCC"
+        );
+        let opened = u.open(copy, &alice).unwrap();
+        assert!(opened.sent_record().is_none());
+        assert!(
+            opened
+                .header()
+                .to
+                .iter()
+                .chain(&opened.header().cc)
+                .all(|p| p.user != dave.id)
+        );
+    }
+    // Dave's own copy names him BCC, and opens.
+    let opened = dave.open(copy_for(&with_bcc, &dave), &alice).unwrap();
+    assert_eq!(opened.recipient_kind(), RecipientKind::Bcc);
+}
+
+#[test]
+fn server_split_rejects_inconsistent_envelopes() {
+    let mut r = rng(14);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let carol = User::new(3, suite, &mut r);
+    let (mail, _) = sealed(
+        &alice,
+        &message(&[&bob], &[&carol], &[], vec![b"body"]),
+        &mut r,
+    );
+    let env = Envelope::parse(&mail.envelope).unwrap();
+    let set = Some(Error::Malformed(Malformed::Field(Field::RecipientSet)));
+
+    let mut dropped = env.clone();
+    dropped.boxes.remove(1);
+    assert_eq!(split_envelope(&dropped.encode()).err(), set);
+
+    let mut doubled = env.clone();
+    doubled.boxes.push(env.boxes[1].clone());
+    assert_eq!(split_envelope(&doubled.encode()).err(), set);
+
+    let mut relabelled = env.clone();
+    relabelled.boxes[1].kind = RecipientKind::Bcc.code();
+    assert_eq!(split_envelope(&relabelled.encode()).err(), set);
+
+    let mut no_sender_first = env.clone();
+    no_sender_first.boxes.swap(0, 1);
+    assert_eq!(split_envelope(&no_sender_first.encode()).err(), set);
+}
+
+#[test]
+fn relabelled_box_kind_is_rejected_by_the_recipient() {
+    let mut r = rng(15);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let carol = User::new(3, suite, &mut r);
+    let (_, copies) = sealed(
+        &alice,
+        &message(&[&bob], &[], &[&carol], vec![b"body"]),
+        &mut r,
+    );
+    // The server presents Carol's BCC box as a To box with a header naming her.
+    let mut c = Copy::parse(copy_for(&copies, &carol)).unwrap();
+    c.recipient_box.kind = RecipientKind::To.code();
+    assert!(carol.open(&c.encode(), &alice).is_err());
+}

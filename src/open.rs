@@ -1,0 +1,367 @@
+//! The recipient side: open a per-recipient copy (SPEC.md §6.10).
+//!
+//! Checks run in this order and the first failure ends the call: strict parse and limits;
+//! the copy's structure; the box is the caller's; the sender device is vouched for; HPKE
+//! open of the box; the tree signature (`verify_strict`); the manifest; for the sender's own
+//! copy, the sender record (BCC string and the whole recipient list). Pieces are opened on
+//! demand and checked against the manifest's digest before any byte is released.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::envelope::digest::{
+    DigestInput, RecipientEntry, bcc_commitment, box_info, recipient_digest,
+};
+use crate::envelope::manifest::Manifest;
+use crate::envelope::recipient_box::BoxPlaintext;
+use crate::envelope::sender_record::SenderRecord;
+use crate::envelope::tree::{self, TREE_SLOTS, Tree};
+use crate::envelope::{Copy, RecipientKind, RoutingHeader, check_address};
+use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::keys::kem;
+use crate::keys::{DeviceId, DeviceStatus, PukSecret, UserId, VerifyingKey};
+use crate::piece::{self, PieceDecryptor, PieceDigest, PieceKey, Purpose};
+use crate::suite::Suite;
+
+/// A sender device the caller's key directory vouches for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VouchedDevice {
+    /// The user the device belongs to.
+    pub user: UserId,
+    /// The device id.
+    pub device: DeviceId,
+    /// Its verifying key.
+    pub verifying_key: VerifyingKey,
+    /// Active or revoked.
+    pub status: DeviceStatus,
+}
+
+/// Who signed the mail, as verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SenderStatus {
+    /// Signed by a device the caller vouches for as one of the sender's active devices.
+    VerifiedActiveDevice,
+    /// Signed by a device of the sender's that the caller's directory marks revoked.
+    RevokedDevice,
+}
+
+/// One recipient of the mail as the sender's own copy recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedRecipient {
+    /// The address.
+    pub address: String,
+    /// The user.
+    pub user: UserId,
+    /// The PUK generation sealed to.
+    pub generation: u32,
+    /// How the user was addressed.
+    pub kind: RecipientKind,
+}
+
+/// What only the sender's own copy shows, verified against the signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentRecord {
+    /// The BCC string, verified against its commitment.
+    pub bcc: String,
+    /// Every recipient user, BCC included, as signed.
+    pub recipients: Vec<RecordedRecipient>,
+}
+
+/// An opened copy: routing metadata and verification results; pieces open on demand.
+pub struct OpenedMail {
+    header: RoutingHeader,
+    suite: Suite,
+    kind: RecipientKind,
+    sender_status: SenderStatus,
+    e2e_flag: bool,
+    pub(crate) manifest: Manifest,
+    sent: Option<SentRecord>,
+}
+
+impl OpenedMail {
+    /// The authenticated routing header.
+    pub fn header(&self) -> &RoutingHeader {
+        &self.header
+    }
+    /// The suite the mail was sealed under.
+    pub fn suite(&self) -> Suite {
+        self.suite
+    }
+    /// How this recipient was addressed.
+    pub fn recipient_kind(&self) -> RecipientKind {
+        self.kind
+    }
+    /// Which kind of device signed it.
+    pub fn sender_status(&self) -> SenderStatus {
+        self.sender_status
+    }
+    /// The E2E flag of the signed manifest.
+    pub fn e2e_flag(&self) -> bool {
+        self.e2e_flag
+    }
+    /// For the sender's own copy: the verified BCC string and recipient list.
+    pub fn sent_record(&self) -> Option<&SentRecord> {
+        self.sent.as_ref()
+    }
+    /// Number of pieces (body first).
+    pub fn piece_count(&self) -> usize {
+        self.manifest.pieces.len()
+    }
+
+    /// The digest the manifest records for piece `index`.
+    pub fn piece_digest(&self, index: usize) -> Result<PieceDigest, Error> {
+        Ok(self.entry(index)?.digest)
+    }
+
+    /// Opens piece `index` from its whole ciphertext: the length must be the routing header's,
+    /// the digest the manifest's, and only then is the plaintext returned.
+    ///
+    /// Memory: the plaintext, at most the ciphertext's length.
+    pub fn open_piece(&self, index: usize, ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
+        let entry = self.entry(index)?;
+        let size = self.header.piece_sizes.get(index).copied();
+        if size != Some(ciphertext.len() as u64) {
+            return Err(Malformed::PieceSize { index }.into());
+        }
+        piece::open_expecting(
+            self.suite,
+            Purpose::MailPiece,
+            &entry.key,
+            ciphertext,
+            &entry.digest,
+        )
+    }
+
+    /// A stream decryptor for piece `index`, for attachments too large to hold.
+    ///
+    /// Chunks it releases are authenticated against the piece key; compare the digest its
+    /// `finish` returns with [`OpenedMail::piece_digest`] (SPEC.md §3.6) before trusting the
+    /// content against a co-recipient, who also knows the piece key.
+    pub fn piece_decryptor(&self, index: usize) -> Result<PieceDecryptor, Error> {
+        let entry = self.entry(index)?;
+        Ok(PieceDecryptor::new(
+            self.suite,
+            Purpose::MailPiece,
+            &entry.key,
+        ))
+    }
+
+    fn entry(&self, index: usize) -> Result<&crate::envelope::manifest::PieceEntry, Error> {
+        self.manifest.pieces.get(index).ok_or(
+            crate::error::Misuse::ChunkIndexOutOfRange {
+                index: index as u64,
+            }
+            .into(),
+        )
+    }
+}
+
+/// Opens a per-recipient copy (SPEC.md §6.10).
+///
+/// `me` is the caller's user, `puks` every PUK generation the caller holds, `vouched` the
+/// sender devices its directory vouches for. Memory: the decrypted manifest and, for the
+/// sender's own copy, the sender record (both bounded by SPEC.md §4.2 limits).
+pub fn open_copy(
+    copy: &[u8],
+    me: &UserId,
+    puks: &[PukSecret],
+    vouched: &[VouchedDevice],
+) -> Result<OpenedMail, Error> {
+    // 1. Syntax and limits.
+    let copy = Copy::parse(copy)?;
+    let (header, suite) = RoutingHeader::parse(&copy.header.0)?;
+    let b = &copy.recipient_box;
+    let kind = b.validate(suite)?;
+
+    // 2. The box must be the caller's, for a generation it holds.
+    if b.user != *me {
+        return Err(Error::NotARecipient);
+    }
+    let puk = puks
+        .iter()
+        .find(|p| p.generation() == b.generation && p.public().user == *me && p.suite() == suite)
+        .ok_or(Error::NotARecipient)?;
+
+    // 3. Structure: the kind agrees with the header, the sender record is where it belongs.
+    check_kind_against_header(&header, kind, &b.address, &b.user)?;
+    if (kind == RecipientKind::Sender) != copy.sender_record.is_some() {
+        return Err(Malformed::Field(Field::RecipientSet).into());
+    }
+
+    // 4. The signer must be vouched for.
+    let signer = vouched
+        .iter()
+        .find(|v| v.user == header.sender.user && v.device == header.sender.device)
+        .ok_or(AuthFailure::UnknownSigner)?;
+
+    // 5. Recompute this recipient's digest and open the box with it as aad.
+    let manifest_digest = piece::digest(suite, Purpose::Manifest, &copy.manifest.0)?;
+    let fingerprint = puk.public().mail_key.fingerprint();
+    let input = DigestInput {
+        suite,
+        header: &copy.header.0,
+        sender_user: &header.sender.user,
+        sender_device: &header.sender.device,
+        sender_key: &signer.verifying_key,
+        recipient: RecipientEntry {
+            address: &b.address,
+            user: &b.user,
+            generation: b.generation,
+            kind,
+            key_fingerprint: &fingerprint,
+        },
+        manifest_digest: &manifest_digest,
+        bcc_commitment: &copy.bcc_commitment.0,
+    };
+    let digest = recipient_digest(&input);
+    let plaintext = kem::open(
+        puk.mail_secret(),
+        &b.enc.0,
+        &box_info(suite),
+        &digest,
+        &b.ciphertext.0,
+    )?;
+    let inner = BoxPlaintext::decode(&plaintext)?;
+
+    // 6. The tree signature over the root this leaf and path lead to.
+    let root = tree::root_from_path(
+        tree::leaf(&inner.salt, &digest),
+        inner.position,
+        &inner.path,
+    );
+    if !signer
+        .verifying_key
+        .verify_strict(&tree::signed_message(suite, &root), &inner.signature)
+    {
+        return Err(AuthFailure::Signature.into());
+    }
+
+    // 7. The manifest, whose digest the signature covers.
+    let message_key = PieceKey::from_bytes(inner.message_key);
+    let manifest = Manifest::open(suite, &message_key, &copy.manifest.0, &manifest_digest)?;
+    if manifest.pieces.len() != header.piece_sizes.len() {
+        return Err(Malformed::ManifestMismatch.into());
+    }
+
+    // 8. The sender's own copy: BCC string and the whole recipient list.
+    let sent = match &copy.sender_record {
+        Some(record) => Some(check_sender_record(
+            &input,
+            &header,
+            &message_key,
+            &record.0,
+            &inner,
+            &root,
+        )?),
+        None => None,
+    };
+
+    let sender_status = match signer.status {
+        DeviceStatus::Active => SenderStatus::VerifiedActiveDevice,
+        DeviceStatus::Revoked => SenderStatus::RevokedDevice,
+    };
+    Ok(OpenedMail {
+        e2e_flag: manifest.e2e,
+        header,
+        suite,
+        kind,
+        sender_status,
+        manifest,
+        sent,
+    })
+}
+
+/// SPEC.md §6.10 step 3: To and CC boxes are named in the header, BCC boxes are not, and the
+/// sender's box is the header's sender user.
+pub(crate) fn check_kind_against_header(
+    header: &RoutingHeader,
+    kind: RecipientKind,
+    address: &str,
+    user: &UserId,
+) -> Result<(), Error> {
+    let named = |list: &[crate::envelope::Party]| {
+        list.iter().any(|p| p.user == *user && p.address == address)
+    };
+    let in_header = header.to.iter().chain(&header.cc).any(|p| p.user == *user);
+    let ok = match kind {
+        RecipientKind::Sender => header.sender.user == *user && header.sender.address == address,
+        RecipientKind::To => named(&header.to) && *user != header.sender.user,
+        RecipientKind::Cc => named(&header.cc) && *user != header.sender.user,
+        RecipientKind::Bcc => !in_header && *user != header.sender.user,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Malformed::Field(Field::RecipientSet).into())
+    }
+}
+
+/// SPEC.md §6.10 step 8: open the sender record, check the BCC commitment, rebuild the tree
+/// from every recorded recipient and require the signed root.
+fn check_sender_record(
+    own: &DigestInput<'_>,
+    header: &RoutingHeader,
+    message_key: &PieceKey,
+    ciphertext: &[u8],
+    own_box: &BoxPlaintext,
+    signed_root: &[u8; 32],
+) -> Result<SentRecord, Error> {
+    let record = SenderRecord::open(own.suite, message_key, ciphertext)?;
+    if bcc_commitment(own.suite, &record.bcc_key.0, &record.bcc) != *own.bcc_commitment {
+        return Err(AuthFailure::BccCommitment.into());
+    }
+    let mut leaves = Vec::with_capacity(record.recipients.len());
+    let mut recipients = Vec::with_capacity(record.recipients.len());
+    let mut own_entries = 0usize;
+    for r in &record.recipients {
+        check_address(&r.address)?;
+        let kind = RecipientKind::from_code(r.kind)?;
+        let position = usize::from(r.position);
+        if position >= TREE_SLOTS || leaves.iter().any(|(p, _)| *p == position) {
+            return Err(AuthFailure::RecipientList.into());
+        }
+        check_kind_against_header(header, kind, &r.address, &r.user)
+            .map_err(|_| AuthFailure::RecipientList)?;
+        let digest = recipient_digest(&DigestInput {
+            recipient: RecipientEntry {
+                address: &r.address,
+                user: &r.user,
+                generation: r.generation,
+                kind,
+                key_fingerprint: &r.key_fingerprint.0,
+            },
+            ..*own
+        });
+        if kind == RecipientKind::Sender {
+            own_entries += 1;
+            if position != own_box.position || r.salt.0 != own_box.salt {
+                return Err(AuthFailure::RecipientList.into());
+            }
+        }
+        leaves.push((position, tree::leaf(&r.salt.0, &digest)));
+        recipients.push(RecordedRecipient {
+            address: r.address.clone(),
+            user: r.user,
+            generation: r.generation,
+            kind,
+        });
+    }
+    // Every To and CC user of the header must be in the record (the sender's own user aside).
+    let all_named = header
+        .to
+        .iter()
+        .chain(&header.cc)
+        .filter(|p| p.user != header.sender.user)
+        .all(|p| recipients.iter().any(|r| r.user == p.user));
+    if own_entries != 1 || !all_named {
+        return Err(AuthFailure::RecipientList.into());
+    }
+    if Tree::build(leaves, record.tree_key.0).root() != *signed_root {
+        return Err(AuthFailure::RecipientList.into());
+    }
+    Ok(SentRecord {
+        bcc: record.bcc.clone(),
+        recipients,
+    })
+}
