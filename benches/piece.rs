@@ -12,14 +12,15 @@
 //! context only. Set `MAILSEAL_BENCH_QUICK=1` for a fast smoke run.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use aes::cipher::{InnerIvInit, StreamCipher, StreamCipherCoreWrapper};
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use mailseal::Suite;
 use mailseal::piece::{self, CHUNK_SIZE, PieceKey, PieceNonce, Purpose};
 
-type Contender<'a> = (&'a str, Box<dyn FnMut() + 'a>);
+mod common;
+
+use common::{Contender, median, median_ratio, run_interleaved};
 
 fn main() {
     let quick = std::env::var_os("MAILSEAL_BENCH_QUICK").is_some();
@@ -156,43 +157,4 @@ fn bench_size(label: &str, size: usize, quick: bool) {
             println!("  ratio {op} vs {ref_name:<20} {ratio:.2}x");
         }
     }
-}
-
-/// Runs every contender once per round, in turn, `iters` times per sample.
-fn run_interleaved(
-    mut contenders: Vec<Contender>,
-    iters: usize,
-    rounds: usize,
-) -> Vec<Vec<Duration>> {
-    let mut times = vec![Vec::with_capacity(rounds); contenders.len()];
-    for (_, f) in contenders.iter_mut() {
-        f(); // warm up caches and lazy CPU feature detection
-    }
-    for _ in 0..rounds {
-        for (i, (_, f)) in contenders.iter_mut().enumerate() {
-            let start = Instant::now();
-            for _ in 0..iters {
-                f();
-            }
-            times[i].push(start.elapsed());
-        }
-    }
-    times
-}
-
-fn median(samples: &[Duration]) -> Duration {
-    let mut s = samples.to_vec();
-    s.sort_unstable();
-    s[s.len() / 2]
-}
-
-/// Median over rounds of reference/ours, pairing samples taken in the same round.
-fn median_ratio(reference: &[Duration], ours: &[Duration]) -> f64 {
-    let mut r: Vec<f64> = reference
-        .iter()
-        .zip(ours)
-        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-        .collect();
-    r.sort_by(f64::total_cmp);
-    r[r.len() / 2]
 }

@@ -398,7 +398,9 @@ fn edit_sender_record(alice: &User, copy: &[u8], edit: impl FnOnce(&mut SenderRe
 }
 
 fn message_key_of(user: &User, c: &Copy, suite: Suite) -> PieceKey {
-    use crate::envelope::digest::{DigestInput, RecipientEntry, box_info, recipient_digest};
+    use crate::envelope::digest::{
+        DigestInput, RecipientEntry, box_info, header_hash, recipient_digest,
+    };
     let (header, _) = crate::envelope::RoutingHeader::parse(&c.header.0).unwrap();
     let b = &c.recipient_box;
     let puk = user
@@ -410,7 +412,7 @@ fn message_key_of(user: &User, c: &Copy, suite: Suite) -> PieceKey {
     let fp = puk.public().mail_key.fingerprint();
     let d = recipient_digest(&DigestInput {
         suite,
-        header: &c.header.0,
+        header_hash: &header_hash(&c.header.0),
         sender_user: &header.sender.user,
         sender_device: &header.sender.device,
         sender_key: &user.device.public().verifying_key,
@@ -654,4 +656,179 @@ fn relabelled_box_kind_is_rejected_by_the_recipient() {
     let mut c = Copy::parse(copy_for(&copies, &carol)).unwrap();
     c.recipient_box.kind = RecipientKind::To.code();
     assert!(carol.open(&c.encode(), &alice).is_err());
+}
+
+/// Re-encodes a copy with one map edited as a generic CBOR value, to present lenient or
+/// non-canonical encodings of otherwise valid content.
+fn cbor_edit(
+    bytes: &[u8],
+    edit: impl FnOnce(&mut Vec<(ciborium::Value, ciborium::Value)>),
+) -> Vec<u8> {
+    let mut v: ciborium::Value = ciborium::from_reader(bytes).unwrap();
+    if let ciborium::Value::Map(m) = &mut v {
+        edit(m);
+    }
+    let mut out = Vec::new();
+    ciborium::into_writer(&v, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn lenient_cbor_encodings_of_a_valid_copy_are_rejected() {
+    use crate::error::CborError;
+    let (alice, bob, copy) = small_mail(Suite::X25519);
+    let cbor = |e| Some(Error::Malformed(Malformed::Cbor(e)));
+
+    let duplicate = cbor_edit(&copy, |m| {
+        let first = m[0].clone();
+        m.push(first);
+    });
+    assert_eq!(bob.open(&duplicate, &alice).err(), cbor(CborError::Schema));
+
+    let unknown = cbor_edit(&copy, |m| m.push(("zz".into(), 1.into())));
+    assert_eq!(bob.open(&unknown, &alice).err(), cbor(CborError::Schema));
+
+    let missing = cbor_edit(&copy, |m| {
+        m.remove(0);
+    });
+    assert_eq!(bob.open(&missing, &alice).err(), cbor(CborError::Schema));
+
+    let reordered = cbor_edit(&copy, |m| m.swap(0, 1));
+    assert_eq!(
+        bob.open(&reordered, &alice).err(),
+        cbor(CborError::NotCanonical)
+    );
+
+    // The same map with its length in a two-byte head.
+    let mut non_minimal = vec![0xb8, copy[0] & 0x1f];
+    non_minimal.extend_from_slice(&copy[1..]);
+    assert_eq!(
+        bob.open(&non_minimal, &alice).err(),
+        cbor(CborError::NonMinimal)
+    );
+
+    let mut indefinite = vec![0xbf];
+    indefinite.extend_from_slice(&copy[1..]);
+    indefinite.push(0xff);
+    assert_eq!(
+        bob.open(&indefinite, &alice).err(),
+        cbor(CborError::IndefiniteLength)
+    );
+
+    let mut tagged = vec![0xd8, 0x18];
+    tagged.extend_from_slice(&copy);
+    assert_eq!(bob.open(&tagged, &alice).err(), cbor(CborError::Tag));
+}
+
+#[test]
+fn oversized_inputs_fail_on_the_limit_before_parsing() {
+    let (alice, bob, _) = small_mail(Suite::X25519);
+    let huge = vec![0u8; crate::envelope::MAX_ENVELOPE_LEN + 1];
+    assert_eq!(
+        bob.open(&huge, &alice).err(),
+        Some(Error::LimitExceeded(crate::error::Limit::EnvelopeSize))
+    );
+}
+
+#[test]
+fn large_attachment_seals_incrementally_and_reports_digest_and_size() {
+    let mut r = rng(16);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let mut sealer = crate::seal::MailSealer::new(suite, alice.sender(), "<big@example.com>", 1)
+        .unwrap()
+        .to(bob.key());
+    let body = sealer.add_piece(b"see attachment", &mut r).unwrap();
+    // Stream 1 MiB + 3 bytes through in odd-sized parts, draining the output as we go, as a
+    // client writing to disk or network would.
+    let mut piece_sealer = sealer.begin_piece(&mut r);
+    let mut stored = Vec::new();
+    let mut out = Vec::new();
+    let part = vec![0xabu8; 10_007];
+    let mut total = 0usize;
+    while total < (1 << 20) + 3 {
+        let n = part.len().min((1 << 20) + 3 - total);
+        piece_sealer.push(&part[..n], &mut out).unwrap();
+        assert!(
+            out.len() <= piece::FULL_CHUNK_LEN + piece::HEADER_LEN + n,
+            "output is drained per push"
+        );
+        stored.append(&mut out);
+        total += n;
+    }
+    let finished = piece_sealer.finish(&mut out).unwrap();
+    stored.append(&mut out);
+    assert_eq!(finished.ciphertext_len(), stored.len() as u64);
+    assert_eq!(
+        finished.digest(),
+        piece::digest(suite, Purpose::MailPiece, &stored).unwrap()
+    );
+    sealer.attach(finished).unwrap();
+    let envelope = sealer.seal(&mut r).unwrap();
+    let copies = split_envelope(&envelope).unwrap();
+    let opened = bob.open(copy_for(&copies, &bob), &alice).unwrap();
+    assert_eq!(opened.open_piece(0, &body).unwrap(), b"see attachment");
+    assert_eq!(
+        opened.open_piece(1, &stored).unwrap(),
+        vec![0xab; (1 << 20) + 3]
+    );
+    assert_eq!(opened.header().piece_sizes[1], stored.len() as u64);
+    // The wrong length for a piece is caught before decrypting.
+    assert_eq!(
+        opened.open_piece(1, &stored[..stored.len() - 1]).err(),
+        Some(Error::Malformed(Malformed::PieceSize { index: 1 }))
+    );
+}
+
+/// Every map in `v` has its keys in RFC 8949 §4.2.1 order (bytewise order of their encodings).
+fn assert_deterministic_key_order(v: &ciborium::Value) {
+    match v {
+        ciborium::Value::Map(m) => {
+            let keys: Vec<Vec<u8>> = m
+                .iter()
+                .map(|(k, _)| {
+                    let mut b = Vec::new();
+                    ciborium::into_writer(k, &mut b).unwrap();
+                    b
+                })
+                .collect();
+            assert!(
+                keys.windows(2).all(|w| w[0] < w[1]),
+                "map keys out of order: {keys:02x?}"
+            );
+            m.iter()
+                .for_each(|(_, v)| assert_deterministic_key_order(v));
+        }
+        ciborium::Value::Array(a) => a.iter().for_each(assert_deterministic_key_order),
+        ciborium::Value::Bytes(b) => {
+            // Embedded CBOR (the header) follows the same rule.
+            if let Ok(inner @ ciborium::Value::Map(_)) =
+                ciborium::from_reader::<ciborium::Value, _>(&b[..])
+            {
+                assert_deterministic_key_order(&inner);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn encodings_follow_rfc8949_deterministic_key_order() {
+    let mut r = rng(17);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let carol = User::new(3, suite, &mut r);
+    let (mail, copies) = sealed(
+        &alice,
+        &message(&[&bob], &[&carol], &[], vec![b"x"]),
+        &mut r,
+    );
+    let env: ciborium::Value = ciborium::from_reader(&mail.envelope[..]).unwrap();
+    assert_deterministic_key_order(&env);
+    for c in &copies {
+        let v: ciborium::Value = ciborium::from_reader(&c.copy[..]).unwrap();
+        assert_deterministic_key_order(&v);
+    }
 }

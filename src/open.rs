@@ -10,7 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::envelope::digest::{
-    DigestInput, RecipientEntry, bcc_commitment, box_info, recipient_digest,
+    DigestInput, RecipientEntry, bcc_commitment, box_info, header_hash, recipient_digest,
 };
 use crate::envelope::manifest::Manifest;
 use crate::envelope::recipient_box::BoxPlaintext;
@@ -200,7 +200,7 @@ pub fn open_copy(
     let fingerprint = puk.public().mail_key.fingerprint();
     let input = DigestInput {
         suite,
-        header: &copy.header.0,
+        header_hash: &header_hash(&copy.header.0),
         sender_user: &header.sender.user,
         sender_device: &header.sender.device,
         sender_key: &signer.verifying_key,

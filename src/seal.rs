@@ -28,7 +28,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroize;
 
 use crate::envelope::digest::{
-    DigestInput, RecipientEntry, bcc_commitment, box_info, recipient_digest,
+    DigestInput, RecipientEntry, bcc_commitment, box_info, header_hash, recipient_digest,
 };
 use crate::envelope::manifest::{Manifest, PieceEntry};
 use crate::envelope::recipient_box::BoxPlaintext;
@@ -277,6 +277,7 @@ impl<'a> MailSealer<'a> {
         let mut tree_key = [0u8; 32];
         rng.fill_bytes(&mut tree_key);
         let positions = random_positions(recipients.len(), rng);
+        let header_digest = header_hash(&header);
 
         // Leaves: one salted digest per recipient user (SPEC.md §6.5).
         let mut entries = Vec::with_capacity(recipients.len());
@@ -286,7 +287,7 @@ impl<'a> MailSealer<'a> {
             let fingerprint = r.puk.mail_key.fingerprint();
             let digest = recipient_digest(&DigestInput {
                 suite,
-                header: &header,
+                header_hash: &header_digest,
                 sender_user: &sender_user,
                 sender_device: &device.id(),
                 sender_key: &device.public().verifying_key,

@@ -10,7 +10,8 @@ use crate::suite::Suite;
 /// Everything one recipient's digest binds.
 pub(crate) struct DigestInput<'a> {
     pub(crate) suite: Suite,
-    pub(crate) header: &'a [u8],
+    /// [`header_hash`] of the routing header's exact bytes.
+    pub(crate) header_hash: &'a [u8; 32],
     pub(crate) sender_user: &'a UserId,
     pub(crate) sender_device: &'a DeviceId,
     pub(crate) sender_key: &'a VerifyingKey,
@@ -32,7 +33,7 @@ pub(crate) struct RecipientEntry<'a> {
 /// SPEC.md §6.3:
 /// ```text
 /// d = BLAKE3-derive_key("mailseal v1 recipient digest",
-///       u8(version) || suite_id || u64be(len(header)) || header
+///       u8(version) || suite_id || header_hash
 ///       || sender_user || sender_device || sender_verifying_key
 ///       || recipient_user || u32be(generation) || u8(kind) || u16be(len(address)) || address
 ///       || recipient_key_fingerprint || manifest_digest || bcc_commitment)
@@ -41,8 +42,7 @@ pub(crate) fn recipient_digest(d: &DigestInput<'_>) -> [u8; 32] {
     let mut h = blake3::Hasher::new_derive_key("mailseal v1 recipient digest");
     h.update(&[VERSION as u8]);
     h.update(&d.suite.id_bytes());
-    h.update(&(d.header.len() as u64).to_be_bytes());
-    h.update(d.header);
+    h.update(d.header_hash);
     h.update(d.sender_user.as_bytes());
     h.update(d.sender_device.as_bytes());
     h.update(&d.sender_key.to_bytes());
@@ -57,6 +57,12 @@ pub(crate) fn recipient_digest(d: &DigestInput<'_>) -> [u8; 32] {
     h.update(&d.manifest_digest.0);
     h.update(d.bcc_commitment);
     *h.finalize().as_bytes()
+}
+
+/// SPEC.md §6.3: `header_hash = BLAKE3-derive_key("mailseal v1 routing header", header)`,
+/// computed once per mail so each recipient's digest costs the same whatever the header size.
+pub(crate) fn header_hash(header: &[u8]) -> [u8; 32] {
+    blake3::derive_key("mailseal v1 routing header", header)
 }
 
 /// SPEC.md §6.4: HPKE `info = "mailseal v1 recipient box" || suite_id`; the `aad` is the

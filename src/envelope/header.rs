@@ -21,12 +21,12 @@ pub struct SenderParty {
     /// The sender's address.
     #[serde(rename = "a")]
     pub address: String,
-    /// The sender's user id.
-    #[serde(rename = "u")]
-    pub user: UserId,
     /// The device that signed the mail.
     #[serde(rename = "d")]
     pub device: DeviceId,
+    /// The sender's user id.
+    #[serde(rename = "u")]
+    pub user: UserId,
 }
 
 /// A To or CC recipient as the routing header names it.
@@ -46,30 +46,30 @@ pub struct Party {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingHeader {
-    /// Format version, [`VERSION`].
-    #[serde(rename = "v")]
-    pub version: u64,
-    /// Suite identifier.
-    #[serde(rename = "s")]
-    pub suite: u16,
-    /// The message id (mimeID).
-    #[serde(rename = "id")]
-    pub message_id: String,
-    /// Send time as the sender's client stated it (seconds since the Unix epoch).
-    #[serde(rename = "t")]
-    pub timestamp: u64,
     /// The sender.
     #[serde(rename = "f")]
     pub sender: SenderParty,
-    /// To recipients.
-    #[serde(rename = "to")]
-    pub to: Vec<Party>,
-    /// CC recipients.
-    #[serde(rename = "cc")]
-    pub cc: Vec<Party>,
     /// Ciphertext length of each piece, body first.
     #[serde(rename = "p")]
     pub piece_sizes: Vec<u64>,
+    /// Suite identifier.
+    #[serde(rename = "s")]
+    pub suite: u16,
+    /// Send time as the sender's client stated it (seconds since the Unix epoch).
+    #[serde(rename = "t")]
+    pub timestamp: u64,
+    /// Format version, [`VERSION`].
+    #[serde(rename = "v")]
+    pub version: u64,
+    /// CC recipients.
+    #[serde(rename = "cc")]
+    pub cc: Vec<Party>,
+    /// The message id (mimeID).
+    #[serde(rename = "id")]
+    pub message_id: String,
+    /// To recipients.
+    #[serde(rename = "to")]
+    pub to: Vec<Party>,
 }
 
 impl RoutingHeader {

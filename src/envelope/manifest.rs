@@ -25,10 +25,10 @@ struct ManifestWire {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PieceEntryWire {
-    #[serde(rename = "k")]
-    key: Fixed<32>,
     #[serde(rename = "d")]
     digest: Fixed<32>,
+    #[serde(rename = "k")]
+    key: Fixed<32>,
 }
 
 impl Drop for ManifestWire {

@@ -21,39 +21,39 @@ use crate::wire::{self, Fixed};
 pub(crate) struct RecordEntry {
     #[serde(rename = "a")]
     pub(crate) address: String,
-    #[serde(rename = "u")]
-    pub(crate) user: UserId,
-    #[serde(rename = "g")]
-    pub(crate) generation: u32,
-    #[serde(rename = "k")]
-    pub(crate) kind: u8,
     /// Fingerprint of the mail key the box was sealed to.
     #[serde(rename = "f")]
     pub(crate) key_fingerprint: Fixed<32>,
-    /// The leaf salt.
-    #[serde(rename = "s")]
-    pub(crate) salt: Fixed<32>,
+    #[serde(rename = "g")]
+    pub(crate) generation: u32,
     /// The leaf position.
     #[serde(rename = "i")]
     pub(crate) position: u16,
+    #[serde(rename = "k")]
+    pub(crate) kind: u8,
+    /// The leaf salt.
+    #[serde(rename = "s")]
+    pub(crate) salt: Fixed<32>,
+    #[serde(rename = "u")]
+    pub(crate) user: UserId,
 }
 
 /// The sender record plaintext.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SenderRecord {
-    /// The BCC string as the sender wrote it.
-    #[serde(rename = "bcc")]
-    pub(crate) bcc: String,
+    /// Every recipient user, the sender's own included.
+    #[serde(rename = "r")]
+    pub(crate) recipients: Vec<RecordEntry>,
     /// The key of the BCC commitment.
     #[serde(rename = "bk")]
     pub(crate) bcc_key: Fixed<32>,
     /// The key of the tree's filler values.
     #[serde(rename = "tk")]
     pub(crate) tree_key: Fixed<32>,
-    /// Every recipient user, the sender's own included.
-    #[serde(rename = "r")]
-    pub(crate) recipients: Vec<RecordEntry>,
+    /// The BCC string as the sender wrote it.
+    #[serde(rename = "bcc")]
+    pub(crate) bcc: String,
 }
 
 impl Drop for SenderRecord {

@@ -21,21 +21,21 @@ pub struct WireBox {
     /// Recipient address.
     #[serde(rename = "a")]
     pub address: String,
-    /// Recipient user id.
-    #[serde(rename = "u")]
-    pub user: UserId,
+    /// HPKE ciphertext of the box plaintext.
+    #[serde(rename = "c")]
+    pub ciphertext: Bytes,
+    /// HPKE encapsulated key.
+    #[serde(rename = "e")]
+    pub enc: Bytes,
     /// PUK generation the box is sealed to.
     #[serde(rename = "g")]
     pub generation: u32,
     /// [`RecipientKind`] code.
     #[serde(rename = "k")]
     pub kind: u8,
-    /// HPKE encapsulated key.
-    #[serde(rename = "e")]
-    pub enc: Bytes,
-    /// HPKE ciphertext of the box plaintext.
-    #[serde(rename = "c")]
-    pub ciphertext: Bytes,
+    /// Recipient user id.
+    #[serde(rename = "u")]
+    pub user: UserId,
 }
 
 impl WireBox {
@@ -59,6 +59,9 @@ impl WireBox {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
+    /// One box per recipient user, the sender's own first.
+    #[serde(rename = "b")]
+    pub boxes: Vec<WireBox>,
     /// The routing header's exact bytes.
     #[serde(rename = "h")]
     pub header: Bytes,
@@ -68,9 +71,6 @@ pub struct Envelope {
     /// The BCC commitment.
     #[serde(rename = "bc")]
     pub bcc_commitment: Fixed<32>,
-    /// One box per recipient user, the sender's own first.
-    #[serde(rename = "b")]
-    pub boxes: Vec<WireBox>,
     /// The sender record ciphertext (for the sender's own copy).
     #[serde(rename = "sr")]
     pub sender_record: Bytes,
@@ -81,6 +81,9 @@ pub struct Envelope {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Copy {
+    /// This recipient's box.
+    #[serde(rename = "b")]
+    pub recipient_box: WireBox,
     /// The routing header's exact bytes.
     #[serde(rename = "h")]
     pub header: Bytes,
@@ -90,9 +93,6 @@ pub struct Copy {
     /// The BCC commitment.
     #[serde(rename = "bc")]
     pub bcc_commitment: Fixed<32>,
-    /// This recipient's box.
-    #[serde(rename = "b")]
-    pub recipient_box: WireBox,
     /// The sender record: present exactly when the box is the sender's own.
     #[serde(rename = "sr")]
     pub sender_record: Option<Bytes>,

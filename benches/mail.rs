@@ -1,0 +1,233 @@
+//! Seal and open of whole mails, as ratios to the primitive work they cannot avoid, measured in
+//! the same run.
+//!
+//! `cargo bench --bench mail` prints, per suite and recipient count (1, 10, 100), with a 1 KiB
+//! body:
+//! - seal vs its floor: one raw HPKE single-shot seal per recipient (same suite, same box
+//!   plaintext size), one Ed25519 signature, and the piece cipher over the body;
+//! - open vs its floor: one raw HPKE open, one Ed25519 `verify_strict`, the piece cipher's open
+//!   of the body;
+//! - the marginal cost of one more recipient, (seal(100) − seal(10)) / 90, vs one raw HPKE seal.
+//!
+//! Ratios are floor time / mailseal time: 1.00 means no overhead beyond the primitives.
+//! `MAILSEAL_BENCH_QUICK=1` makes a short run.
+
+mod common;
+
+use std::hint::black_box;
+
+use common::{Contender, median, median_ratio, run_interleaved};
+use ed25519_dalek::{Signer, SigningKey};
+use hpke::aead::ChaCha20Poly1305;
+use hpke::kdf::HkdfSha256;
+use hpke::kem::{X25519HkdfSha256, XWing};
+use hpke::{Kem, OpModeR, OpModeS};
+use mailseal::Suite;
+use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use mailseal::open::{VouchedDevice, open_copy};
+use mailseal::piece::{self, PieceKey, Purpose};
+use mailseal::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
+use mailseal::server::split_envelope;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+/// Plaintext bytes of a recipient box (SPEC.md §6.4).
+const BOX_PLAINTEXT: usize = 451;
+
+fn main() {
+    let quick = std::env::var_os("MAILSEAL_BENCH_QUICK").is_some();
+    println!("mail seal/open, ratios = floor time / mailseal time (1.00 = no overhead)");
+    for suite in Suite::ALL {
+        match suite {
+            Suite::XWing => bench_suite::<XWing>(suite, quick),
+            _ => bench_suite::<X25519HkdfSha256>(suite, quick),
+        }
+    }
+}
+
+fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
+    let mut rng = ChaCha20Rng::from_seed([1; 32]);
+    let alice = UserId::new([1; 16]);
+    let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng).expect("puk");
+    let device = DeviceSecret::generate(suite, DeviceId::new([2; 16]), &mut rng);
+    let recipients: Vec<(UserId, PukSecret)> = (0..100u8)
+        .map(|i| {
+            let id = UserId::new([i.wrapping_add(10); 16]);
+            (
+                id,
+                PukSecret::generate(suite, id, 1, &mut rng).expect("puk"),
+            )
+        })
+        .collect();
+    let body = vec![0x61u8; 1024];
+    let vouched = [VouchedDevice {
+        user: alice,
+        device: device.id(),
+        verifying_key: device.public().verifying_key,
+        status: DeviceStatus::Active,
+    }];
+
+    // Raw primitives for the floor.
+    let (raw_sk, raw_pk) = K::derive_keypair(&[9; 32]);
+    let raw_box = vec![0u8; BOX_PLAINTEXT];
+    let (raw_enc, raw_ct) = hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, K>(
+        &OpModeS::Base,
+        &raw_pk,
+        b"i",
+        &raw_box,
+        b"a",
+        &mut rng,
+    )
+    .expect("seal");
+    let signer = SigningKey::from_bytes(&[5; 32]);
+    let raw_sig = signer.sign(b"message");
+    let piece_key = PieceKey::from_bytes([3; 32]);
+    let sealed_body =
+        piece::seal(suite, Purpose::MailPiece, &piece_key, &mut rng, &body).expect("piece");
+
+    let counts: &[usize] = &[1, 10, 100];
+    let mut seal_medians = Vec::new();
+    let mut hpke_seal_median = None;
+    println!("\n== {} (1 KiB body)", suite.name());
+    for &n in counts {
+        let to: Vec<RecipientKey> = recipients[..n]
+            .iter()
+            .enumerate()
+            .map(|(i, (_, p))| RecipientKey::new(format!("r{i}@example.com"), p.public().clone()))
+            .collect();
+        // The sender's own user is one more box: n recipients mean n + 1 HPKE seals.
+        let boxes = n + 1;
+        let msg = Message {
+            message_id: "<bench@example.com>".into(),
+            timestamp: 1,
+            to,
+            pieces: vec![&body],
+            ..Message::default()
+        };
+        let sender = || SenderIdentity {
+            address: "alice@example.com",
+            puk: alice_puk.public(),
+            device: &device,
+        };
+        let mail = seal_mail(suite, sender(), &msg, &mut rng).expect("seal");
+        let copies = split_envelope(&mail.envelope).expect("split");
+        let (first_user, first_puk) = &recipients[0];
+        let copy = copies
+            .iter()
+            .find(|c| c.user == *first_user)
+            .expect("copy")
+            .copy
+            .clone();
+        let first_puks = std::slice::from_ref(first_puk);
+
+        let mut r1 = ChaCha20Rng::from_seed([2; 32]);
+        let mut r2 = ChaCha20Rng::from_seed([3; 32]);
+        let mut r3 = ChaCha20Rng::from_seed([4; 32]);
+        let mut r4 = ChaCha20Rng::from_seed([5; 32]);
+        let contenders: Vec<Contender> = vec![
+            (
+                "mailseal seal",
+                Box::new(|| {
+                    black_box(seal_mail(suite, sender(), &msg, &mut r1).expect("seal"));
+                }),
+            ),
+            (
+                "floor: seal",
+                Box::new(|| {
+                    for _ in 0..boxes {
+                        black_box(
+                            hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, K>(
+                                &OpModeS::Base,
+                                &raw_pk,
+                                b"i",
+                                &raw_box,
+                                b"a",
+                                &mut r2,
+                            )
+                            .expect("seal"),
+                        );
+                    }
+                    black_box(signer.sign(b"root"));
+                    black_box(
+                        piece::seal(suite, Purpose::MailPiece, &piece_key, &mut r3, &body)
+                            .expect("piece"),
+                    );
+                }),
+            ),
+            (
+                "mailseal open",
+                Box::new(|| {
+                    let opened = open_copy(&copy, first_user, first_puks, &vouched).expect("open");
+                    black_box(opened.open_piece(0, &mail.pieces[0]).expect("piece"));
+                }),
+            ),
+            (
+                "floor: open",
+                Box::new(|| {
+                    black_box(
+                        hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, K>(
+                            &OpModeR::Base,
+                            &raw_sk,
+                            &raw_enc,
+                            b"i",
+                            &raw_ct,
+                            b"a",
+                        )
+                        .expect("open"),
+                    );
+                    black_box(
+                        signer
+                            .verifying_key()
+                            .verify_strict(b"message", &raw_sig)
+                            .is_ok(),
+                    );
+                    black_box(
+                        piece::open(
+                            suite,
+                            Purpose::MailPiece,
+                            &piece_key,
+                            &sealed_body.ciphertext,
+                        )
+                        .expect("piece"),
+                    );
+                }),
+            ),
+            (
+                "raw HPKE seal (one)",
+                Box::new(|| {
+                    black_box(
+                        hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, K>(
+                            &OpModeS::Base,
+                            &raw_pk,
+                            b"i",
+                            &raw_box,
+                            b"a",
+                            &mut r4,
+                        )
+                        .expect("seal"),
+                    );
+                }),
+            ),
+        ];
+        let rounds = if quick { 3 } else { 11 };
+        let iters = if quick { 1 } else { (200 / n).max(2) };
+        let times = run_interleaved(contenders, iters, rounds);
+        let per_op = |i: usize| median(&times[i]) / iters as u32;
+        println!(
+            "  {n:>3} recipients: seal {:>10.1?} (floor ratio {:.2}), open {:>9.1?} (floor ratio {:.2})",
+            per_op(0),
+            median_ratio(&times[1], &times[0]),
+            per_op(2),
+            median_ratio(&times[3], &times[2]),
+        );
+        seal_medians.push(per_op(0));
+        hpke_seal_median = Some(per_op(4));
+    }
+    if let (Some(hpke), [_, ten, hundred]) = (hpke_seal_median, &seal_medians[..]) {
+        let marginal = (hundred.saturating_sub(*ten)) / 90;
+        println!(
+            "  marginal cost per added recipient: {marginal:.1?} = {:.2}x one raw HPKE seal ({hpke:.1?})",
+            marginal.as_secs_f64() / hpke.as_secs_f64()
+        );
+    }
+}
