@@ -1,7 +1,7 @@
 //! Strict CBOR reading and writing (SPEC.md §4.1).
 //!
 //! Decoding is three steps, each with its own errors: the input length against the caller's
-//! named limit; [`canonical::check`], which admits only canonical CBOR and checks every
+//! named limit; the validating walk of [`canonical`], which admits only canonical CBOR and checks every
 //! declared length against the input before anything is allocated; then `ciborium` + `serde`
 //! into a struct that denies unknown and duplicate keys, and a re-encoding that must equal the
 //! input byte for byte (this pins the map key order). Hashes and signatures are always
