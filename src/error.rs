@@ -190,6 +190,8 @@ pub enum Limit {
     PieceSize,
     /// A BCC string longer than [`crate::envelope::MAX_BCC_LEN`].
     BccSize,
+    /// A public-key record longer than [`crate::keys::MAX_PUBLIC_RECORD_LEN`].
+    PublicRecordSize,
 }
 
 impl fmt::Display for Error {

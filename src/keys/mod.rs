@@ -75,3 +75,135 @@ pub(crate) fn hkdf32(salt: &[u8], ikm: &[u8], info: &[&[u8]]) -> Zeroizing<[u8; 
     debug_assert!(expanded.is_ok());
     out
 }
+
+/// Largest encoded public-key record ([`DevicePublic`] or [`PukPublic`]) accepted.
+pub const MAX_PUBLIC_RECORD_LEN: usize = 4096;
+
+mod public_wire {
+    //! The CBOR form of public keys (SPEC.md §5.4): validated on the way in.
+
+    use alloc::vec::Vec;
+
+    use serde::{Deserialize, Serialize};
+
+    use super::{
+        DeviceId, DevicePublic, KemPublicKey, MAX_PUBLIC_RECORD_LEN, PukPublic, UserId,
+        VerifyingKey,
+    };
+    use crate::error::{Error, Field, Limit, Malformed};
+    use crate::suite::Suite;
+    use crate::wire::{self, Bytes};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct DeviceWire {
+        #[serde(rename = "e")]
+        encryption_key: Bytes,
+        #[serde(rename = "i")]
+        id: DeviceId,
+        #[serde(rename = "s")]
+        suite: u16,
+        #[serde(rename = "v")]
+        verifying_key: VerifyingKey,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct PukWire {
+        #[serde(rename = "g")]
+        generation: u32,
+        #[serde(rename = "k")]
+        mail_key: Bytes,
+        #[serde(rename = "s")]
+        suite: u16,
+        #[serde(rename = "u")]
+        user: UserId,
+    }
+
+    impl DevicePublic {
+        /// The canonical CBOR record `{e: encryption key, i: device id, s: suite, v: verifying key}`.
+        pub fn to_cbor(&self) -> Vec<u8> {
+            wire::encode(&DeviceWire {
+                encryption_key: Bytes(self.encryption_key.as_bytes().to_vec()),
+                id: self.id,
+                suite: self.encryption_key.suite().id(),
+                verifying_key: self.verifying_key,
+            })
+        }
+
+        /// Parses and validates a record: canonical CBOR, known suite, valid keys.
+        pub fn from_cbor(bytes: &[u8]) -> Result<Self, Error> {
+            let w: DeviceWire =
+                wire::decode(bytes, MAX_PUBLIC_RECORD_LEN, Limit::PublicRecordSize)?;
+            let suite = Suite::from_id(w.suite)?;
+            Ok(DevicePublic {
+                id: w.id,
+                verifying_key: w.verifying_key,
+                encryption_key: KemPublicKey::from_bytes(suite, &w.encryption_key.0)?,
+            })
+        }
+    }
+
+    impl PukPublic {
+        /// The canonical CBOR record `{g: generation, k: mail key, s: suite, u: user id}`.
+        pub fn to_cbor(&self) -> Vec<u8> {
+            wire::encode(&PukWire {
+                generation: self.generation,
+                mail_key: Bytes(self.mail_key.as_bytes().to_vec()),
+                suite: self.mail_key.suite().id(),
+                user: self.user,
+            })
+        }
+
+        /// Parses and validates a record: canonical CBOR, known suite, generation ≥ 1, valid key.
+        pub fn from_cbor(bytes: &[u8]) -> Result<Self, Error> {
+            let w: PukWire = wire::decode(bytes, MAX_PUBLIC_RECORD_LEN, Limit::PublicRecordSize)?;
+            let suite = Suite::from_id(w.suite)?;
+            if w.generation == 0 {
+                return Err(Malformed::Field(Field::Generation).into());
+            }
+            Ok(PukPublic {
+                user: w.user,
+                generation: w.generation,
+                mail_key: KemPublicKey::from_bytes(suite, &w.mail_key.0)?,
+            })
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use rand_chacha::ChaCha20Rng;
+        use rand_core::SeedableRng;
+
+        use super::*;
+        use crate::keys::{DeviceSecret, PukSecret};
+
+        #[test]
+        fn public_records_round_trip_and_reject_bad_keys() {
+            let mut rng = ChaCha20Rng::from_seed([4; 32]);
+            for suite in Suite::ALL {
+                let d = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
+                let bytes = d.public().to_cbor();
+                assert_eq!(&DevicePublic::from_cbor(&bytes).unwrap(), d.public());
+                let p = PukSecret::generate(suite, UserId::new([2; 16]), 7, &mut rng).unwrap();
+                let bytes = p.public().to_cbor();
+                assert_eq!(&PukPublic::from_cbor(&bytes).unwrap(), p.public());
+            }
+            // An X25519 PUK record whose key is the all-zero (low-order) point.
+            let bad = wire::encode(&PukWire {
+                generation: 1,
+                mail_key: Bytes(alloc::vec![0; 32]),
+                suite: Suite::X25519.id(),
+                user: UserId::new([2; 16]),
+            });
+            assert_eq!(PukPublic::from_cbor(&bad), Err(Malformed::PublicKey.into()));
+            // A small-order Ed25519 verifying key (the identity point).
+            let mut identity = [0u8; 32];
+            identity[0] = 1;
+            assert_eq!(
+                VerifyingKey::from_bytes(&identity),
+                Err(Malformed::PublicKey.into())
+            );
+        }
+    }
+}
