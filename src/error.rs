@@ -49,6 +49,8 @@ pub enum Malformed {
     PublicKey,
     /// The plaintext of a recipient box does not have the fixed layout of SPEC.md §6.4.
     BoxPlaintext,
+    /// A recovery code that does not decode.
+    RecoveryCode(RecoveryCodeError),
     /// The manifest disagrees with the routing header (piece count or sizes).
     ManifestMismatch,
     /// A piece ciphertext's length is not the one the routing header states.
@@ -102,6 +104,22 @@ pub enum Field {
     BoxLength,
     /// A PUK generation of 0.
     Generation,
+    /// A user-data type label: empty, longer than 64 bytes, or with control characters.
+    UserDataType,
+    /// A domain name: empty, too long, or with characters a domain cannot have.
+    Domain,
+}
+
+/// Why a recovery code was refused (SPEC.md §7.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecoveryCodeError {
+    /// Not 28 symbols once separators are removed.
+    Length,
+    /// A character outside the code's alphabet.
+    Character,
+    /// The check symbols do not match: a typo.
+    Checksum,
 }
 
 /// Cryptographic checks that failed.
@@ -141,6 +159,14 @@ pub enum AuthFailure {
     RecipientList,
     /// The BCC string does not match its commitment.
     BccCommitment,
+    /// A seed wrap or escrow wrap did not open, or what it carried does not match the keys it
+    /// names.
+    Wrap,
+    /// A user-data blob did not open under the key its binding derives (wrong user, type,
+    /// message or version, or altered).
+    UserData,
+    /// A user-data blob older than the version the caller remembers (a replay).
+    Rollback,
 }
 
 /// Versions and suites this build does not implement.
@@ -164,6 +190,11 @@ pub enum Misuse {
         /// The index asked for.
         index: u64,
     },
+    /// Escrow asked for on a shared (not custom) mail domain, or for a member whose address is
+    /// not on the account's domain.
+    EscrowNeedsCustomDomain,
+    /// A key of one suite used with material of another.
+    SuiteMismatch,
 }
 
 /// Documented limits (SPEC.md §2.4).
@@ -192,6 +223,10 @@ pub enum Limit {
     BccSize,
     /// A public-key record longer than [`crate::keys::MAX_PUBLIC_RECORD_LEN`].
     PublicRecordSize,
+    /// A seed wrap, batch, escrow wrap or enrollment record over its size or count limit.
+    WrapSize,
+    /// A user-data blob larger than [`crate::userdata::MAX_USER_DATA_LEN`].
+    UserDataSize,
 }
 
 impl fmt::Display for Error {

@@ -66,8 +66,11 @@
 
 extern crate alloc;
 
+pub mod backup;
+pub mod devices;
 pub mod envelope;
 pub mod error;
+pub mod escrow;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod keys;
@@ -76,8 +79,12 @@ pub mod piece;
 pub mod seal;
 pub mod server;
 pub mod suite;
+pub mod userdata;
 pub mod wire;
+mod wrap;
 
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod mail_tests;
 

@@ -152,7 +152,6 @@ impl DeviceSecret {
         self.signing.sign(message).to_bytes()
     }
 
-    #[allow(dead_code)] // used by seed wraps (SPEC.md §7), which open with the device key
     pub(crate) fn kem_secret(&self) -> &KemSecretKey {
         &self.kem_sk
     }
