@@ -24,7 +24,7 @@ use hpke::kem::{X25519HkdfSha256, XWing};
 use hpke::{Kem, OpModeR, OpModeS};
 use mailseal::Suite;
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::open::{VouchedDevice, open_copy};
+use mailseal::open::{Mailbox, VouchedDevice, open_copy};
 use mailseal::piece::{self, PieceKey, Purpose};
 use mailseal::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
 use mailseal::server::split_envelope;
@@ -157,7 +157,8 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
             (
                 "mailseal open",
                 Box::new(|| {
-                    let opened = open_copy(&copy, first_user, first_puks, &vouched).expect("open");
+                    let opened = open_copy(&copy, &Mailbox::new(*first_user, first_puks), &vouched)
+                        .expect("open");
                     black_box(opened.open_piece(0, &mail.pieces[0]).expect("piece"));
                 }),
             ),

@@ -17,7 +17,7 @@ use mailseal::escrow::{
     wrap_escrow_device,
 };
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, PukSeed, UserId};
-use mailseal::open::{VouchedDevice, open_copy};
+use mailseal::open::{Mailbox, VouchedDevice, open_copy};
 use mailseal::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
 use mailseal::server::split_envelope;
 use mailseal::wire::Fixed;
@@ -54,8 +54,12 @@ fn try_read(
     puks: &[PukSecret],
     sender: &VouchedDevice,
 ) -> bool {
-    let text = open_copy(&mail.copy, uma, puks, std::slice::from_ref(sender))
-        .and_then(|opened| opened.open_piece(0, &mail.body));
+    let text = open_copy(
+        &mail.copy,
+        &Mailbox::new(*uma, puks),
+        std::slice::from_ref(sender),
+    )
+    .and_then(|opened| opened.open_piece(0, &mail.body));
     match text {
         Ok(t) => {
             println!(

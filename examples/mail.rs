@@ -9,7 +9,7 @@
 
 use mailseal::Suite;
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, PukSeed, UserId};
-use mailseal::open::{VouchedDevice, open_copy};
+use mailseal::open::{Mailbox, VouchedDevice, open_copy};
 use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
 use mailseal::server::split_envelope;
 use rand_core::SeedableRng;
@@ -113,7 +113,11 @@ fn main() -> Result<(), mailseal::Error> {
         ("Carol", carol, &carol_puk),
         ("Dave", dave, &dave_puk),
     ] {
-        let opened = open_copy(copy_of(user), &user, std::slice::from_ref(puk), &vouched)?;
+        let opened = open_copy(
+            copy_of(user),
+            &Mailbox::new(user, std::slice::from_ref(puk)),
+            &vouched,
+        )?;
         let text = opened.open_piece(0, &body_ct)?;
         let file = opened.open_piece(1, &attachment_ct)?;
         assert_eq!(text, body);
@@ -138,8 +142,7 @@ fn main() -> Result<(), mailseal::Error> {
     // Alice's phone opens the Sent copy: the BCC line and the full list are verified.
     let sent = open_copy(
         copy_of(alice),
-        &alice,
-        std::slice::from_ref(&phone_puk),
+        &Mailbox::new(alice, std::slice::from_ref(&phone_puk)),
         &vouched,
     )?;
     let record = sent
@@ -162,8 +165,7 @@ fn main() -> Result<(), mailseal::Error> {
     forged.recipient_box = mailseal::envelope::Copy::parse(copy_of(bob))?.recipient_box;
     match open_copy(
         &forged.encode(),
-        &carol,
-        std::slice::from_ref(&carol_puk),
+        &Mailbox::new(carol, std::slice::from_ref(&carol_puk)),
         &vouched,
     ) {
         Ok(_) => panic!("a forged copy opened"),

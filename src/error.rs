@@ -195,6 +195,8 @@ pub enum Misuse {
     EscrowNeedsCustomDomain,
     /// A key of one suite used with material of another.
     SuiteMismatch,
+    /// An escrow enrollment record for another user than the mailbox's.
+    EscrowRecordMismatch,
 }
 
 /// Documented limits (SPEC.md §2.4).

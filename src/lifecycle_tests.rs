@@ -17,7 +17,7 @@ use crate::escrow::{
     wrap_escrow_device,
 };
 use crate::keys::{DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use crate::open::{VouchedDevice, open_copy};
+use crate::open::{Mailbox, VouchedDevice, open_copy};
 use crate::seal::{Message, RecipientKey, SealedMail, SenderIdentity, seal_mail};
 use crate::server::split_envelope;
 use crate::suite::Suite;
@@ -82,8 +82,7 @@ fn reads(
 ) -> Option<Vec<u8>> {
     let opened = open_copy(
         copy,
-        user,
-        puks,
+        &Mailbox::new(*user, puks),
         &[vouch(alice.0, &alice.2, DeviceStatus::Active)],
     )
     .ok()?;
@@ -465,5 +464,61 @@ fn user_data_cannot_move_between_messages_types_users_or_roll_back() {
     assert_eq!(
         open_user_data(&blob, &u, &puks, &on_m1, Some(8)).err(),
         Some(AuthFailure::Rollback.into())
+    );
+}
+
+#[test]
+fn mail_opened_from_an_escrowed_mailbox_reports_it() {
+    let mut r = ChaCha20Rng::from_seed([26; 32]);
+    let alice_id = UserId::new([0xa1; 16]);
+    let alice = (
+        alice_id,
+        PukSecret::generate(SUITE, alice_id, 1, &mut r).unwrap(),
+        device(0xa1, &mut r),
+    );
+    let u = UserId::new([0x55; 16]);
+    let d1 = device(1, &mut r);
+    let puks = vec![PukSecret::generate(SUITE, u, 1, &mut r).unwrap()];
+    let ea_puk = PukSecret::generate(SUITE, UserId::new([0xea; 16]), 1, &mut r).unwrap();
+    let ctx = EscrowContext {
+        account: Fixed([1; 16]),
+        domain: AccountDomain::Custom("example.com"),
+        member: u,
+        member_address: "member@example.com",
+        ea_group: ea_puk.public(),
+    };
+    let escrow = device(0xee, &mut r);
+    let directory = vec![vouch(u, &d1, DeviceStatus::Active)];
+    let on = verify_enrollment(
+        &enrollment_record(&ctx, escrow.public(), true, 1, &d1).unwrap(),
+        &directory,
+    )
+    .unwrap();
+    let off = verify_enrollment(
+        &enrollment_record(&ctx, escrow.public(), false, 2, &d1).unwrap(),
+        &directory,
+    )
+    .unwrap();
+    let (_, copy) = mail_to(&alice, u, &puks[0], b"hello", &mut r);
+    let senders = [vouch(alice.0, &alice.2, DeviceStatus::Active)];
+
+    let opened = open_copy(&copy, &Mailbox::new(u, &puks).with_escrow(&on), &senders).unwrap();
+    assert_eq!(opened.mailbox_escrow(), Some(&on));
+    let opened = open_copy(&copy, &Mailbox::new(u, &puks).with_escrow(&off), &senders).unwrap();
+    assert_eq!(
+        opened.mailbox_escrow(),
+        None,
+        "escrow turned off is not reported as on"
+    );
+    let opened = open_copy(&copy, &Mailbox::new(u, &puks), &senders).unwrap();
+    assert_eq!(opened.mailbox_escrow(), None);
+    // A record for someone else's mailbox is the caller's mistake, not a silent pass.
+    let other = crate::escrow::EscrowDisclosure {
+        member: alice_id,
+        ..on.clone()
+    };
+    assert_eq!(
+        open_copy(&copy, &Mailbox::new(u, &puks).with_escrow(&other), &senders).err(),
+        Some(Error::Misuse(crate::error::Misuse::EscrowRecordMismatch))
     );
 }

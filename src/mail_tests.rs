@@ -13,7 +13,7 @@ use crate::envelope::sender_record::SenderRecord;
 use crate::envelope::{Copy, Envelope, RecipientKind};
 use crate::error::{AuthFailure, Error, Field, Malformed};
 use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use crate::open::{OpenedMail, SenderStatus, VouchedDevice, open_copy};
+use crate::open::{Mailbox, OpenedMail, SenderStatus, VouchedDevice, open_copy};
 use crate::piece::{self, PieceKey, Purpose};
 use crate::seal::{Message, RecipientKey, SealedMail, SenderIdentity, seal_mail};
 use crate::server::{RecipientCopy, split_envelope};
@@ -64,8 +64,7 @@ impl User {
     fn open(&self, copy: &[u8], sender: &User) -> Result<OpenedMail, Error> {
         open_copy(
             copy,
-            &self.id,
-            &self.puks,
+            &Mailbox::new(self.id, &self.puks),
             &[sender.vouched(DeviceStatus::Active)],
         )
     }
@@ -223,8 +222,7 @@ fn a_users_second_device_and_older_generations_open_too() {
         vec![PukSecret::derive(suite, bob.id, 1, crate::keys::PukSeed::from_bytes(seed)).unwrap()];
     let opened = open_copy(
         copy_for(&copies, &bob),
-        &bob.id,
-        &second_device_puks,
+        &Mailbox::new(bob.id, &second_device_puks),
         &[alice.vouched(DeviceStatus::Active)],
     )
     .unwrap();
@@ -492,26 +490,25 @@ fn unvouched_signer_is_rejected_and_revoked_signer_is_reported() {
 
     // No vouched device at all, or only another user's.
     assert_eq!(
-        open_copy(copy, &bob.id, &bob.puks, &[]).err(),
+        open_copy(copy, &Mailbox::new(bob.id, &bob.puks), &[]).err(),
         Some(AuthFailure::UnknownSigner.into())
     );
     let wrong_user = mallory.vouched(DeviceStatus::Active);
     assert_eq!(
-        open_copy(copy, &bob.id, &bob.puks, &[wrong_user]).err(),
+        open_copy(copy, &Mailbox::new(bob.id, &bob.puks), &[wrong_user]).err(),
         Some(AuthFailure::UnknownSigner.into())
     );
     // The right device id with a key the directory does not have: the digest differs, the box fails.
     let mut substituted = alice.vouched(DeviceStatus::Active);
     substituted.verifying_key = mallory.device.public().verifying_key;
     assert_eq!(
-        open_copy(copy, &bob.id, &bob.puks, &[substituted]).err(),
+        open_copy(copy, &Mailbox::new(bob.id, &bob.puks), &[substituted]).err(),
         Some(AuthFailure::RecipientBox.into())
     );
 
     let opened = open_copy(
         copy,
-        &bob.id,
-        &bob.puks,
+        &Mailbox::new(bob.id, &bob.puks),
         &[alice.vouched(DeviceStatus::Revoked)],
     )
     .unwrap();

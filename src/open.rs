@@ -1,4 +1,4 @@
-//! The recipient side: open a per-recipient copy (SPEC.md §6.10).
+//! The recipient side: open a per-recipient copy (SPEC.md §6.9).
 //!
 //! Checks run in this order and the first failure ends the call: strict parse and limits;
 //! the copy's structure; the box is the caller's; the sender device is vouched for; HPKE
@@ -18,6 +18,7 @@ use crate::envelope::sender_record::SenderRecord;
 use crate::envelope::tree::{self, TREE_SLOTS, Tree};
 use crate::envelope::{Copy, RecipientKind, RoutingHeader, check_address};
 use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::escrow::EscrowDisclosure;
 use crate::keys::kem;
 use crate::keys::{DeviceId, DeviceStatus, PukSecret, UserId, VerifyingKey};
 use crate::piece::{self, PieceDecryptor, PieceDigest, PieceKey, Purpose};
@@ -34,6 +35,35 @@ pub struct VouchedDevice {
     pub verifying_key: VerifyingKey,
     /// Active or revoked.
     pub status: DeviceStatus,
+}
+
+/// The mailbox a copy is opened in: its user, every PUK generation held, and the escrow
+/// enrollment the caller verified for it (SPEC.md §8.3), so opened mail reports escrow.
+pub struct Mailbox<'a> {
+    /// The mailbox's user.
+    pub user: UserId,
+    /// Every PUK generation the caller holds for that user.
+    pub puks: &'a [PukSecret],
+    /// The mailbox's verified enrollment record, if the directory has one.
+    pub escrow: Option<&'a EscrowDisclosure>,
+}
+
+impl<'a> Mailbox<'a> {
+    /// A mailbox with no escrow enrollment on record.
+    pub fn new(user: UserId, puks: &'a [PukSecret]) -> Self {
+        Mailbox {
+            user,
+            puks,
+            escrow: None,
+        }
+    }
+
+    /// The same mailbox with its verified escrow enrollment.
+    #[must_use]
+    pub fn with_escrow(mut self, disclosure: &'a EscrowDisclosure) -> Self {
+        self.escrow = Some(disclosure);
+        self
+    }
 }
 
 /// Who signed the mail, as verified.
@@ -77,6 +107,7 @@ pub struct OpenedMail {
     e2e_flag: bool,
     pub(crate) manifest: Manifest,
     sent: Option<SentRecord>,
+    escrow: Option<EscrowDisclosure>,
 }
 
 impl OpenedMail {
@@ -103,6 +134,11 @@ impl OpenedMail {
     /// For the sender's own copy: the verified BCC string and recipient list.
     pub fn sent_record(&self) -> Option<&SentRecord> {
         self.sent.as_ref()
+    }
+    /// The escrow enrollment of the mailbox this copy was opened in, when escrow is on:
+    /// the product must disclose that the account's escrow administrators can read it.
+    pub fn mailbox_escrow(&self) -> Option<&EscrowDisclosure> {
+        self.escrow.as_ref()
     }
     /// Number of pieces (body first).
     pub fn piece_count(&self) -> usize {
@@ -157,17 +193,21 @@ impl OpenedMail {
     }
 }
 
-/// Opens a per-recipient copy (SPEC.md §6.10).
+/// Opens a per-recipient copy (SPEC.md §6.9).
 ///
-/// `me` is the caller's user, `puks` every PUK generation the caller holds, `vouched` the
-/// sender devices its directory vouches for. Memory: the decrypted manifest and, for the
-/// sender's own copy, the sender record (both bounded by SPEC.md §4.2 limits).
+/// `mailbox` names the caller's user, every PUK generation it holds and its escrow
+/// enrollment; `vouched` lists the sender devices the caller's directory vouches for.
+/// Memory: the decrypted manifest and, for the sender's own copy, the sender record (both
+/// bounded by SPEC.md §4.2 limits).
 pub fn open_copy(
     copy: &[u8],
-    me: &UserId,
-    puks: &[PukSecret],
+    mailbox: &Mailbox<'_>,
     vouched: &[VouchedDevice],
 ) -> Result<OpenedMail, Error> {
+    if mailbox.escrow.is_some_and(|e| e.member != mailbox.user) {
+        return Err(crate::error::Misuse::EscrowRecordMismatch.into());
+    }
+    let (me, puks) = (&mailbox.user, mailbox.puks);
     // 1. Syntax and limits.
     let copy = Copy::parse(copy)?;
     let (header, suite) = RoutingHeader::parse(&copy.header.0)?;
@@ -262,6 +302,7 @@ pub fn open_copy(
         DeviceStatus::Revoked => SenderStatus::RevokedDevice,
     };
     Ok(OpenedMail {
+        escrow: mailbox.escrow.filter(|e| e.enabled).cloned(),
         e2e_flag: manifest.e2e,
         header,
         suite,
@@ -272,7 +313,7 @@ pub fn open_copy(
     })
 }
 
-/// SPEC.md §6.10 step 3: To and CC boxes are named in the header, BCC boxes are not, and the
+/// SPEC.md §6.9 step 3: To and CC boxes are named in the header, BCC boxes are not, and the
 /// sender's box is the header's sender user.
 pub(crate) fn check_kind_against_header(
     header: &RoutingHeader,
@@ -297,7 +338,7 @@ pub(crate) fn check_kind_against_header(
     }
 }
 
-/// SPEC.md §6.10 step 8: open the sender record, check the BCC commitment, rebuild the tree
+/// SPEC.md §6.9 step 9: open the sender record, check the BCC commitment, rebuild the tree
 /// from every recorded recipient and require the signed root.
 fn check_sender_record(
     own: &DigestInput<'_>,

@@ -1,4 +1,4 @@
-//! The sender side: seal a mail to its recipients (SPEC.md §6.9).
+//! The sender side: seal a mail to its recipients (SPEC.md §6.8).
 //!
 //! ```
 //! use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
@@ -122,7 +122,7 @@ impl PieceSealer {
     }
 }
 
-/// Builds and seals one mail (SPEC.md §6.9). Pieces are attached in order: body first.
+/// Builds and seals one mail (SPEC.md §6.8). Pieces are attached in order: body first.
 pub struct MailSealer<'a> {
     suite: Suite,
     sender: SenderIdentity<'a>,
@@ -368,7 +368,7 @@ impl<'a> MailSealer<'a> {
         .encode())
     }
 
-    /// SPEC.md §6.9 step 1: the sender's own user first, then To, CC, BCC; every user once;
+    /// SPEC.md §6.8 step 1: the sender's own user first, then To, CC, BCC; every user once;
     /// every key of the mail's suite; at most [`MAX_RECIPIENTS`].
     fn recipient_list(&self) -> Result<Vec<(RecipientKind, RecipientKey)>, Error> {
         let own = RecipientKey::new(self.sender.address, self.sender.puk.clone());

@@ -1,5 +1,5 @@
 //! The sender record: what the sender's own copy needs to check the BCC string and the whole
-//! signed recipient list, encrypted under the message key (SPEC.md §6.7).
+//! signed recipient list, encrypted under the message key (SPEC.md §6.2).
 
 use alloc::string::String;
 use alloc::vec::Vec;

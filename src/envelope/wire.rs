@@ -39,7 +39,7 @@ pub struct WireBox {
 }
 
 impl WireBox {
-    /// Field checks of SPEC.md §6.6: address, kind, generation, and lengths for `suite`.
+    /// Field checks of SPEC.md §6.4: address, kind, generation, and lengths for `suite`.
     pub(crate) fn validate(&self, suite: Suite) -> Result<RecipientKind, Error> {
         check_address(&self.address)?;
         let kind = RecipientKind::from_code(self.kind)?;
