@@ -49,6 +49,8 @@ pub enum Malformed {
     PublicKey,
     /// The plaintext of a recipient box does not have the fixed layout of SPEC.md §6.4.
     BoxPlaintext,
+    /// A link fragment that is not `ms1` and 128 lowercase hex digits.
+    LinkFragment,
     /// A recovery code that does not decode.
     RecoveryCode(RecoveryCodeError),
     /// The manifest disagrees with the routing header (piece count or sizes).
@@ -108,6 +110,10 @@ pub enum Field {
     UserDataType,
     /// A domain name: empty, too long, or with characters a domain cannot have.
     Domain,
+    /// An origin code not in SPEC.md §6.1, or sender fields that do not fit the origin.
+    Origin,
+    /// An expiry missing where a link box needs one, or present where none is allowed.
+    Expiry,
 }
 
 /// Why a recovery code was refused (SPEC.md §7.4).
@@ -167,6 +173,12 @@ pub enum AuthFailure {
     UserData,
     /// A user-data blob older than the version the caller remembers (a replay).
     Rollback,
+    /// The link copy's digest is not the one its fragment pins: not the mail the sender linked.
+    LinkDigest,
+    /// The access-restricted mail's expiry has passed (by the caller's clock).
+    LinkExpired,
+    /// A box whose kind (signed or unsigned) contradicts the header's origin.
+    BoxKind,
 }
 
 /// Versions and suites this build does not implement.
@@ -197,6 +209,12 @@ pub enum Misuse {
     SuiteMismatch,
     /// An escrow enrollment record for another user than the mailbox's.
     EscrowRecordMismatch,
+    /// External or not-yet-provisioned recipients without giving the server access.
+    NeedsServerAccess,
+    /// Access-restricted mail sealed with `seal`, or other mail with `seal_restricted`.
+    LinkNeedsSealRestricted,
+    /// Server sealing asked to produce device-signed mail.
+    ServerCannotSign,
 }
 
 /// Documented limits (SPEC.md §2.4).

@@ -74,6 +74,7 @@ pub mod escrow;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod keys;
+pub mod link;
 pub mod open;
 pub mod piece;
 pub mod seal;

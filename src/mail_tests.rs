@@ -87,6 +87,7 @@ fn message<'p>(to: &[&User], cc: &[&User], bcc: &[&User], pieces: Vec<&'p [u8]>)
             .collect::<Vec<_>>()
             .join(", "),
         pieces,
+        ..Message::default()
     }
 }
 
@@ -411,9 +412,11 @@ fn message_key_of(user: &User, c: &Copy, suite: Suite) -> PieceKey {
     let d = recipient_digest(&DigestInput {
         suite,
         header_hash: &header_hash(&c.header.0),
-        sender_user: &header.sender.user,
-        sender_device: &header.sender.device,
-        sender_key: &user.device.public().verifying_key,
+        sender: crate::envelope::digest::SenderBinding::signed(
+            header.sender.user.as_ref().unwrap(),
+            header.sender.device.as_ref().unwrap(),
+            &user.device.public().verifying_key,
+        ),
         recipient: RecipientEntry {
             address: &b.address,
             user: &b.user,
@@ -597,7 +600,7 @@ fn bcc_recipients_are_invisible_in_other_copies() {
                 .to
                 .iter()
                 .chain(&opened.header().cc)
-                .all(|p| p.user != dave.id)
+                .all(|p| p.user != Some(dave.id))
         );
     }
     // Dave's own copy names him BCC, and opens.

@@ -10,13 +10,14 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::envelope::digest::{
-    DigestInput, RecipientEntry, bcc_commitment, box_info, header_hash, recipient_digest,
+    DigestInput, RecipientEntry, SenderBinding, bcc_commitment, box_info, header_hash,
+    recipient_digest,
 };
 use crate::envelope::manifest::Manifest;
 use crate::envelope::recipient_box::BoxPlaintext;
 use crate::envelope::sender_record::SenderRecord;
 use crate::envelope::tree::{self, TREE_SLOTS, Tree};
-use crate::envelope::{Copy, RecipientKind, RoutingHeader, check_address};
+use crate::envelope::{Copy, Origin, RecipientKind, RoutingHeader, check_address};
 use crate::error::{AuthFailure, Error, Field, Malformed};
 use crate::escrow::EscrowDisclosure;
 use crate::keys::kem;
@@ -74,6 +75,9 @@ pub enum SenderStatus {
     VerifiedActiveDevice,
     /// Signed by a device of the sender's that the caller's directory marks revoked.
     RevokedDevice,
+    /// Not signed: sealed by the server (mail from outside, mailing lists, system mail) or
+    /// read through an access-restricted link.
+    Unsigned,
 }
 
 /// One recipient of the mail as the sender's own copy recorded it.
@@ -111,6 +115,27 @@ pub struct OpenedMail {
 }
 
 impl OpenedMail {
+    pub(crate) fn from_parts(
+        header: RoutingHeader,
+        suite: Suite,
+        kind: RecipientKind,
+        sender_status: SenderStatus,
+        manifest: Manifest,
+        sent: Option<SentRecord>,
+        escrow: Option<EscrowDisclosure>,
+    ) -> Self {
+        OpenedMail {
+            e2e_flag: manifest.e2e,
+            header,
+            suite,
+            kind,
+            sender_status,
+            manifest,
+            sent,
+            escrow,
+        }
+    }
+
     /// The authenticated routing header.
     pub fn header(&self) -> &RoutingHeader {
         &self.header
@@ -196,9 +221,9 @@ impl OpenedMail {
 /// Opens a per-recipient copy (SPEC.md §6.9).
 ///
 /// `mailbox` names the caller's user, every PUK generation it holds and its escrow
-/// enrollment; `vouched` lists the sender devices the caller's directory vouches for.
-/// Memory: the decrypted manifest and, for the sender's own copy, the sender record (both
-/// bounded by SPEC.md §4.2 limits).
+/// enrollment; `vouched` lists the sender devices the caller's directory vouches for (unused
+/// for server-sealed mail, which is unsigned). Memory: the decrypted manifest and, for the
+/// sender's own copy, the sender record (both bounded by SPEC.md §4.2 limits).
 pub fn open_copy(
     copy: &[u8],
     mailbox: &Mailbox<'_>,
@@ -229,21 +254,31 @@ pub fn open_copy(
         return Err(Malformed::Field(Field::RecipientSet).into());
     }
 
-    // 4. The signer must be vouched for.
-    let signer = vouched
-        .iter()
-        .find(|v| v.user == header.sender.user && v.device == header.sender.device)
-        .ok_or(AuthFailure::UnknownSigner)?;
+    // 4. Device-signed mail: the signer must be vouched for. Server-sealed mail: no signer.
+    let signer = match (header.origin(), &header.sender.user, &header.sender.device) {
+        (Origin::SenderDevice, Some(user), Some(device)) => Some(
+            vouched
+                .iter()
+                .find(|v| v.user == *user && v.device == *device)
+                .ok_or(AuthFailure::UnknownSigner)?,
+        ),
+        _ => None,
+    };
+    let sender = match (signer, &header.sender.user, &header.sender.device) {
+        (Some(v), Some(user), Some(device)) => {
+            SenderBinding::signed(user, device, &v.verifying_key)
+        }
+        _ => SenderBinding::UNSIGNED,
+    };
 
     // 5. Recompute this recipient's digest and open the box with it as aad.
     let manifest_digest = piece::digest(suite, Purpose::Manifest, &copy.manifest.0)?;
     let fingerprint = puk.public().mail_key.fingerprint();
+    let header_digest = header_hash(&copy.header.0);
     let input = DigestInput {
         suite,
-        header_hash: &header_hash(&copy.header.0),
-        sender_user: &header.sender.user,
-        sender_device: &header.sender.device,
-        sender_key: &signer.verifying_key,
+        header_hash: &header_digest,
+        sender,
         recipient: RecipientEntry {
             address: &b.address,
             user: &b.user,
@@ -264,20 +299,28 @@ pub fn open_copy(
     )?;
     let inner = BoxPlaintext::decode(&plaintext)?;
 
-    // 6. The tree signature over the root this leaf and path lead to.
-    let root = tree::root_from_path(
-        tree::leaf(&inner.salt, &digest),
-        inner.position,
-        &inner.path,
-    );
-    if !signer
-        .verifying_key
-        .verify_strict(&tree::signed_message(suite, &root), &inner.signature)
-    {
-        return Err(AuthFailure::Signature.into());
-    }
+    // 6. Signed boxes only in device-signed mail, unsigned only in server-sealed mail; then
+    //    the tree signature over the root this leaf and path lead to.
+    let root = match (signer, inner.signed) {
+        (Some(v), true) => {
+            let root = tree::root_from_path(
+                tree::leaf(&inner.salt, &digest),
+                inner.position,
+                &inner.path,
+            );
+            if !v
+                .verifying_key
+                .verify_strict(&tree::signed_message(suite, &root), &inner.signature)
+            {
+                return Err(AuthFailure::Signature.into());
+            }
+            Some(root)
+        }
+        (None, false) => None,
+        _ => return Err(AuthFailure::BoxKind.into()),
+    };
 
-    // 7. The manifest, whose digest the signature covers.
+    // 7. The manifest, whose digest the digest (and the signature) covers.
     let message_key = PieceKey::from_bytes(inner.message_key);
     let manifest = Manifest::open(suite, &message_key, &copy.manifest.0, &manifest_digest)?;
     if manifest.pieces.len() != header.piece_sizes.len() {
@@ -285,8 +328,8 @@ pub fn open_copy(
     }
 
     // 8. The sender's own copy: BCC string and the whole recipient list.
-    let sent = match &copy.sender_record {
-        Some(record) => Some(check_sender_record(
+    let sent = match (&copy.sender_record, root) {
+        (Some(record), Some(root)) => Some(check_sender_record(
             &input,
             &header,
             &message_key,
@@ -294,27 +337,28 @@ pub fn open_copy(
             &inner,
             &root,
         )?),
-        None => None,
+        (Some(_), None) => return Err(Malformed::Field(Field::RecipientSet).into()),
+        (None, _) => None,
     };
 
-    let sender_status = match signer.status {
-        DeviceStatus::Active => SenderStatus::VerifiedActiveDevice,
-        DeviceStatus::Revoked => SenderStatus::RevokedDevice,
+    let sender_status = match signer.map(|v| v.status) {
+        Some(DeviceStatus::Active) => SenderStatus::VerifiedActiveDevice,
+        Some(DeviceStatus::Revoked) => SenderStatus::RevokedDevice,
+        None => SenderStatus::Unsigned,
     };
-    Ok(OpenedMail {
-        escrow: mailbox.escrow.filter(|e| e.enabled).cloned(),
-        e2e_flag: manifest.e2e,
+    Ok(OpenedMail::from_parts(
         header,
         suite,
         kind,
         sender_status,
         manifest,
         sent,
-    })
+        mailbox.escrow.filter(|e| e.enabled).cloned(),
+    ))
 }
 
-/// SPEC.md §6.9 step 3: To and CC boxes are named in the header, BCC boxes are not, and the
-/// sender's box is the header's sender user.
+/// SPEC.md §6.9 step 3: To and CC boxes are named in the header with their user, BCC and
+/// server boxes are not, and the sender's box is the header's sender user.
 pub(crate) fn check_kind_against_header(
     header: &RoutingHeader,
     kind: RecipientKind,
@@ -322,14 +366,23 @@ pub(crate) fn check_kind_against_header(
     user: &UserId,
 ) -> Result<(), Error> {
     let named = |list: &[crate::envelope::Party]| {
-        list.iter().any(|p| p.user == *user && p.address == address)
+        list.iter()
+            .any(|p| p.user == Some(*user) && p.address == address)
     };
-    let in_header = header.to.iter().chain(&header.cc).any(|p| p.user == *user);
+    let in_header = header
+        .to
+        .iter()
+        .chain(&header.cc)
+        .any(|p| p.user == Some(*user));
+    let is_sender = header.sender.user == Some(*user);
+    let signed = header.origin() == Origin::SenderDevice;
     let ok = match kind {
-        RecipientKind::Sender => header.sender.user == *user && header.sender.address == address,
-        RecipientKind::To => named(&header.to) && *user != header.sender.user,
-        RecipientKind::Cc => named(&header.cc) && *user != header.sender.user,
-        RecipientKind::Bcc => !in_header && *user != header.sender.user,
+        RecipientKind::Sender => signed && is_sender && header.sender.address == address,
+        RecipientKind::To => named(&header.to) && !is_sender,
+        RecipientKind::Cc => named(&header.cc) && !is_sender,
+        RecipientKind::Bcc => !in_header && !is_sender,
+        RecipientKind::ServerAccess => signed && !in_header && !is_sender,
+        RecipientKind::Link => false,
     };
     if ok {
         Ok(())
@@ -388,13 +441,19 @@ fn check_sender_record(
             kind,
         });
     }
-    // Every To and CC user of the header must be in the record (the sender's own user aside).
-    let all_named = header
-        .to
+    // Every To and CC user of the header must be in the record (the sender's own user aside),
+    // unless the server was given access: it then holds the mail for users without a key.
+    let server_access = recipients
         .iter()
-        .chain(&header.cc)
-        .filter(|p| p.user != header.sender.user)
-        .all(|p| recipients.iter().any(|r| r.user == p.user));
+        .any(|r| r.kind == RecipientKind::ServerAccess);
+    let all_named = server_access
+        || header
+            .to
+            .iter()
+            .chain(&header.cc)
+            .filter_map(|p| p.user)
+            .filter(|u| Some(*u) != header.sender.user)
+            .all(|u| recipients.iter().any(|r| r.user == u));
     if own_entries != 1 || !all_named {
         return Err(AuthFailure::RecipientList.into());
     }

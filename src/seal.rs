@@ -25,25 +25,18 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
-use zeroize::Zeroize;
 
-use crate::envelope::digest::{
-    DigestInput, RecipientEntry, bcc_commitment, box_info, header_hash, recipient_digest,
-};
-use crate::envelope::manifest::{Manifest, PieceEntry};
-use crate::envelope::recipient_box::BoxPlaintext;
-use crate::envelope::sender_record::{RecordEntry, SenderRecord};
-use crate::envelope::tree::{self, TREE_SLOTS, Tree};
+use crate::envelope::build::{self, Parts};
+use crate::envelope::manifest::PieceEntry;
 use crate::envelope::{
-    Envelope, MAX_BCC_LEN, MAX_PIECES, MAX_RECIPIENTS, Party, RecipientKind, RoutingHeader,
-    SenderParty, VERSION, WireBox, check_address, check_message_id,
+    MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION,
+    check_address, check_message_id,
 };
-use crate::error::{Error, Field, Limit, Malformed};
-use crate::keys::kem;
+use crate::error::{Error, Field, Limit, Malformed, Misuse};
 use crate::keys::{DeviceSecret, PukPublic, UserId};
+use crate::link::{LinkFragment, LinkKey};
 use crate::piece::{PieceDigest, PieceEncryptor, PieceKey, Purpose};
 use crate::suite::Suite;
-use crate::wire::{Bytes, Fixed};
 
 /// The sending user and device.
 pub struct SenderIdentity<'a> {
@@ -102,6 +95,17 @@ pub struct PieceSealer {
 }
 
 impl PieceSealer {
+    /// Starts a piece under a fresh key.
+    pub(crate) fn new(suite: Suite, rng: &mut impl CryptoRng) -> Self {
+        let key = PieceKey::generate(rng);
+        let encryptor = PieceEncryptor::new(suite, Purpose::MailPiece, &key, rng);
+        PieceSealer {
+            key,
+            encryptor,
+            written: 0,
+        }
+    }
+
     /// Encrypts `plaintext`, appending ready ciphertext to `out`.
     pub fn push(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         let before = out.len();
@@ -122,7 +126,41 @@ impl PieceSealer {
     }
 }
 
-/// Builds and seals one mail (SPEC.md §6.8). Pieces are attached in order: body first.
+/// Seals `plaintext` as one piece; returns its ciphertext and what the manifest needs.
+pub(crate) fn seal_piece(
+    suite: Suite,
+    plaintext: &[u8],
+    rng: &mut impl CryptoRng,
+) -> Result<(Vec<u8>, FinishedPiece), Error> {
+    let mut sealer = PieceSealer::new(suite, rng);
+    let mut out = Vec::with_capacity(plaintext.len() + 128);
+    sealer.push(plaintext, &mut out)?;
+    let finished = sealer.finish(&mut out)?;
+    Ok((out, finished))
+}
+
+pub(crate) fn manifest_entries(pieces: Vec<FinishedPiece>) -> (Vec<u64>, Vec<PieceEntry>) {
+    pieces
+        .into_iter()
+        .map(|p| {
+            (
+                p.ciphertext_len,
+                PieceEntry {
+                    key: p.key,
+                    digest: p.digest,
+                },
+            )
+        })
+        .unzip()
+}
+
+/// Builds and seals one mail (SPEC.md §6.8, §10.1, §10.3). Pieces are attached in order:
+/// body first.
+///
+/// The mail is E2E (signed manifest flag `true`) exactly when every recipient is an active
+/// user with a key and no server box or link box is added. Adding an external or
+/// not-yet-provisioned recipient requires giving the server access ([`MailSealer::server_access`])
+/// or, for externals, an access-restricted link ([`MailSealer::access_restricted`]).
 pub struct MailSealer<'a> {
     suite: Suite,
     sender: SenderIdentity<'a>,
@@ -131,6 +169,10 @@ pub struct MailSealer<'a> {
     to: Vec<RecipientKey>,
     cc: Vec<RecipientKey>,
     bcc: Vec<RecipientKey>,
+    external: Vec<(RecipientKind, String)>,
+    unprovisioned: Vec<(RecipientKind, String, UserId)>,
+    server: Option<RecipientKey>,
+    link_expiry: Option<u64>,
     bcc_text: String,
     pieces: Vec<FinishedPiece>,
 }
@@ -146,8 +188,10 @@ impl<'a> MailSealer<'a> {
     ) -> Result<Self, Error> {
         check_message_id(message_id)?;
         check_address(sender.address)?;
-        if sender.puk.mail_key.suite() != suite {
-            return Err(Malformed::PublicKey.into());
+        if sender.puk.mail_key.suite() != suite
+            || sender.device.public().encryption_key.suite() != suite
+        {
+            return Err(Misuse::SuiteMismatch.into());
         }
         Ok(MailSealer {
             suite,
@@ -157,6 +201,10 @@ impl<'a> MailSealer<'a> {
             to: Vec::new(),
             cc: Vec::new(),
             bcc: Vec::new(),
+            external: Vec::new(),
+            unprovisioned: Vec::new(),
+            server: None,
+            link_expiry: None,
             bcc_text: String::new(),
             pieces: Vec::new(),
         })
@@ -183,6 +231,43 @@ impl<'a> MailSealer<'a> {
         self
     }
 
+    /// Adds an external To or CC address (no account here): the mail cannot be E2E.
+    #[must_use]
+    pub fn external(mut self, kind: RecipientKind, address: impl Into<String>) -> Self {
+        self.external.push((kind, address.into()));
+        self
+    }
+
+    /// Adds a To or CC user who has no device yet: the server holds the mail and re-seals it
+    /// to their first PUK ([`crate::server::reseal_held`]); the mail cannot be E2E.
+    #[must_use]
+    pub fn unprovisioned(
+        mut self,
+        kind: RecipientKind,
+        address: impl Into<String>,
+        user: UserId,
+    ) -> Self {
+        self.unprovisioned.push((kind, address.into(), user));
+        self
+    }
+
+    /// Gives the server access with a box to its key (SPEC.md §10.1): the signed manifest
+    /// then says "not E2E".
+    #[must_use]
+    pub fn server_access(mut self, server: RecipientKey) -> Self {
+        self.server = Some(server);
+        self
+    }
+
+    /// Makes the mail access-restricted (SPEC.md §10.3): a link box whose key travels in a
+    /// URL fragment, valid until `expiry` (seconds since the epoch). Seal with
+    /// [`MailSealer::seal_restricted`].
+    #[must_use]
+    pub fn access_restricted(mut self, expiry: u64) -> Self {
+        self.link_expiry = Some(expiry);
+        self
+    }
+
     /// Sets the BCC string only the sender's own copy will show (committed, SPEC.md §6.2).
     #[must_use]
     pub fn bcc_text(mut self, text: impl Into<String>) -> Self {
@@ -198,23 +283,14 @@ impl<'a> MailSealer<'a> {
         plaintext: &[u8],
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<u8>, Error> {
-        let mut sealer = self.begin_piece(rng);
-        let mut out = Vec::with_capacity(plaintext.len() + 128);
-        sealer.push(plaintext, &mut out)?;
-        let finished = sealer.finish(&mut out)?;
+        let (out, finished) = seal_piece(self.suite, plaintext, rng)?;
         self.attach(finished)?;
         Ok(out)
     }
 
     /// Starts a piece to seal incrementally; [`MailSealer::attach`] it when finished.
     pub fn begin_piece(&self, rng: &mut impl CryptoRng) -> PieceSealer {
-        let key = PieceKey::generate(rng);
-        let encryptor = PieceEncryptor::new(self.suite, Purpose::MailPiece, &key, rng);
-        PieceSealer {
-            key,
-            encryptor,
-            written: 0,
-        }
+        PieceSealer::new(self.suite, rng)
     }
 
     /// Appends a finished piece to the mail.
@@ -230,146 +306,100 @@ impl<'a> MailSealer<'a> {
     ///
     /// Memory: the envelope, about 1.6 KiB per X-Wing recipient or 0.5 KiB per X25519 one.
     pub fn seal(self, rng: &mut impl CryptoRng) -> Result<Vec<u8>, Error> {
+        if self.link_expiry.is_some() {
+            return Err(Misuse::LinkNeedsSealRestricted.into());
+        }
+        Ok(self.seal_inner(None, rng)?.0)
+    }
+
+    /// Seals access-restricted mail: returns the envelope and the link fragment to send the
+    /// external reader (never to the server).
+    pub fn seal_restricted(
+        self,
+        rng: &mut impl CryptoRng,
+    ) -> Result<(Vec<u8>, LinkFragment), Error> {
+        if self.link_expiry.is_none() {
+            return Err(Misuse::LinkNeedsSealRestricted.into());
+        }
+        let link = LinkKey::generate(rng);
+        let (envelope, pinned) = self.seal_inner(Some(&link), rng)?;
+        let pinned = pinned.ok_or(Misuse::LinkNeedsSealRestricted)?;
+        Ok((envelope, LinkFragment::new(&link, &pinned)))
+    }
+
+    fn seal_inner(
+        self,
+        link: Option<&LinkKey>,
+        rng: &mut impl CryptoRng,
+    ) -> Result<(Vec<u8>, Option<[u8; 32]>), Error> {
         let recipients = self.recipient_list()?;
         if self.pieces.is_empty() {
             return Err(Malformed::ManifestMismatch.into());
         }
-        if self.bcc_text.len() > MAX_BCC_LEN {
-            return Err(Limit::BccSize.into());
+        let needs_server =
+            !self.unprovisioned.is_empty() || (!self.external.is_empty() && link.is_none());
+        if needs_server && self.server.is_none() {
+            return Err(Misuse::NeedsServerAccess.into());
         }
-        let suite = self.suite;
-        let device = self.sender.device;
-        let sender_user = self.sender.puk.user;
-
+        let e2e = self.server.is_none() && link.is_none() && self.external.is_empty();
+        let parties = |kind: RecipientKind, keyed: &[RecipientKey]| -> Vec<Party> {
+            let keyed = keyed.iter().map(|r| Party {
+                address: r.address.clone(),
+                user: Some(r.puk.user),
+            });
+            let held = self
+                .unprovisioned
+                .iter()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, a, u)| Party {
+                    address: a.clone(),
+                    user: Some(*u),
+                });
+            let external = self
+                .external
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, a)| Party {
+                    address: a.clone(),
+                    user: None,
+                });
+            keyed.chain(held).chain(external).collect()
+        };
+        let (piece_sizes, pieces) = manifest_entries(self.pieces);
         let header = RoutingHeader {
-            version: VERSION,
-            suite: suite.id(),
-            message_id: self.message_id.clone(),
-            timestamp: self.timestamp,
             sender: SenderParty {
                 address: self.sender.address.into(),
-                user: sender_user,
-                device: device.id(),
+                device: Some(self.sender.device.id()),
+                user: Some(self.sender.puk.user),
             },
-            to: parties(&self.to),
-            cc: parties(&self.cc),
-            piece_sizes: self.pieces.iter().map(|p| p.ciphertext_len).collect(),
-        }
-        .encode();
-
-        let message_key = PieceKey::generate(rng);
-        let manifest = Manifest {
-            e2e: true,
-            pieces: self
-                .pieces
-                .into_iter()
-                .map(|p| PieceEntry {
-                    key: p.key,
-                    digest: p.digest,
-                })
-                .collect(),
-        }
-        .seal(suite, &message_key, rng)?;
-
-        let mut bcc_key = [0u8; 32];
-        rng.fill_bytes(&mut bcc_key);
-        let bcc_commit = bcc_commitment(suite, &bcc_key, &self.bcc_text);
-        let mut tree_key = [0u8; 32];
-        rng.fill_bytes(&mut tree_key);
-        let positions = random_positions(recipients.len(), rng);
-        let header_digest = header_hash(&header);
-
-        // Leaves: one salted digest per recipient user (SPEC.md §6.5).
-        let mut entries = Vec::with_capacity(recipients.len());
-        for ((kind, r), position) in recipients.iter().zip(positions) {
-            let mut salt = [0u8; 32];
-            rng.fill_bytes(&mut salt);
-            let fingerprint = r.puk.mail_key.fingerprint();
-            let digest = recipient_digest(&DigestInput {
-                suite,
-                header_hash: &header_digest,
-                sender_user: &sender_user,
-                sender_device: &device.id(),
-                sender_key: &device.public().verifying_key,
-                recipient: RecipientEntry {
-                    address: &r.address,
-                    user: &r.puk.user,
-                    generation: r.puk.generation,
-                    kind: *kind,
-                    key_fingerprint: &fingerprint,
-                },
-                manifest_digest: &manifest.digest,
-                bcc_commitment: &bcc_commit,
-            });
-            entries.push((position, salt, digest, fingerprint));
-        }
-        let tree = Tree::build(
-            entries
-                .iter()
-                .map(|(p, s, d, _)| (*p, tree::leaf(s, d)))
-                .collect(),
-            tree_key,
-        );
-        let signature = device.sign(&tree::signed_message(suite, &tree.root()));
-
-        let info = box_info(suite);
-        let mut boxes = Vec::with_capacity(recipients.len());
-        for ((kind, r), (position, salt, digest, _)) in recipients.iter().zip(&entries) {
-            let plaintext = BoxPlaintext {
-                message_key: *message_key.expose_secret(),
-                salt: *salt,
-                position: *position,
-                path: tree.path(*position),
-                signature,
-            }
-            .encode();
-            let (enc, ciphertext) = kem::seal(&r.puk.mail_key, &info, digest, &plaintext, rng)?;
-            boxes.push(WireBox {
-                address: r.address.clone(),
-                user: r.puk.user,
-                generation: r.puk.generation,
-                kind: kind.code(),
-                enc: Bytes(enc),
-                ciphertext: Bytes(ciphertext),
-            });
-        }
-
-        let record = SenderRecord {
-            bcc: self.bcc_text,
-            bcc_key: Fixed(bcc_key),
-            tree_key: Fixed(tree_key),
-            recipients: recipients
-                .iter()
-                .zip(&entries)
-                .map(
-                    |((kind, r), (position, salt, _, fingerprint))| RecordEntry {
-                        address: r.address.clone(),
-                        user: r.puk.user,
-                        generation: r.puk.generation,
-                        kind: kind.code(),
-                        key_fingerprint: Fixed(*fingerprint),
-                        salt: Fixed(*salt),
-                        position: *position as u16,
-                    },
-                )
-                .collect(),
-        }
-        .seal(suite, &message_key, rng)?;
-        bcc_key.zeroize();
-        tree_key.zeroize();
-
-        Ok(Envelope {
-            header: Bytes(header),
-            manifest: Bytes(manifest.ciphertext),
-            bcc_commitment: Fixed(bcc_commit),
-            boxes,
-            sender_record: Bytes(record),
-        }
-        .encode())
+            origin: Origin::SenderDevice.code(),
+            piece_sizes,
+            suite: self.suite.id(),
+            timestamp: self.timestamp,
+            version: VERSION,
+            expiry: link.and(self.link_expiry),
+            cc: parties(RecipientKind::Cc, &self.cc),
+            message_id: self.message_id.clone(),
+            to: parties(RecipientKind::To, &self.to),
+        };
+        header.validate()?;
+        build::build(
+            Parts {
+                suite: self.suite,
+                header,
+                signer: Some(self.sender.device),
+                recipients,
+                pieces,
+                e2e,
+                bcc_text: self.bcc_text,
+                link,
+            },
+            rng,
+        )
     }
 
-    /// SPEC.md §6.8 step 1: the sender's own user first, then To, CC, BCC; every user once;
-    /// every key of the mail's suite; at most [`MAX_RECIPIENTS`].
+    /// SPEC.md §6.8 step 1: the sender's own user first, then To, CC, BCC, then the server's
+    /// box; every user once; every key of the mail's suite; at most [`MAX_RECIPIENTS`].
     fn recipient_list(&self) -> Result<Vec<(RecipientKind, RecipientKey)>, Error> {
         let own = RecipientKey::new(self.sender.address, self.sender.puk.clone());
         let listed = [
@@ -379,59 +409,51 @@ impl<'a> MailSealer<'a> {
         ];
         let mut list = alloc::vec![(RecipientKind::Sender, own)];
         let mut seen: Vec<UserId> = alloc::vec![self.sender.puk.user];
+        let add = |kind: RecipientKind,
+                   r: &RecipientKey,
+                   list: &mut Vec<_>,
+                   seen: &mut Vec<UserId>|
+         -> Result<(), Error> {
+            check_address(&r.address)?;
+            if r.puk.mail_key.suite() != self.suite {
+                return Err(Misuse::SuiteMismatch.into());
+            }
+            if seen.contains(&r.puk.user) {
+                return Err(Malformed::Field(Field::RecipientSet).into());
+            }
+            seen.push(r.puk.user);
+            list.push((kind, r.clone()));
+            Ok(())
+        };
         for (kind, rs) in listed {
             for r in rs {
-                check_address(&r.address)?;
-                if r.puk.mail_key.suite() != self.suite {
-                    return Err(Malformed::PublicKey.into());
-                }
                 if r.puk.user == self.sender.puk.user {
                     // Writing to oneself: the sender's own box already covers this user.
                     continue;
                 }
-                if seen.contains(&r.puk.user) {
-                    return Err(Malformed::Field(Field::RecipientSet).into());
-                }
-                seen.push(r.puk.user);
-                list.push((kind, r.clone()));
+                add(kind, r, &mut list, &mut seen)?;
             }
+        }
+        for (kind, address, user) in &self.unprovisioned {
+            check_address(address)?;
+            if !matches!(kind, RecipientKind::To | RecipientKind::Cc) || seen.contains(user) {
+                return Err(Malformed::Field(Field::RecipientSet).into());
+            }
+            seen.push(*user);
+        }
+        for (kind, address) in &self.external {
+            check_address(address)?;
+            if !matches!(kind, RecipientKind::To | RecipientKind::Cc) {
+                return Err(Malformed::Field(Field::RecipientSet).into());
+            }
+        }
+        if let Some(server) = &self.server {
+            add(RecipientKind::ServerAccess, server, &mut list, &mut seen)?;
         }
         if list.len() > MAX_RECIPIENTS {
             return Err(Limit::Recipients.into());
         }
         Ok(list)
-    }
-}
-
-fn parties(rs: &[RecipientKey]) -> Vec<Party> {
-    rs.iter()
-        .map(|r| Party {
-            address: r.address.clone(),
-            user: r.puk.user,
-        })
-        .collect()
-}
-
-/// `n ≤ TREE_SLOTS` distinct uniformly random leaf positions (partial Fisher–Yates).
-fn random_positions(n: usize, rng: &mut impl CryptoRng) -> Vec<usize> {
-    let mut slots: Vec<usize> = (0..TREE_SLOTS).collect();
-    for i in 0..n.min(TREE_SLOTS) {
-        let j = i + uniform_below(TREE_SLOTS - i, rng);
-        slots.swap(i, j);
-    }
-    slots.truncate(n);
-    slots
-}
-
-/// A uniform integer in `0..bound` (`bound ≥ 1`) by rejection sampling.
-fn uniform_below(bound: usize, rng: &mut impl CryptoRng) -> usize {
-    let bound = bound as u32;
-    let zone = u32::MAX - (u32::MAX % bound);
-    loop {
-        let x = rng.next_u32();
-        if x < zone {
-            return (x % bound) as usize;
-        }
     }
 }
 
@@ -452,6 +474,12 @@ pub struct Message<'p> {
     pub bcc_text: String,
     /// The pieces: the MIME body, then each attachment.
     pub pieces: Vec<&'p [u8]>,
+    /// External To/CC addresses (need `server`).
+    pub external: Vec<(RecipientKind, String)>,
+    /// To/CC users without a key yet (need `server`).
+    pub unprovisioned: Vec<(RecipientKind, String, UserId)>,
+    /// The server's key, when the sender gives it access.
+    pub server: Option<RecipientKey>,
 }
 
 /// One-shot sealing for the common case: every piece at once; returns the envelope and the
@@ -469,6 +497,11 @@ pub fn seal_mail(
     sealer.cc.extend_from_slice(&message.cc);
     sealer.bcc.extend_from_slice(&message.bcc);
     sealer.bcc_text.clone_from(&message.bcc_text);
+    sealer.external.extend_from_slice(&message.external);
+    sealer
+        .unprovisioned
+        .extend_from_slice(&message.unprovisioned);
+    sealer.server.clone_from(&message.server);
     let mut ciphertexts = Vec::with_capacity(message.pieces.len());
     for p in &message.pieces {
         ciphertexts.push(sealer.add_piece(p, rng)?);

@@ -1,75 +1,375 @@
-//! The server's key-free work: split an uploaded envelope into per-recipient copies
-//! (SPEC.md §6.7).
+//! The server's side: key-free validation and splitting of envelopes, and sealing of mail the
+//! server receives in plaintext (SPEC.md §6.7, §10).
+//!
+//! Validation and splitting need no key and never read piece ciphertext beyond its length.
+//! Sealing on arrival ([`seal_inbound`]) turns plaintext from outside (external services,
+//! mailing-list fan-out, system mail) into unsigned envelopes at once, so the server keeps
+//! no plaintext; [`reseal_held`] does the same for mail held for a user who had no key yet.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::envelope::{Copy, Envelope, RecipientKind, RoutingHeader};
-use crate::error::{Error, Field, Malformed};
+use rand_core::CryptoRng;
+
+use crate::envelope::build::{self, Parts};
+use crate::envelope::{
+    Copy, Envelope, LinkCopy, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION,
+    WireBox,
+};
+use crate::error::{Error, Field, Malformed, Misuse};
 use crate::keys::UserId;
-use crate::open::check_kind_against_header;
+use crate::open::{OpenedMail, check_kind_against_header};
+use crate::piece;
+use crate::seal::{RecipientKey, SealedMail, manifest_entries, seal_piece};
+use crate::suite::Suite;
 
 /// One recipient's copy, with where to deliver it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecipientCopy {
     /// Delivery address.
     pub address: String,
-    /// Recipient user.
+    /// Recipient user (for the server's own box, the server key's id).
     pub user: UserId,
-    /// How the user was addressed ([`RecipientKind::Sender`] is the Sent-folder copy).
+    /// How the user was addressed ([`RecipientKind::Sender`] is the Sent-folder copy,
+    /// [`RecipientKind::ServerAccess`] the server's own).
     pub kind: RecipientKind,
     /// The encoded copy.
     pub copy: Vec<u8>,
 }
 
-/// Splits an envelope into one copy per recipient user; needs no key.
+/// What validation tells the server, for routing and spam decisions. All of it is plaintext
+/// in the envelope; none of it is content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutingInfo {
+    /// The authenticated-by-recipients routing header.
+    pub header: RoutingHeader,
+    /// Its suite.
+    pub suite: Suite,
+    /// Boxes by kind and recipient, in envelope order: `(kind, address, user)`.
+    pub boxes: Vec<(RecipientKind, String, UserId)>,
+    /// Whether a link box (access-restricted mail) is present.
+    pub link_box: bool,
+    /// To/CC users named without a box: the server holds the mail for them (only when the
+    /// sender gave it access).
+    pub held_for: Vec<(String, UserId)>,
+    /// To/CC addresses with no account here.
+    pub external: Vec<String>,
+}
+
+/// Validates an uploaded envelope without any key (SPEC.md §10.4) and returns its routing
+/// information. `piece_lengths` are the lengths of the piece ciphertexts uploaded with it.
 ///
-/// Each copy holds the header, the manifest, the BCC commitment and only that recipient's
-/// box; the sender's own copy also holds the sender record. Checks first (SPEC.md §6.7):
-/// strict parse and limits, a supported header, every box well formed, exactly one box for
-/// the sender's user and it first, no user boxed twice, To/CC boxes named in the header and
-/// every To/CC user of the header boxed, BCC boxes named nowhere.
-///
-/// Memory: the copies, about `number of boxes × (header + manifest + one box)`.
-pub fn split_envelope(envelope: &[u8]) -> Result<Vec<RecipientCopy>, Error> {
+/// Cost: parsing the envelope (at most 4 MiB) and comparing lengths; piece bytes are never
+/// read. Never panics.
+pub fn validate_envelope(envelope: &[u8], piece_lengths: &[u64]) -> Result<RoutingInfo, Error> {
     let env = Envelope::parse(envelope)?;
-    let (header, suite) = RoutingHeader::parse(&env.header.0)?;
-    let mut kinds = Vec::with_capacity(env.boxes.len());
-    let mut users: Vec<&UserId> = Vec::with_capacity(env.boxes.len());
-    for (i, b) in env.boxes.iter().enumerate() {
-        let kind = b.validate(suite)?;
-        check_kind_against_header(&header, kind, &b.address, &b.user)?;
-        if (kind == RecipientKind::Sender) != (i == 0) || users.contains(&&b.user) {
-            return Err(Malformed::Field(Field::RecipientSet).into());
-        }
-        users.push(&b.user);
-        kinds.push(kind);
-    }
-    let all_boxed = header
-        .to
-        .iter()
-        .chain(&header.cc)
-        .all(|p| p.user == header.sender.user || users.contains(&&p.user));
-    if env.boxes.is_empty() || !all_boxed {
+    check(
+        &env.header.0,
+        &env.boxes,
+        env.link_box.is_some(),
+        env.sender_record.is_some(),
+        piece_lengths,
+        true,
+    )
+}
+
+/// Validates one stored copy without any key (SPEC.md §10.4), as [`validate_envelope`] does
+/// for whole envelopes, minus the checks that need every box.
+pub fn validate_copy(copy: &[u8], piece_lengths: &[u64]) -> Result<RoutingInfo, Error> {
+    let c = Copy::parse(copy)?;
+    let kind = RecipientKind::from_code(c.recipient_box.kind)?;
+    if (kind == RecipientKind::Sender) != c.sender_record.is_some() {
         return Err(Malformed::Field(Field::RecipientSet).into());
     }
+    check(
+        &c.header.0,
+        core::slice::from_ref(&c.recipient_box),
+        false,
+        c.sender_record.is_some(),
+        piece_lengths,
+        false,
+    )
+}
+
+/// SPEC.md §10.4 checks, in order.
+fn check(
+    header_bytes: &[u8],
+    boxes: &[WireBox],
+    link_box: bool,
+    sender_record: bool,
+    piece_lengths: &[u64],
+    whole: bool,
+) -> Result<RoutingInfo, Error> {
+    let set = || Error::from(Malformed::Field(Field::RecipientSet));
+    let (header, suite) = RoutingHeader::parse(header_bytes)?;
+    let signed = header.origin() == Origin::SenderDevice;
+
+    // Pieces: as many as the header says, each of the stated length, each a valid piece length.
+    if piece_lengths.len() != header.piece_sizes.len() {
+        return Err(Malformed::ManifestMismatch.into());
+    }
+    for (index, (stated, actual)) in header.piece_sizes.iter().zip(piece_lengths).enumerate() {
+        if stated != actual || piece::plaintext_len(*actual).is_err() {
+            return Err(Malformed::PieceSize { index }.into());
+        }
+    }
+    // An expiry exactly when there is a link box (only device-signed mail has one).
+    if whole && link_box != header.expiry.is_some() {
+        return Err(Malformed::Field(Field::Expiry).into());
+    }
+    if link_box && !signed {
+        return Err(Malformed::Field(Field::Origin).into());
+    }
+
+    let mut kinds = Vec::with_capacity(boxes.len());
+    let mut users: Vec<UserId> = Vec::with_capacity(boxes.len());
+    for (i, b) in boxes.iter().enumerate() {
+        let kind = b.validate(suite)?;
+        check_kind_against_header(&header, kind, &b.address, &b.user)?;
+        if users.contains(&b.user) {
+            return Err(set());
+        }
+        // Signed mail: the sender's box first and only there. Unsigned: none.
+        if whole && (kind == RecipientKind::Sender) != (signed && i == 0) {
+            return Err(set());
+        }
+        users.push(b.user);
+        kinds.push((kind, b.address.clone(), b.user));
+    }
+    if whole && signed != sender_record {
+        return Err(set());
+    }
+    let server_access = kinds
+        .iter()
+        .filter(|(k, _, _)| *k == RecipientKind::ServerAccess)
+        .count();
+    if server_access > 1 {
+        return Err(set());
+    }
+
+    let parties = header.to.iter().chain(&header.cc);
+    let external: Vec<String> = parties
+        .clone()
+        .filter(|p| p.user.is_none())
+        .map(|p| p.address.clone())
+        .collect();
+    let held_for: Vec<(String, UserId)> = parties
+        .filter_map(|p| p.user.map(|u| (p.address.clone(), u)))
+        .filter(|(_, u)| Some(*u) != header.sender.user && !users.contains(u))
+        .collect();
+    if whole {
+        // Every named user has a box unless the server was given access to hold the mail;
+        // external addresses need server access or a link box.
+        if !held_for.is_empty() && server_access == 0 {
+            return Err(set());
+        }
+        if !external.is_empty() && server_access == 0 && !link_box {
+            return Err(set());
+        }
+        if boxes.is_empty() {
+            return Err(set());
+        }
+    }
+    Ok(RoutingInfo {
+        header,
+        suite,
+        boxes: kinds,
+        link_box,
+        held_for,
+        external,
+    })
+}
+
+/// Splits an envelope into one copy per box; needs no key (SPEC.md §6.7).
+///
+/// Validates first, as [`validate_envelope`] does minus the piece lengths. Each copy holds
+/// the header, the manifest, the BCC commitment and only that recipient's box; the sender's
+/// own copy also holds the sender record. Memory: the copies, about
+/// `number of boxes × (header + manifest + one box)`.
+pub fn split_envelope(envelope: &[u8]) -> Result<Vec<RecipientCopy>, Error> {
+    let env = Envelope::parse(envelope)?;
+    let (header, _) = RoutingHeader::parse(&env.header.0)?;
+    check(
+        &env.header.0,
+        &env.boxes,
+        env.link_box.is_some(),
+        env.sender_record.is_some(),
+        &header.piece_sizes,
+        true,
+    )?;
     let copies = env
         .boxes
         .iter()
-        .zip(kinds)
-        .map(|(b, kind)| RecipientCopy {
-            address: b.address.clone(),
-            user: b.user,
-            kind,
-            copy: Copy {
-                header: env.header.clone(),
-                manifest: env.manifest.clone(),
-                bcc_commitment: env.bcc_commitment,
-                recipient_box: b.clone(),
-                sender_record: (kind == RecipientKind::Sender).then(|| env.sender_record.clone()),
-            }
-            .encode(),
+        .map(|b| {
+            let kind = RecipientKind::from_code(b.kind)?;
+            Ok(RecipientCopy {
+                address: b.address.clone(),
+                user: b.user,
+                kind,
+                copy: Copy {
+                    recipient_box: b.clone(),
+                    header: env.header.clone(),
+                    manifest: env.manifest.clone(),
+                    bcc_commitment: env.bcc_commitment,
+                    sender_record: if kind == RecipientKind::Sender {
+                        env.sender_record.clone()
+                    } else {
+                        None
+                    },
+                }
+                .encode(),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, Error>>()?;
     Ok(copies)
+}
+
+/// The copy the server serves to the reader of access-restricted mail, if the envelope has a
+/// link box (SPEC.md §10.3).
+pub fn link_copy(envelope: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+    let env = Envelope::parse(envelope)?;
+    Ok(env.link_box.map(|link_box| {
+        LinkCopy {
+            header: env.header,
+            manifest: env.manifest,
+            bcc_commitment: env.bcc_commitment,
+            link_box,
+        }
+        .encode()
+    }))
+}
+
+/// Mail the server received in plaintext, to seal on arrival (SPEC.md §10.2).
+#[derive(Clone, Debug)]
+pub struct InboundMail<'p> {
+    /// Why the server is sealing it; never [`Origin::SenderDevice`].
+    pub origin: Origin,
+    /// The sender's address as received.
+    pub sender_address: String,
+    /// The sender's user id, if the sender has an account here (mailing list or held mail).
+    pub sender_user: Option<UserId>,
+    /// The message id.
+    pub message_id: String,
+    /// The time the server received it (the caller's clock).
+    pub timestamp: u64,
+    /// To as received: local users with their id, others with `None`.
+    pub to: Vec<Party>,
+    /// CC as received.
+    pub cc: Vec<Party>,
+    /// The local users to seal to, with their current PUK. Users named in `to` or `cc` get a
+    /// box of that kind; the others (list members, BCC) a BCC box.
+    pub recipients: Vec<RecipientKey>,
+    /// The pieces: the MIME body, then each attachment.
+    pub pieces: Vec<&'p [u8]>,
+}
+
+/// Seals mail the server received in plaintext to each local recipient's PUK (SPEC.md §10.2):
+/// unsigned boxes, manifest flag "not E2E", no sender record. Returns the envelope and the
+/// piece ciphertexts; the caller discards the plaintext.
+///
+/// Memory: the piece ciphertexts plus the envelope.
+pub fn seal_inbound(
+    suite: Suite,
+    mail: &InboundMail<'_>,
+    rng: &mut impl CryptoRng,
+) -> Result<SealedMail, Error> {
+    if mail.origin == Origin::SenderDevice {
+        return Err(Misuse::ServerCannotSign.into());
+    }
+    let mut ciphertexts = Vec::with_capacity(mail.pieces.len());
+    let mut finished = Vec::with_capacity(mail.pieces.len());
+    for p in &mail.pieces {
+        let (ct, f) = seal_piece(suite, p, rng)?;
+        ciphertexts.push(ct);
+        finished.push(f);
+    }
+    if finished.is_empty() {
+        return Err(Malformed::ManifestMismatch.into());
+    }
+    let (piece_sizes, pieces) = manifest_entries(finished);
+    let named = |list: &[Party], u: &UserId| list.iter().any(|p| p.user == Some(*u));
+    let mut recipients = Vec::with_capacity(mail.recipients.len());
+    for r in &mail.recipients {
+        if r.puk.mail_key.suite() != suite {
+            return Err(Misuse::SuiteMismatch.into());
+        }
+        if recipients
+            .iter()
+            .any(|(_, x): &(RecipientKind, RecipientKey)| x.puk.user == r.puk.user)
+        {
+            return Err(Malformed::Field(Field::RecipientSet).into());
+        }
+        let kind = if named(&mail.to, &r.puk.user) {
+            RecipientKind::To
+        } else if named(&mail.cc, &r.puk.user) {
+            RecipientKind::Cc
+        } else {
+            RecipientKind::Bcc
+        };
+        recipients.push((kind, r.clone()));
+    }
+    let header = RoutingHeader {
+        sender: SenderParty {
+            address: mail.sender_address.clone(),
+            device: None,
+            user: mail.sender_user,
+        },
+        origin: mail.origin.code(),
+        piece_sizes,
+        suite: suite.id(),
+        timestamp: mail.timestamp,
+        version: VERSION,
+        expiry: None,
+        cc: mail.cc.clone(),
+        message_id: mail.message_id.clone(),
+        to: mail.to.clone(),
+    };
+    header.validate()?;
+    let (envelope, _) = build::build(
+        Parts {
+            suite,
+            header,
+            signer: None,
+            recipients,
+            pieces,
+            e2e: false,
+            bcc_text: String::new(),
+            link: None,
+        },
+        rng,
+    )?;
+    Ok(SealedMail {
+        envelope,
+        pieces: ciphertexts,
+    })
+}
+
+/// Re-seals mail the server held for a user who had no key yet, once their first PUK exists
+/// (SPEC.md §10.2): `held` is the mail as the server opened it through its own box,
+/// `ciphertexts` its pieces. The result is unsigned server-sealed mail of origin
+/// [`Origin::HeldForNewUser`] (its footer says Server Encrypted).
+pub fn reseal_held(
+    held: &OpenedMail,
+    ciphertexts: &[&[u8]],
+    recipient: RecipientKey,
+    rng: &mut impl CryptoRng,
+) -> Result<SealedMail, Error> {
+    let plaintexts = ciphertexts
+        .iter()
+        .enumerate()
+        .map(|(i, ct)| held.open_piece(i, ct))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let h = held.header();
+    let inbound = InboundMail {
+        origin: Origin::HeldForNewUser,
+        sender_address: h.sender.address.clone(),
+        sender_user: h.sender.user,
+        message_id: h.message_id.clone(),
+        timestamp: h.timestamp,
+        to: h.to.clone(),
+        cc: h.cc.clone(),
+        recipients: alloc::vec![recipient],
+        pieces: plaintexts.iter().map(Vec::as_slice).collect(),
+    };
+    seal_inbound(held.suite(), &inbound, rng)
 }

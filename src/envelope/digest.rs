@@ -7,14 +7,38 @@ use crate::keys::{DeviceId, UserId, VerifyingKey};
 use crate::piece::PieceDigest;
 use crate::suite::Suite;
 
+/// The sender fields a digest binds: the signing user, device and key, or all zero for
+/// server-sealed (unsigned) mail.
+#[derive(Clone, Copy)]
+pub(crate) struct SenderBinding {
+    pub(crate) user: [u8; 16],
+    pub(crate) device: [u8; 16],
+    pub(crate) key: [u8; 32],
+}
+
+impl SenderBinding {
+    pub(crate) const UNSIGNED: SenderBinding = SenderBinding {
+        user: [0; 16],
+        device: [0; 16],
+        key: [0; 32],
+    };
+
+    pub(crate) fn signed(user: &UserId, device: &DeviceId, key: &VerifyingKey) -> Self {
+        SenderBinding {
+            user: *user.as_bytes(),
+            device: *device.as_bytes(),
+            key: key.to_bytes(),
+        }
+    }
+}
+
 /// Everything one recipient's digest binds.
+#[derive(Clone, Copy)]
 pub(crate) struct DigestInput<'a> {
     pub(crate) suite: Suite,
     /// [`header_hash`] of the routing header's exact bytes.
     pub(crate) header_hash: &'a [u8; 32],
-    pub(crate) sender_user: &'a UserId,
-    pub(crate) sender_device: &'a DeviceId,
-    pub(crate) sender_key: &'a VerifyingKey,
+    pub(crate) sender: SenderBinding,
     pub(crate) recipient: RecipientEntry<'a>,
     pub(crate) manifest_digest: &'a PieceDigest,
     pub(crate) bcc_commitment: &'a [u8; 32],
@@ -34,7 +58,7 @@ pub(crate) struct RecipientEntry<'a> {
 /// ```text
 /// d = BLAKE3-derive_key("mailseal v1 recipient digest",
 ///       u8(version) || suite_id || header_hash
-///       || sender_user || sender_device || sender_verifying_key
+///       || sender_user || sender_device || sender_verifying_key   (zeros when unsigned)
 ///       || recipient_user || u32be(generation) || u8(kind) || u16be(len(address)) || address
 ///       || recipient_key_fingerprint || manifest_digest || bcc_commitment)
 /// ```
@@ -43,9 +67,9 @@ pub(crate) fn recipient_digest(d: &DigestInput<'_>) -> [u8; 32] {
     h.update(&[VERSION as u8]);
     h.update(&d.suite.id_bytes());
     h.update(d.header_hash);
-    h.update(d.sender_user.as_bytes());
-    h.update(d.sender_device.as_bytes());
-    h.update(&d.sender_key.to_bytes());
+    h.update(&d.sender.user);
+    h.update(&d.sender.device);
+    h.update(&d.sender.key);
     let r = &d.recipient;
     h.update(r.user.as_bytes());
     h.update(&r.generation.to_be_bytes());
@@ -79,5 +103,19 @@ pub(crate) fn bcc_commitment(suite: Suite, bcc_key: &[u8; 32], bcc: &str) -> [u8
     h.update(bcc_key);
     h.update(&suite.id_bytes());
     h.update(bcc.as_bytes());
+    *h.finalize().as_bytes()
+}
+
+/// SPEC.md §10.3: `BLAKE3-derive_key("mailseal v1 link digest", header_hash || manifest_digest
+/// || bcc_commitment)`, the value a link fragment pins.
+pub(crate) fn link_digest(
+    header_hash: &[u8; 32],
+    manifest_digest: &PieceDigest,
+    bcc_commitment: &[u8; 32],
+) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_derive_key("mailseal v1 link digest");
+    h.update(header_hash);
+    h.update(&manifest_digest.0);
+    h.update(bcc_commitment);
     *h.finalize().as_bytes()
 }

@@ -21,12 +21,12 @@ pub struct SenderParty {
     /// The sender's address.
     #[serde(rename = "a")]
     pub address: String,
-    /// The device that signed the mail.
+    /// The device that signed the mail; `None` for server-sealed mail.
     #[serde(rename = "d")]
-    pub device: DeviceId,
-    /// The sender's user id.
+    pub device: Option<DeviceId>,
+    /// The sender's user id; `None` when the sender has no account here.
     #[serde(rename = "u")]
-    pub user: UserId,
+    pub user: Option<UserId>,
 }
 
 /// A To or CC recipient as the routing header names it.
@@ -36,9 +36,9 @@ pub struct Party {
     /// The recipient's address.
     #[serde(rename = "a")]
     pub address: String,
-    /// The recipient's user id.
+    /// The recipient's user id; `None` for an external address.
     #[serde(rename = "u")]
-    pub user: UserId,
+    pub user: Option<UserId>,
 }
 
 /// The routing header (SPEC.md §6.1). Everything here is plaintext to the server and bound
@@ -49,6 +49,9 @@ pub struct RoutingHeader {
     /// The sender.
     #[serde(rename = "f")]
     pub sender: SenderParty,
+    /// Where the mail comes from ([`Origin`] code).
+    #[serde(rename = "o")]
+    pub origin: u8,
     /// Ciphertext length of each piece, body first.
     #[serde(rename = "p")]
     pub piece_sizes: Vec<u64>,
@@ -61,6 +64,9 @@ pub struct RoutingHeader {
     /// Format version, [`VERSION`].
     #[serde(rename = "v")]
     pub version: u64,
+    /// Expiry of access-restricted mail (seconds since the Unix epoch); `None` otherwise.
+    #[serde(rename = "x")]
+    pub expiry: Option<u64>,
     /// CC recipients.
     #[serde(rename = "cc")]
     pub cc: Vec<Party>,
@@ -87,6 +93,14 @@ impl RoutingHeader {
             return Err(Unsupported::Version(self.version).into());
         }
         let suite = Suite::from_id(self.suite)?;
+        // Device-signed mail names its signing device and user; server-sealed mail no device.
+        let origin = Origin::from_code(self.origin)?;
+        let signed = origin == Origin::SenderDevice;
+        if signed != (self.sender.device.is_some() && self.sender.user.is_some())
+            || (!signed && self.sender.device.is_some())
+        {
+            return Err(Malformed::Field(Field::Origin).into());
+        }
         if self.to.len() + self.cc.len() > MAX_RECIPIENTS {
             return Err(Limit::Recipients.into());
         }
@@ -106,7 +120,7 @@ impl RoutingHeader {
             .clone()
             .try_for_each(|p| check_address(&p.address))?;
         // A user is named at most once across To and CC.
-        let mut users: Vec<&UserId> = parties.map(|p| &p.user).collect();
+        let mut users: Vec<&UserId> = parties.filter_map(|p| p.user.as_ref()).collect();
         users.sort_unstable();
         if users.windows(2).any(|w| w.first() == w.get(1)) {
             return Err(Malformed::Field(Field::RecipientSet).into());
@@ -117,5 +131,51 @@ impl RoutingHeader {
     /// The canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
         wire::encode(self)
+    }
+
+    /// The header's origin.
+    pub fn origin(&self) -> Origin {
+        // Validated headers always carry a known code.
+        Origin::from_code(self.origin).unwrap_or(Origin::InboundExternal)
+    }
+}
+
+/// Where a mail comes from (SPEC.md §6.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// Sealed and signed by the sender's device, code 0.
+    SenderDevice,
+    /// Received from an external mail service and sealed by the server on arrival, code 1.
+    InboundExternal,
+    /// Fanned out to a mailing list's members by the server, code 2.
+    MailingList,
+    /// System mail (calendar notices and the like) sealed by the server, code 3.
+    System,
+    /// Held by the server for a user who had no key yet, sealed to their first PUK, code 4.
+    HeldForNewUser,
+}
+
+impl Origin {
+    /// The wire code.
+    pub const fn code(self) -> u8 {
+        match self {
+            Origin::SenderDevice => 0,
+            Origin::InboundExternal => 1,
+            Origin::MailingList => 2,
+            Origin::System => 3,
+            Origin::HeldForNewUser => 4,
+        }
+    }
+
+    /// Parses a wire code.
+    pub fn from_code(code: u8) -> Result<Origin, Error> {
+        match code {
+            0 => Ok(Origin::SenderDevice),
+            1 => Ok(Origin::InboundExternal),
+            2 => Ok(Origin::MailingList),
+            3 => Ok(Origin::System),
+            4 => Ok(Origin::HeldForNewUser),
+            _ => Err(Malformed::Field(Field::Origin).into()),
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! in [`crate::seal`], opening in [`crate::open`], the server's key-free work in
 //! [`crate::server`].
 
+pub(crate) mod build;
 pub(crate) mod digest;
 mod header;
 pub(crate) mod manifest;
@@ -13,8 +14,8 @@ pub(crate) mod sender_record;
 pub(crate) mod tree;
 mod wire;
 
-pub use header::{Party, RoutingHeader, SenderParty};
-pub use wire::{Copy, Envelope, WireBox};
+pub use header::{Origin, Party, RoutingHeader, SenderParty};
+pub use wire::{Copy, Envelope, LinkCopy, WireBox};
 
 use crate::error::{Error, Field, Malformed};
 
@@ -53,6 +54,11 @@ pub enum RecipientKind {
     Cc,
     /// A BCC recipient, code 3: absent from the routing header.
     Bcc,
+    /// The server's own box, code 4: the sender gave the server access (external or
+    /// not-yet-provisioned recipients). Never in an E2E mail.
+    ServerAccess,
+    /// The link box of access-restricted mail, code 5 (not an HPKE box; SPEC.md §10.3).
+    Link,
 }
 
 impl RecipientKind {
@@ -63,6 +69,8 @@ impl RecipientKind {
             RecipientKind::To => 1,
             RecipientKind::Cc => 2,
             RecipientKind::Bcc => 3,
+            RecipientKind::ServerAccess => 4,
+            RecipientKind::Link => 5,
         }
     }
 
@@ -73,6 +81,7 @@ impl RecipientKind {
             1 => Ok(RecipientKind::To),
             2 => Ok(RecipientKind::Cc),
             3 => Ok(RecipientKind::Bcc),
+            4 => Ok(RecipientKind::ServerAccess),
             _ => Err(Malformed::Field(Field::RecipientKind).into()),
         }
     }

@@ -10,14 +10,18 @@ use crate::error::{Error, Malformed};
 
 /// `kind` byte of a box signed by the sender's device.
 pub(crate) const KIND_SIGNED: u8 = 0x01;
+/// `kind` byte of a server-sealed box: no salt, path or signature (all zero).
+pub(crate) const KIND_UNSIGNED: u8 = 0x02;
 /// Bytes of the box plaintext.
 pub const BOX_PLAINTEXT_LEN: usize = 1 + 32 + 32 + 2 + 32 * TREE_DEPTH + 64;
 
 /// ```text
-/// kind (1) = 0x01 || message_key (32) || salt (32) || u16be(position) || path (10 × 32) || signature (64)
+/// kind (1) || message_key (32) || salt (32) || u16be(position) || path (10 × 32) || signature (64)
 /// ```
+/// with kind `0x01` (signed) or `0x02` (unsigned: every field after the message key zero).
 /// Holds the message key: no `Debug`, no `Clone`, wiped on drop.
 pub(crate) struct BoxPlaintext {
+    pub(crate) signed: bool,
     pub(crate) message_key: [u8; 32],
     pub(crate) salt: [u8; 32],
     pub(crate) position: usize,
@@ -28,7 +32,11 @@ pub(crate) struct BoxPlaintext {
 impl BoxPlaintext {
     pub(crate) fn encode(&self) -> zeroize::Zeroizing<alloc::vec::Vec<u8>> {
         let mut out = zeroize::Zeroizing::new(alloc::vec::Vec::with_capacity(BOX_PLAINTEXT_LEN));
-        out.push(KIND_SIGNED);
+        out.push(if self.signed {
+            KIND_SIGNED
+        } else {
+            KIND_UNSIGNED
+        });
         out.extend_from_slice(&self.message_key);
         out.extend_from_slice(&self.salt);
         out.extend_from_slice(&(self.position as u16).to_be_bytes());
@@ -45,7 +53,17 @@ impl BoxPlaintext {
             return Err(bad());
         }
         let mut r = Reader(bytes);
-        if r.array::<1>()? != [KIND_SIGNED] {
+        let signed = match r.array::<1>()? {
+            [KIND_SIGNED] => true,
+            [KIND_UNSIGNED] => false,
+            _ => return Err(bad()),
+        };
+        // An unsigned box has one encoding: zeros after the message key.
+        if !signed
+            && bytes
+                .get(33..)
+                .is_some_and(|rest| rest.iter().any(|b| *b != 0))
+        {
             return Err(bad());
         }
         let message_key = r.array::<32>()?;
@@ -60,6 +78,7 @@ impl BoxPlaintext {
         }
         let signature = r.array::<64>()?;
         Ok(BoxPlaintext {
+            signed,
             message_key,
             salt,
             position,
@@ -84,5 +103,19 @@ impl Reader<'_> {
         let (head, rest) = self.0.split_at_checked(N).ok_or(Malformed::BoxPlaintext)?;
         self.0 = rest;
         head.try_into().map_err(|_| Malformed::BoxPlaintext.into())
+    }
+}
+
+impl BoxPlaintext {
+    /// An unsigned (server-sealed) box plaintext.
+    pub(crate) fn unsigned(message_key: [u8; 32]) -> Self {
+        BoxPlaintext {
+            signed: false,
+            message_key,
+            salt: [0; 32],
+            position: 0,
+            path: [[0; 32]; TREE_DEPTH],
+            signature: [0; 64],
+        }
     }
 }

@@ -59,7 +59,8 @@ impl WireBox {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
-    /// One box per recipient user, the sender's own first.
+    /// One box per recipient user: the sender's own first when signed, then the recipients',
+    /// then the server's if the sender gave it access.
     #[serde(rename = "b")]
     pub boxes: Vec<WireBox>,
     /// The routing header's exact bytes.
@@ -71,9 +72,12 @@ pub struct Envelope {
     /// The BCC commitment.
     #[serde(rename = "bc")]
     pub bcc_commitment: Fixed<32>,
-    /// The sender record ciphertext (for the sender's own copy).
+    /// The link box of access-restricted mail (SPEC.md §10.3), if any.
+    #[serde(rename = "lb")]
+    pub link_box: Option<Bytes>,
+    /// The sender record ciphertext (for the sender's own copy); `None` when unsigned.
     #[serde(rename = "sr")]
-    pub sender_record: Bytes,
+    pub sender_record: Option<Bytes>,
 }
 
 /// One recipient's copy: the envelope with only that recipient's box; the sender record
@@ -117,6 +121,37 @@ impl Envelope {
 impl Copy {
     /// Strict parse (SPEC.md §4.1) with the size limit checked first.
     pub fn parse(bytes: &[u8]) -> Result<Copy, Error> {
+        wire::decode(bytes, MAX_ENVELOPE_LEN, Limit::EnvelopeSize)
+    }
+
+    /// The canonical encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        wire::encode(self)
+    }
+}
+
+/// What the server serves to the reader of access-restricted mail: the envelope with only
+/// the link box (SPEC.md §10.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkCopy {
+    /// The routing header's exact bytes.
+    #[serde(rename = "h")]
+    pub header: Bytes,
+    /// The manifest ciphertext.
+    #[serde(rename = "m")]
+    pub manifest: Bytes,
+    /// The BCC commitment.
+    #[serde(rename = "bc")]
+    pub bcc_commitment: Fixed<32>,
+    /// The link box ciphertext.
+    #[serde(rename = "lb")]
+    pub link_box: Bytes,
+}
+
+impl LinkCopy {
+    /// Strict parse (SPEC.md §4.1) with the size limit checked first.
+    pub fn parse(bytes: &[u8]) -> Result<LinkCopy, Error> {
         wire::decode(bytes, MAX_ENVELOPE_LEN, Limit::EnvelopeSize)
     }
 

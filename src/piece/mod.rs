@@ -149,6 +149,8 @@ pub enum Purpose {
     UserData,
     /// The sender record of a mail, for the sender's own copy. Label `"sender record"`.
     SenderRecord,
+    /// The link box of access-restricted mail. Label `"link box"`.
+    LinkBox,
 }
 
 impl Purpose {
@@ -159,6 +161,7 @@ impl Purpose {
             Purpose::Manifest => b"manifest",
             Purpose::UserData => b"user data",
             Purpose::SenderRecord => b"sender record",
+            Purpose::LinkBox => b"link box",
         }
     }
 }

@@ -1,0 +1,226 @@
+//! Assembles an envelope from its parts: the one builder behind device sealing
+//! ([`crate::seal`]) and server sealing ([`crate::server`]) (SPEC.md §6.8, §10).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::digest::{
+    DigestInput, RecipientEntry, SenderBinding, bcc_commitment, box_info, header_hash, link_digest,
+    recipient_digest,
+};
+use super::manifest::{Manifest, PieceEntry};
+use super::recipient_box::BoxPlaintext;
+use super::sender_record::{RecordEntry, SenderRecord};
+use super::tree::{self, TREE_SLOTS, Tree};
+use super::{Envelope, MAX_BCC_LEN, MAX_RECIPIENTS, RecipientKind, RoutingHeader, WireBox};
+use crate::error::{Error, Limit};
+use crate::keys::DeviceSecret;
+use crate::keys::kem;
+use crate::link::LinkKey;
+use crate::piece::{self, PieceKey, Purpose};
+use crate::seal::RecipientKey;
+use crate::suite::Suite;
+use crate::wire::{Bytes, Fixed};
+
+/// Everything an envelope is made of. Recipients are already checked (kinds, suite, no
+/// duplicates); `header` is complete.
+pub(crate) struct Parts<'a> {
+    pub(crate) suite: Suite,
+    pub(crate) header: RoutingHeader,
+    /// The signing device, for device-sealed mail; `None` for server-sealed mail.
+    pub(crate) signer: Option<&'a DeviceSecret>,
+    pub(crate) recipients: Vec<(RecipientKind, RecipientKey)>,
+    pub(crate) pieces: Vec<PieceEntry>,
+    pub(crate) e2e: bool,
+    pub(crate) bcc_text: String,
+    pub(crate) link: Option<&'a LinkKey>,
+}
+
+/// Seals the parts into an encoded envelope (SPEC.md §6.8 steps 3–9); also returns the link
+/// digest when a link box was added.
+pub(crate) fn build(
+    parts: Parts<'_>,
+    rng: &mut impl CryptoRng,
+) -> Result<(Vec<u8>, Option<[u8; 32]>), Error> {
+    let suite = parts.suite;
+    if parts.recipients.len() > MAX_RECIPIENTS {
+        return Err(Limit::Recipients.into());
+    }
+    if parts.bcc_text.len() > MAX_BCC_LEN {
+        return Err(Limit::BccSize.into());
+    }
+    let header = parts.header.encode();
+    let header_digest = header_hash(&header);
+
+    let message_key = PieceKey::generate(rng);
+    let manifest = Manifest {
+        e2e: parts.e2e,
+        pieces: parts.pieces,
+    }
+    .seal(suite, &message_key, rng)?;
+
+    let mut bcc_key = Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(bcc_key.as_mut_slice());
+    let bcc_commit = bcc_commitment(suite, &bcc_key, &parts.bcc_text);
+
+    let sender = match parts.signer {
+        Some(device) => match &parts.header.sender.user {
+            Some(user) => SenderBinding::signed(user, &device.id(), &device.public().verifying_key),
+            None => return Err(crate::error::Malformed::Field(crate::error::Field::Origin).into()),
+        },
+        None => SenderBinding::UNSIGNED,
+    };
+    let digest_of = |kind: RecipientKind, r: &RecipientKey, fingerprint: &[u8; 32]| {
+        recipient_digest(&DigestInput {
+            suite,
+            header_hash: &header_digest,
+            sender,
+            recipient: RecipientEntry {
+                address: &r.address,
+                user: &r.puk.user,
+                generation: r.puk.generation,
+                kind,
+                key_fingerprint: fingerprint,
+            },
+            manifest_digest: &manifest.digest,
+            bcc_commitment: &bcc_commit,
+        })
+    };
+    let info = box_info(suite);
+    let seal_box = |kind: RecipientKind,
+                    r: &RecipientKey,
+                    digest: &[u8; 32],
+                    plaintext: &[u8],
+                    rng: &mut _| {
+        kem::seal(&r.puk.mail_key, &info, digest, plaintext, rng).map(|(enc, ciphertext)| WireBox {
+            address: r.address.clone(),
+            ciphertext: Bytes(ciphertext),
+            enc: Bytes(enc),
+            generation: r.puk.generation,
+            kind: kind.code(),
+            user: r.puk.user,
+        })
+    };
+
+    let mut boxes = Vec::with_capacity(parts.recipients.len());
+    let sender_record = match parts.signer {
+        None => {
+            for (kind, r) in &parts.recipients {
+                let digest = digest_of(*kind, r, &r.puk.mail_key.fingerprint());
+                let plaintext = BoxPlaintext::unsigned(*message_key.expose_secret()).encode();
+                boxes.push(seal_box(*kind, r, &digest, &plaintext, rng)?);
+            }
+            None
+        }
+        Some(device) => {
+            let mut tree_key = Zeroizing::new([0u8; 32]);
+            rng.fill_bytes(tree_key.as_mut_slice());
+            let positions = random_positions(parts.recipients.len(), rng);
+            // Leaves: one salted digest per recipient user (SPEC.md §6.5).
+            let mut entries = Vec::with_capacity(parts.recipients.len());
+            for ((kind, r), position) in parts.recipients.iter().zip(positions) {
+                let mut salt = [0u8; 32];
+                rng.fill_bytes(&mut salt);
+                let fingerprint = r.puk.mail_key.fingerprint();
+                let digest = digest_of(*kind, r, &fingerprint);
+                entries.push((position, salt, digest, fingerprint));
+            }
+            let tree = Tree::build(
+                entries
+                    .iter()
+                    .map(|(p, s, d, _)| (*p, tree::leaf(s, d)))
+                    .collect(),
+                *tree_key,
+            );
+            let signature = device.sign(&tree::signed_message(suite, &tree.root()));
+            for ((kind, r), (position, salt, digest, _)) in parts.recipients.iter().zip(&entries) {
+                let plaintext = BoxPlaintext {
+                    signed: true,
+                    message_key: *message_key.expose_secret(),
+                    salt: *salt,
+                    position: *position,
+                    path: tree.path(*position),
+                    signature,
+                }
+                .encode();
+                boxes.push(seal_box(*kind, r, digest, &plaintext, rng)?);
+            }
+            let record = SenderRecord {
+                recipients: parts
+                    .recipients
+                    .iter()
+                    .zip(&entries)
+                    .map(
+                        |((kind, r), (position, salt, _, fingerprint))| RecordEntry {
+                            address: r.address.clone(),
+                            key_fingerprint: Fixed(*fingerprint),
+                            generation: r.puk.generation,
+                            position: *position as u16,
+                            kind: kind.code(),
+                            salt: Fixed(*salt),
+                            user: r.puk.user,
+                        },
+                    )
+                    .collect(),
+                bcc_key: Fixed(*bcc_key),
+                tree_key: Fixed(*tree_key),
+                bcc: parts.bcc_text,
+            };
+            entries.iter_mut().for_each(|e| e.1.zeroize());
+            Some(Bytes(record.seal(suite, &message_key, rng)?))
+        }
+    };
+
+    let (link_box, pinned) = match parts.link {
+        None => (None, None),
+        Some(link) => {
+            let pinned = link_digest(&header_digest, &manifest.digest, &bcc_commit);
+            let key = link.box_key(suite, &pinned);
+            let sealed = piece::seal(
+                suite,
+                Purpose::LinkBox,
+                &key,
+                rng,
+                message_key.expose_secret(),
+            )?;
+            (Some(Bytes(sealed.ciphertext)), Some(pinned))
+        }
+    };
+
+    let envelope = Envelope {
+        boxes,
+        header: Bytes(header),
+        manifest: Bytes(manifest.ciphertext),
+        bcc_commitment: Fixed(bcc_commit),
+        link_box,
+        sender_record,
+    }
+    .encode();
+    Ok((envelope, pinned))
+}
+
+/// `n ≤ TREE_SLOTS` distinct uniformly random leaf positions (partial Fisher–Yates).
+fn random_positions(n: usize, rng: &mut impl CryptoRng) -> Vec<usize> {
+    let mut slots: Vec<usize> = (0..TREE_SLOTS).collect();
+    for i in 0..n.min(TREE_SLOTS) {
+        let j = i + uniform_below(TREE_SLOTS - i, rng);
+        slots.swap(i, j);
+    }
+    slots.truncate(n);
+    slots
+}
+
+/// A uniform integer in `0..bound` (`1 ≤ bound ≤ TREE_SLOTS`) by rejection sampling.
+fn uniform_below(bound: usize, rng: &mut impl CryptoRng) -> usize {
+    let bound = bound as u32;
+    let zone = u32::MAX - (u32::MAX % bound);
+    loop {
+        let x = rng.next_u32();
+        if x < zone {
+            return (x % bound) as usize;
+        }
+    }
+}
