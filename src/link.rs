@@ -3,7 +3,7 @@
 //!
 //! The sender adds a box for a fresh 32-byte link key and sends the external recipient a link
 //! whose fragment holds that key and the digest of the mail it opens. The server stores and
-//! serves the [`LinkCopy`](crate::envelope::LinkCopy) but never sees the fragment (browsers do
+//! serves the [`LinkCopy`] but never sees the fragment (browsers do
 //! not send it), so it keeps only ciphertext. The reader's browser calls [`open_link_copy`].
 
 use alloc::string::String;
