@@ -215,6 +215,8 @@ pub enum Misuse {
     LinkNeedsSealRestricted,
     /// Server sealing asked to produce device-signed mail.
     ServerCannotSign,
+    /// A refused plan applied to a sealer.
+    PlanRefused,
 }
 
 /// Documented limits (SPEC.md §2.4).

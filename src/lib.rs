@@ -71,6 +71,7 @@ pub mod devices;
 pub mod envelope;
 pub mod error;
 pub mod escrow;
+pub mod footer;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod keys;
@@ -84,6 +85,8 @@ pub mod userdata;
 pub mod wire;
 mod wrap;
 
+#[cfg(test)]
+mod footer_tests;
 #[cfg(test)]
 mod lifecycle_tests;
 #[cfg(test)]

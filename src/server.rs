@@ -157,18 +157,19 @@ fn check(
         .filter_map(|p| p.user.map(|u| (p.address.clone(), u)))
         .filter(|(_, u)| Some(*u) != header.sender.user && !users.contains(u))
         .collect();
-    if whole {
+    if whole && signed {
         // Every named user has a box unless the server was given access to hold the mail;
-        // external addresses need server access or a link box.
+        // external addresses need server access or a link box. (Server-sealed mail names
+        // To and CC as received, and boxes only the local users it delivers to.)
         if !held_for.is_empty() && server_access == 0 {
             return Err(set());
         }
         if !external.is_empty() && server_access == 0 && !link_box {
             return Err(set());
         }
-        if boxes.is_empty() {
-            return Err(set());
-        }
+    }
+    if whole && boxes.is_empty() {
+        return Err(set());
     }
     Ok(RoutingInfo {
         header,

@@ -1,0 +1,832 @@
+//! The planner, the footer classification, the not-E2E paths, server validation, and the
+//! spoofing table: every attack ends Server Encrypted or in an error, never E2E.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+use crate::envelope::build::{self, Parts};
+use crate::envelope::digest::{
+    DigestInput, RecipientEntry, SenderBinding, box_info, header_hash, recipient_digest,
+};
+use crate::envelope::manifest::{Manifest, PieceEntry};
+use crate::envelope::recipient_box::BoxPlaintext;
+use crate::envelope::{
+    Copy, Envelope, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION,
+};
+use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::escrow::{AccountDomain, EscrowContext, enrollment_record, verify_enrollment};
+use crate::footer::{
+    Caution, DirectoryEntry, Footer, MailContext, NotE2eReason, Plan, PlannedRecipient,
+    RefusalReason, SenderState, ServerEncryptedReason, classify,
+};
+use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use crate::link::open_link_copy;
+use crate::open::{Mailbox, OpenedMail, SenderStatus, VouchedDevice, open_copy};
+use crate::piece::{self, PieceKey, Purpose};
+use crate::seal::{MailSealer, RecipientKey, SenderIdentity};
+use crate::server::{
+    InboundMail, link_copy, reseal_held, seal_inbound, split_envelope, validate_copy,
+    validate_envelope,
+};
+use crate::suite::Suite;
+use crate::wire::{Bytes, Fixed};
+
+const SUITE: Suite = Suite::X25519;
+
+struct Party2 {
+    id: UserId,
+    address: String,
+    puk: PukSecret,
+    device: DeviceSecret,
+}
+
+impl Party2 {
+    fn new(n: u8, name: &str, r: &mut ChaCha20Rng) -> Self {
+        let id = UserId::new([n; 16]);
+        Party2 {
+            id,
+            address: alloc::format!("{name}@example.com"),
+            puk: PukSecret::generate(SUITE, id, 1, r).unwrap(),
+            device: DeviceSecret::generate(SUITE, DeviceId::new([n ^ 0x40; 16]), r),
+        }
+    }
+    fn key(&self) -> RecipientKey {
+        RecipientKey::new(self.address.clone(), self.puk.public().clone())
+    }
+    fn vouched(&self) -> VouchedDevice {
+        VouchedDevice {
+            user: self.id,
+            device: self.device.id(),
+            verifying_key: self.device.public().verifying_key,
+            status: DeviceStatus::Active,
+        }
+    }
+    fn sender(&self) -> SenderIdentity<'_> {
+        SenderIdentity {
+            address: &self.address,
+            puk: self.puk.public(),
+            device: &self.device,
+        }
+    }
+    fn open(&self, copy: &[u8], vouched: &[VouchedDevice]) -> Result<OpenedMail, Error> {
+        open_copy(
+            copy,
+            &Mailbox::new(self.id, core::slice::from_ref(&self.puk)),
+            vouched,
+        )
+    }
+}
+
+struct World {
+    r: ChaCha20Rng,
+    alice: Party2,
+    bob: Party2,
+    carol: Party2,
+    /// The server's key, addressed like a user.
+    server: Party2,
+}
+
+fn world(seed: u8) -> World {
+    let mut r = ChaCha20Rng::from_seed([seed; 32]);
+    let alice = Party2::new(1, "alice", &mut r);
+    let bob = Party2::new(2, "bob", &mut r);
+    let carol = Party2::new(3, "carol", &mut r);
+    let server = Party2::new(0x5e, "server", &mut r);
+    World {
+        r,
+        alice,
+        bob,
+        carol,
+        server,
+    }
+}
+
+fn copy_of(envelope: &[u8], user: &UserId) -> Vec<u8> {
+    split_envelope(envelope)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.user == *user)
+        .unwrap()
+        .copy
+}
+
+/// An E2E mail from Alice to Bob and Carol: (envelope, body ciphertext).
+fn e2e_mail(w: &mut World, body: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut s = MailSealer::new(SUITE, w.alice.sender(), "<e2e@example.com>", 10)
+        .unwrap()
+        .to(w.bob.key())
+        .to(w.carol.key());
+    let ct = s.add_piece(body, &mut w.r).unwrap();
+    (s.seal(&mut w.r).unwrap(), ct)
+}
+
+/// Alice to Bob and an external address, giving the server access.
+fn server_access_mail(w: &mut World) -> (Vec<u8>, Vec<u8>) {
+    let mut s = MailSealer::new(SUITE, w.alice.sender(), "<ext@example.com>", 11)
+        .unwrap()
+        .to(w.bob.key())
+        .external(RecipientKind::Cc, "dan@elsewhere.example")
+        .server_access(w.server.key());
+    let ct = s.add_piece(b"hello outside world", &mut w.r).unwrap();
+    (s.seal(&mut w.r).unwrap(), ct)
+}
+
+fn inbound(w: &mut World, origin: Origin, e2e_flag: bool) -> (Vec<u8>, Vec<u8>) {
+    if e2e_flag {
+        // A server that sets the manifest flag on mail it sealed itself.
+        let (ct, entry) = {
+            let key = PieceKey::generate(&mut w.r);
+            let sealed =
+                piece::seal(SUITE, Purpose::MailPiece, &key, &mut w.r, b"list mail").unwrap();
+            (
+                sealed.ciphertext.clone(),
+                PieceEntry {
+                    key,
+                    digest: sealed.digest,
+                },
+            )
+        };
+        let header = RoutingHeader {
+            sender: SenderParty {
+                address: "list@example.com".into(),
+                device: None,
+                user: None,
+            },
+            origin: origin.code(),
+            piece_sizes: vec![ct.len() as u64],
+            suite: SUITE.id(),
+            timestamp: 1,
+            version: VERSION,
+            expiry: None,
+            cc: vec![],
+            message_id: "<list@example.com>".into(),
+            to: vec![],
+        };
+        let (env, _) = build::build(
+            Parts {
+                suite: SUITE,
+                header,
+                signer: None,
+                recipients: vec![(RecipientKind::Bcc, w.bob.key())],
+                pieces: vec![entry],
+                e2e: true,
+                bcc_text: String::new(),
+                link: None,
+            },
+            &mut w.r,
+        )
+        .unwrap();
+        return (env, ct);
+    }
+    let mail = InboundMail {
+        origin,
+        sender_address: "eve@elsewhere.example".into(),
+        sender_user: None,
+        message_id: "<in@elsewhere.example>".into(),
+        timestamp: 12,
+        to: vec![Party {
+            address: w.bob.address.clone(),
+            user: Some(w.bob.id),
+        }],
+        cc: vec![],
+        recipients: vec![w.bob.key()],
+        pieces: vec![b"from outside"],
+    };
+    let sealed = seal_inbound(SUITE, &mail, &mut w.r).unwrap();
+    (sealed.envelope, sealed.pieces.into_iter().next().unwrap())
+}
+
+/// The message key of a copy, as its rightful recipient (or the server, for its own box)
+/// recovers it: what a server holding a box could do with its knowledge.
+fn message_key(holder: &Party2, copy: &[u8], sender: Option<&Party2>) -> PieceKey {
+    let c = Copy::parse(copy).unwrap();
+    let (header, suite) = RoutingHeader::parse(&c.header.0).unwrap();
+    let b = &c.recipient_box;
+    let md = piece::digest(suite, Purpose::Manifest, &c.manifest.0).unwrap();
+    let fp = holder.puk.public().mail_key.fingerprint();
+    let sender = match sender {
+        Some(s) => SenderBinding::signed(&s.id, &s.device.id(), &s.device.public().verifying_key),
+        None => SenderBinding::UNSIGNED,
+    };
+    let hh = header_hash(&c.header.0);
+    let d = recipient_digest(&DigestInput {
+        suite,
+        header_hash: &hh,
+        sender,
+        recipient: RecipientEntry {
+            address: &b.address,
+            user: &b.user,
+            generation: b.generation,
+            kind: RecipientKind::from_code(b.kind).unwrap(),
+            key_fingerprint: &fp,
+        },
+        manifest_digest: &md,
+        bcc_commitment: &c.bcc_commitment.0,
+    });
+    let _ = header;
+    let pt = crate::keys::kem::open(
+        holder.puk.mail_secret(),
+        &b.enc.0,
+        &box_info(suite),
+        &d,
+        &b.ciphertext.0,
+    )
+    .unwrap();
+    PieceKey::from_bytes(BoxPlaintext::decode(&pt).unwrap().message_key)
+}
+
+fn edit_header(copy: &[u8], edit: impl FnOnce(&mut RoutingHeader)) -> Vec<u8> {
+    let mut c = Copy::parse(copy).unwrap();
+    let (mut h, _) = RoutingHeader::parse(&c.header.0).unwrap();
+    edit(&mut h);
+    c.header = Bytes(h.encode());
+    c.encode()
+}
+
+#[test]
+fn spoofing_table_never_ends_e2e() {
+    type Attack = fn(&mut World) -> Result<OpenedMail, Error>;
+    /// What each row must end in: the named error, or a Server Encrypted footer.
+    #[derive(Debug)]
+    enum Expect {
+        Fails(AuthFailure),
+        ServerEncrypted,
+    }
+    use Expect::{Fails, ServerEncrypted};
+    let attacks: Vec<(&str, Attack, Expect)> = vec![
+        (
+            "server strips the signature (relabels the mail server-sealed)",
+            |w| {
+                let (env, _) = e2e_mail(w, b"signed");
+                let copy = edit_header(&copy_of(&env, &w.bob.id), |h| {
+                    h.origin = Origin::InboundExternal.code();
+                    h.sender.device = None;
+                });
+                w.bob.open(&copy, &[w.alice.vouched()])
+            },
+            Fails(AuthFailure::RecipientBox),
+        ),
+        (
+            "server flips the E2E flag of mail it has access to",
+            |w| {
+                let (env, _) = server_access_mail(w);
+                let server_copy = copy_of(&env, &w.server.id);
+                let mk = message_key(&w.server, &server_copy, Some(&w.alice));
+                let opened = w.server.open(&server_copy, &[w.alice.vouched()]).unwrap();
+                let entries = (0..opened.piece_count())
+                    .map(|i| PieceEntry {
+                        key: PieceKey::from_bytes(*opened.manifest.pieces[i].key.expose_secret()),
+                        digest: opened.piece_digest(i).unwrap(),
+                    })
+                    .collect();
+                let forged = Manifest {
+                    e2e: true,
+                    pieces: entries,
+                }
+                .seal(SUITE, &mk, &mut w.r)
+                .unwrap();
+                let mut c = Copy::parse(&copy_of(&env, &w.bob.id)).unwrap();
+                c.manifest = Bytes(forged.ciphertext);
+                w.bob.open(&c.encode(), &[w.alice.vouched()])
+            },
+            Fails(AuthFailure::RecipientBox),
+        ),
+        (
+            "server re-seals server-sealed content under a box signed by an unvouched key",
+            |w| {
+                // The server has a device key of its own and claims to be Alice.
+                let fake = DeviceSecret::generate(SUITE, DeviceId::new([0x77; 16]), &mut w.r);
+                let sender = SenderIdentity {
+                    address: &w.alice.address,
+                    puk: w.alice.puk.public(),
+                    device: &fake,
+                };
+                let mut s = MailSealer::new(SUITE, sender, "<spoof@example.com>", 1)
+                    .unwrap()
+                    .to(w.bob.key());
+                s.add_piece(b"from outside, now 'signed'", &mut w.r)
+                    .unwrap();
+                let env = s.seal(&mut w.r).unwrap();
+                w.bob.open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+            },
+            Fails(AuthFailure::UnknownSigner),
+        ),
+        (
+            "server signs with its key under Alice's device id",
+            |w| {
+                let fake = DeviceSecret::generate(SUITE, w.alice.device.id(), &mut w.r);
+                let sender = SenderIdentity {
+                    address: &w.alice.address,
+                    puk: w.alice.puk.public(),
+                    device: &fake,
+                };
+                let mut s = MailSealer::new(SUITE, sender, "<spoof2@example.com>", 1)
+                    .unwrap()
+                    .to(w.bob.key());
+                s.add_piece(b"forged", &mut w.r).unwrap();
+                let env = s.seal(&mut w.r).unwrap();
+                w.bob.open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+            },
+            Fails(AuthFailure::RecipientBox),
+        ),
+        (
+            "server replays a signed box from another E2E mail onto different content",
+            |w| {
+                let (a, _) = e2e_mail(w, b"first");
+                let (b, _) = e2e_mail(w, b"second");
+                let mut c = Copy::parse(&copy_of(&b, &w.bob.id)).unwrap();
+                c.recipient_box = Copy::parse(&copy_of(&a, &w.bob.id)).unwrap().recipient_box;
+                w.bob.open(&c.encode(), &[w.alice.vouched()])
+            },
+            Fails(AuthFailure::RecipientBox),
+        ),
+        (
+            "server replaces the sender's device in the copy with another vouched one",
+            |w| {
+                let (env, _) = e2e_mail(w, b"signed");
+                let other = DeviceSecret::generate(SUITE, DeviceId::new([0x99; 16]), &mut w.r);
+                let copy = edit_header(&copy_of(&env, &w.bob.id), |h| {
+                    h.sender.device = Some(other.id())
+                });
+                let also = VouchedDevice {
+                    user: w.alice.id,
+                    device: other.id(),
+                    verifying_key: other.public().verifying_key,
+                    status: DeviceStatus::Active,
+                };
+                w.bob.open(&copy, &[w.alice.vouched(), also])
+            },
+            Fails(AuthFailure::RecipientBox),
+        ),
+        (
+            "server marks mailing-list mail E2E in a manifest it sealed",
+            |w| {
+                let (env, _) = inbound(w, Origin::MailingList, true);
+                w.bob.open(&copy_of(&env, &w.bob.id), &[])
+            },
+            ServerEncrypted,
+        ),
+        (
+            "server marks external mail as device-signed by Alice",
+            |w| {
+                let (env, _) = inbound(w, Origin::InboundExternal, false);
+                let copy = edit_header(&copy_of(&env, &w.bob.id), |h| {
+                    h.origin = Origin::SenderDevice.code();
+                    h.sender.user = Some(w.alice.id);
+                    h.sender.device = Some(w.alice.device.id());
+                });
+                w.bob.open(&copy, &[w.alice.vouched()])
+            },
+            Fails(AuthFailure::RecipientBox),
+        ),
+        (
+            "server moves Bob's box into a copy for Carol",
+            |w| {
+                let (env, _) = e2e_mail(w, b"for both");
+                let mut c = Copy::parse(&copy_of(&env, &w.carol.id)).unwrap();
+                let mut b = Copy::parse(&copy_of(&env, &w.bob.id))
+                    .unwrap()
+                    .recipient_box;
+                b.user = w.carol.id;
+                b.address = w.carol.address.clone();
+                c.recipient_box = b;
+                w.carol.open(&c.encode(), &[w.alice.vouched()])
+            },
+            Fails(AuthFailure::RecipientBox),
+        ),
+        (
+            "server presents access-restricted mail as E2E",
+            |w| {
+                let mut s = MailSealer::new(SUITE, w.alice.sender(), "<link@example.com>", 1)
+                    .unwrap()
+                    .external(RecipientKind::To, "dan@elsewhere.example")
+                    .access_restricted(1_000);
+                s.add_piece(b"restricted", &mut w.r).unwrap();
+                let (env, fragment) = s.seal_restricted(&mut w.r).unwrap();
+                let lc = link_copy(&env).unwrap().unwrap();
+                open_link_copy(&lc, fragment.expose_text(), 500)
+            },
+            ServerEncrypted,
+        ),
+    ];
+    for (name, attack, expect) in attacks {
+        let mut w = world(40);
+        match (attack(&mut w), expect) {
+            (Err(e), Fails(a)) => assert_eq!(e, Error::Authentication(a), "{name}"),
+            (Ok(opened), ServerEncrypted) => {
+                let c = classify(&opened, true);
+                assert_eq!(c.footer, Footer::ServerEncrypted, "{name}: {c:?}");
+                assert!(!c.reasons.is_empty(), "{name}");
+            }
+            (outcome, expect) => panic!(
+                "{name}: expected {expect:?}, got {:?}",
+                outcome.map(|o| classify(&o, true))
+            ),
+        }
+    }
+}
+
+#[test]
+fn genuine_e2e_mail_is_e2e_and_strangers_get_a_caution() {
+    let mut w = world(41);
+    let (env, body) = e2e_mail(&mut w, b"hi");
+    let opened = w
+        .bob
+        .open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+        .unwrap();
+    assert_eq!(opened.open_piece(0, &body).unwrap(), b"hi");
+    let known = classify(&opened, true);
+    assert_eq!(
+        (known.footer, known.caution, known.sender),
+        (
+            Footer::E2eEncrypted,
+            None,
+            SenderStatus::VerifiedActiveDevice
+        )
+    );
+    let stranger = classify(&opened, false);
+    assert_eq!(
+        (stranger.footer, stranger.caution),
+        (Footer::E2eEncrypted, Some(Caution::UnknownSender))
+    );
+    // Signed by a device now revoked: not E2E.
+    let mut revoked = w.alice.vouched();
+    revoked.status = DeviceStatus::Revoked;
+    let opened = w.bob.open(&copy_of(&env, &w.bob.id), &[revoked]).unwrap();
+    let c = classify(&opened, true);
+    assert_eq!(c.footer, Footer::ServerEncrypted);
+    assert_eq!(c.reasons, vec![ServerEncryptedReason::RevokedSenderDevice]);
+}
+
+#[test]
+fn server_access_mail_is_server_encrypted_for_everyone_and_readable_by_the_server() {
+    let mut w = world(42);
+    let (env, body) = server_access_mail(&mut w);
+    let info = validate_envelope(&env, &[body.len() as u64]).unwrap();
+    assert_eq!(info.external, vec![String::from("dan@elsewhere.example")]);
+    let bob = w
+        .bob
+        .open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+        .unwrap();
+    let c = classify(&bob, true);
+    assert_eq!(c.footer, Footer::ServerEncrypted);
+    assert_eq!(
+        c.reasons,
+        vec![
+            ServerEncryptedReason::External,
+            ServerEncryptedReason::FlaggedNotE2eBySender
+        ]
+    );
+    let server = w
+        .server
+        .open(&copy_of(&env, &w.server.id), &[w.alice.vouched()])
+        .unwrap();
+    assert_eq!(server.recipient_kind(), RecipientKind::ServerAccess);
+    assert_eq!(server.open_piece(0, &body).unwrap(), b"hello outside world");
+}
+
+#[test]
+fn inbound_list_and_system_mail_is_unsigned_and_server_encrypted() {
+    for origin in [Origin::InboundExternal, Origin::MailingList, Origin::System] {
+        let mut w = world(43);
+        let (env, body) = inbound(&mut w, origin, false);
+        validate_envelope(&env, &[body.len() as u64]).unwrap();
+        let opened = w.bob.open(&copy_of(&env, &w.bob.id), &[]).unwrap();
+        assert_eq!(opened.open_piece(0, &body).unwrap(), b"from outside");
+        let c = classify(&opened, true);
+        assert_eq!(c.footer, Footer::ServerEncrypted);
+        assert_eq!(c.sender, SenderStatus::Unsigned);
+        assert!(
+            c.reasons
+                .contains(&ServerEncryptedReason::ServerSealed(origin))
+        );
+        assert!(c.reasons.contains(&ServerEncryptedReason::Unsigned));
+        assert_eq!(
+            c.reasons.contains(&ServerEncryptedReason::MailingList),
+            origin == Origin::MailingList
+        );
+    }
+}
+
+#[test]
+fn held_mail_for_a_new_user_is_resealed_to_their_first_puk() {
+    let mut w = world(44);
+    let newbie = Party2::new(9, "newbie", &mut w.r);
+    let mut s = MailSealer::new(SUITE, w.alice.sender(), "<welcome@example.com>", 1)
+        .unwrap()
+        .unprovisioned(RecipientKind::To, newbie.address.clone(), newbie.id)
+        .server_access(w.server.key());
+    let body = s.add_piece(b"welcome aboard", &mut w.r).unwrap();
+    let env = s.seal(&mut w.r).unwrap();
+    let info = validate_envelope(&env, &[body.len() as u64]).unwrap();
+    assert_eq!(info.held_for, vec![(newbie.address.clone(), newbie.id)]);
+    let held = w
+        .server
+        .open(&copy_of(&env, &w.server.id), &[w.alice.vouched()])
+        .unwrap();
+    let resealed = reseal_held(&held, &[&body], newbie.key(), &mut w.r).unwrap();
+    let opened = newbie
+        .open(&copy_of(&resealed.envelope, &newbie.id), &[])
+        .unwrap();
+    assert_eq!(
+        opened.open_piece(0, &resealed.pieces[0]).unwrap(),
+        b"welcome aboard"
+    );
+    let c = classify(&opened, true);
+    assert_eq!(c.footer, Footer::ServerEncrypted);
+    assert!(
+        c.reasons
+            .contains(&ServerEncryptedReason::ServerSealed(Origin::HeldForNewUser))
+    );
+}
+
+#[test]
+fn access_restricted_mail_opens_with_its_fragment_until_it_expires() {
+    let mut w = world(45);
+    let mut s = MailSealer::new(SUITE, w.alice.sender(), "<link@example.com>", 1)
+        .unwrap()
+        .external(RecipientKind::To, "dan@elsewhere.example")
+        .access_restricted(1_000);
+    let body = s.add_piece(b"for your eyes", &mut w.r).unwrap();
+    let (env, fragment) = s.seal_restricted(&mut w.r).unwrap();
+    let info = validate_envelope(&env, &[body.len() as u64]).unwrap();
+    assert!(info.link_box && info.header.expiry == Some(1_000));
+    let lc = link_copy(&env).unwrap().unwrap();
+    let opened = open_link_copy(&lc, fragment.expose_text(), 999).unwrap();
+    assert_eq!(opened.open_piece(0, &body).unwrap(), b"for your eyes");
+    let c = classify(&opened, true);
+    assert_eq!(c.footer, Footer::ServerEncrypted);
+    assert!(c.reasons.contains(&ServerEncryptedReason::AccessRestricted));
+
+    assert_eq!(
+        open_link_copy(&lc, fragment.expose_text(), 1_001).err(),
+        Some(AuthFailure::LinkExpired.into())
+    );
+    let mut wrong = String::from(fragment.expose_text());
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == '0' { '1' } else { '0' });
+    assert_eq!(
+        open_link_copy(&lc, &wrong, 10).err(),
+        Some(AuthFailure::LinkDigest.into())
+    );
+    assert_eq!(
+        open_link_copy(&lc, "ms1zz", 10).err(),
+        Some(Malformed::LinkFragment.into())
+    );
+    // Another mail's link copy under this fragment: the digest pins the content.
+    let mut s2 = MailSealer::new(SUITE, w.alice.sender(), "<link2@example.com>", 1)
+        .unwrap()
+        .external(RecipientKind::To, "dan@elsewhere.example")
+        .access_restricted(1_000);
+    s2.add_piece(b"other", &mut w.r).unwrap();
+    let (env2, _) = s2.seal_restricted(&mut w.r).unwrap();
+    let lc2 = link_copy(&env2).unwrap().unwrap();
+    assert_eq!(
+        open_link_copy(&lc2, fragment.expose_text(), 10).err(),
+        Some(AuthFailure::LinkDigest.into())
+    );
+}
+
+#[test]
+fn escrowed_mailbox_is_disclosed_in_the_classification() {
+    let mut w = world(46);
+    let ea = PukSecret::generate(SUITE, UserId::new([0xea; 16]), 1, &mut w.r).unwrap();
+    let ctx = EscrowContext {
+        account: Fixed([1; 16]),
+        domain: AccountDomain::Custom("example.com"),
+        member: w.bob.id,
+        member_address: &w.bob.address.clone(),
+        ea_group: ea.public(),
+    };
+    let escrow_dev = DeviceSecret::generate(SUITE, DeviceId::new([0xee; 16]), &mut w.r);
+    let rec = enrollment_record(&ctx, escrow_dev.public(), true, 1, &w.bob.device).unwrap();
+    let disclosure = verify_enrollment(&rec, &[w.bob.vouched()]).unwrap();
+    let (env, _) = e2e_mail(&mut w, b"hi");
+    let mailbox =
+        Mailbox::new(w.bob.id, core::slice::from_ref(&w.bob.puk)).with_escrow(&disclosure);
+    let opened = open_copy(&copy_of(&env, &w.bob.id), &mailbox, &[w.alice.vouched()]).unwrap();
+    let c = classify(&opened, true);
+    assert_eq!(c.footer, Footer::E2eEncrypted);
+    assert_eq!(c.escrow, Some(disclosure));
+}
+
+fn sender_state(w: &World) -> SenderState {
+    SenderState {
+        puk: Some(w.alice.puk.public().clone()),
+        active_device: true,
+        server: Some(w.server.key()),
+    }
+}
+
+fn planned(address: &str, kind: RecipientKind, entry: DirectoryEntry) -> PlannedRecipient {
+    PlannedRecipient {
+        address: address.into(),
+        kind,
+        entry,
+    }
+}
+
+#[test]
+fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
+    let w = world(47);
+    let bob = planned(
+        &w.bob.address,
+        RecipientKind::To,
+        DirectoryEntry::ActiveUser(w.bob.puk.public().clone()),
+    );
+    let state = sender_state(&w);
+
+    let p = crate::footer::plan(&state, core::slice::from_ref(&bob), MailContext::Personal);
+    assert!(p.is_e2e());
+
+    let mixed = vec![
+        bob.clone(),
+        planned(
+            "dan@elsewhere.example",
+            RecipientKind::To,
+            DirectoryEntry::External,
+        ),
+        planned(
+            "team@example.com",
+            RecipientKind::Cc,
+            DirectoryEntry::MailingList,
+        ),
+        planned(
+            "new@example.com",
+            RecipientKind::Cc,
+            DirectoryEntry::PreProvisionedUser(UserId::new([8; 16])),
+        ),
+        planned(
+            "crm@example.com",
+            RecipientKind::To,
+            DirectoryEntry::ThirdPartyIntegration,
+        ),
+    ];
+    match crate::footer::plan(&state, &mixed, MailContext::Personal) {
+        Plan::NotE2e { reasons, .. } => assert_eq!(
+            reasons,
+            vec![
+                NotE2eReason::External("dan@elsewhere.example".into()),
+                NotE2eReason::MailingList("team@example.com".into()),
+                NotE2eReason::PreProvisioned("new@example.com".into()),
+                NotE2eReason::ThirdPartyIntegration("crm@example.com".into()),
+            ]
+        ),
+        other => panic!("expected NotE2e, got {other:?}"),
+    }
+    match crate::footer::plan(&state, core::slice::from_ref(&bob), MailContext::Calendar) {
+        Plan::NotE2e { reasons, .. } => assert_eq!(reasons, vec![NotE2eReason::CalendarMail]),
+        other => panic!("expected NotE2e, got {other:?}"),
+    }
+
+    let revoked = planned(
+        "gone@example.com",
+        RecipientKind::To,
+        DirectoryEntry::AllDevicesRevoked(UserId::new([7; 16])),
+    );
+    match crate::footer::plan(&state, &[bob.clone(), revoked], MailContext::Personal) {
+        Plan::Refuse { reasons } => assert_eq!(
+            reasons,
+            vec![RefusalReason::AllDevicesRevoked("gone@example.com".into())]
+        ),
+        other => panic!("expected Refuse, got {other:?}"),
+    }
+    let no_server = SenderState {
+        server: None,
+        ..state.clone()
+    };
+    match crate::footer::plan(&no_server, &mixed, MailContext::Personal) {
+        Plan::Refuse { reasons } => assert_eq!(reasons, vec![RefusalReason::NoServerKey]),
+        other => panic!("expected Refuse, got {other:?}"),
+    }
+    let keyless = SenderState {
+        puk: None,
+        active_device: false,
+        ..state
+    };
+    match crate::footer::plan(&keyless, core::slice::from_ref(&bob), MailContext::Personal) {
+        Plan::Refuse { reasons } => {
+            assert_eq!(
+                reasons,
+                vec![
+                    RefusalReason::SenderHasNoKey,
+                    RefusalReason::SenderDeviceNotActive
+                ]
+            )
+        }
+        other => panic!("expected Refuse, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_plan_applied_and_sealed_gets_the_footer_it_promised() {
+    let mut w = world(48);
+    let state = sender_state(&w);
+    let bob = planned(
+        &w.bob.address,
+        RecipientKind::To,
+        DirectoryEntry::ActiveUser(w.bob.puk.public().clone()),
+    );
+    let external = planned(
+        "dan@elsewhere.example",
+        RecipientKind::Cc,
+        DirectoryEntry::External,
+    );
+    for (recipients, expected) in [
+        (vec![bob.clone()], Footer::E2eEncrypted),
+        (vec![bob, external], Footer::ServerEncrypted),
+    ] {
+        let p = crate::footer::plan(&state, &recipients, MailContext::Personal);
+        let sealer = MailSealer::new(SUITE, w.alice.sender(), "<planned@example.com>", 1).unwrap();
+        let mut sealer = p.apply(sealer).unwrap();
+        sealer.add_piece(b"planned", &mut w.r).unwrap();
+        let env = sealer.seal(&mut w.r).unwrap();
+        let opened = w
+            .bob
+            .open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+            .unwrap();
+        assert_eq!(classify(&opened, true).footer, expected);
+    }
+}
+
+#[test]
+fn server_validation_checks_structure_and_piece_sizes_without_keys() {
+    let mut w = world(49);
+    let (env, body) = e2e_mail(&mut w, b"validated");
+    let n = body.len() as u64;
+    let info = validate_envelope(&env, &[n]).unwrap();
+    assert_eq!(info.boxes.len(), 3);
+    assert_eq!(info.header.message_id, "<e2e@example.com>");
+    let size = |i| Some(Error::Malformed(Malformed::PieceSize { index: i }));
+    assert_eq!(validate_envelope(&env, &[n + 1]).err(), size(0));
+    assert_eq!(
+        validate_envelope(&env, &[n, n]).err(),
+        Some(Malformed::ManifestMismatch.into())
+    );
+    validate_copy(&copy_of(&env, &w.bob.id), &[n]).unwrap();
+    assert_eq!(
+        validate_copy(&copy_of(&env, &w.bob.id), &[n - 1]).err(),
+        size(0)
+    );
+
+    let set = Some(Error::Malformed(Malformed::Field(Field::RecipientSet)));
+    let base = Envelope::parse(&env).unwrap();
+    let mut dropped = base.clone();
+    dropped.boxes.remove(2);
+    assert_eq!(validate_envelope(&dropped.encode(), &[n]).err(), set);
+    let mut no_record = base.clone();
+    no_record.sender_record = None;
+    assert_eq!(validate_envelope(&no_record.encode(), &[n]).err(), set);
+    let mut expiry = base.clone();
+    let (mut h, _) = RoutingHeader::parse(&base.header.0).unwrap();
+    h.expiry = Some(5);
+    expiry.header = Bytes(h.encode());
+    assert_eq!(
+        validate_envelope(&expiry.encode(), &[n]).err(),
+        Some(Error::Malformed(Malformed::Field(Field::Expiry)))
+    );
+    // Server-sealed list mail names the list (external) as received and boxes only members.
+    let fan_out = InboundMail {
+        origin: Origin::MailingList,
+        sender_address: w.alice.address.clone(),
+        sender_user: Some(w.alice.id),
+        message_id: "<list@example.com>".into(),
+        timestamp: 3,
+        to: vec![Party {
+            address: "team@example.com".into(),
+            user: None,
+        }],
+        cc: vec![],
+        recipients: vec![w.bob.key(), w.carol.key()],
+        pieces: vec![b"to the team"],
+    };
+    let sealed = seal_inbound(SUITE, &fan_out, &mut w.r).unwrap();
+    let info = validate_envelope(&sealed.envelope, &[sealed.pieces[0].len() as u64]).unwrap();
+    assert_eq!(info.external, vec![String::from("team@example.com")]);
+    assert!(info.boxes.iter().all(|(k, _, _)| *k == RecipientKind::Bcc));
+    // A server-sealed envelope cannot carry a server box or a sender box.
+    let (inb, ib) = inbound(&mut w, Origin::InboundExternal, false);
+    let mut with_sender_record = Envelope::parse(&inb).unwrap();
+    with_sender_record.sender_record = Some(Bytes(vec![0; 10]));
+    assert_eq!(
+        validate_envelope(&with_sender_record.encode(), &[ib.len() as u64]).err(),
+        set
+    );
+}
+
+#[test]
+fn unsigned_box_under_a_signed_header_and_vice_versa_are_rejected() {
+    let mut w = world(50);
+    // Server-sealed envelope relabelled origin 0 with a vouched device: the digest changes.
+    let (inb, _) = inbound(&mut w, Origin::InboundExternal, false);
+    let copy = edit_header(&copy_of(&inb, &w.bob.id), |h| {
+        h.origin = 0;
+        h.sender.user = Some(w.alice.id);
+        h.sender.device = Some(w.alice.device.id());
+    });
+    assert!(w.bob.open(&copy, &[w.alice.vouched()]).is_err());
+}
