@@ -263,7 +263,7 @@ pub fn open_escrow_wrap(
 /// The signed, public record that says a mailbox is escrowed, and to whom (SPEC.md §8.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EnrollmentWire {
+pub(crate) struct EnrollmentWire {
     #[serde(rename = "a")]
     account: AccountId,
     #[serde(rename = "d")]

@@ -9,7 +9,10 @@
 
 use alloc::vec::Vec;
 
-use crate::piece::{self, HEADER_LEN, PieceDecryptor, PieceKey, PieceNonce, PieceReader, Purpose};
+use crate::error::Error;
+use crate::piece::{
+    self, HEADER_LEN, PieceDecryptor, PieceKey, PieceNonce, PieceReader, Purpose, TAG_LEN,
+};
 use crate::suite::Suite;
 
 /// The fixed key the piece targets open under; the seed corpus is sealed with it.
@@ -123,4 +126,552 @@ pub fn piece_round_trip(data: &[u8]) {
         .unwrap_or_else(|e| panic!("finish failed: {e}"));
     assert_eq!(out, plaintext);
     assert_eq!(digest, sealed.digest);
+}
+
+// ---------------------------------------------------------------------------------------
+// A fixed world of keys, so targets can open what the seed corpus holds.
+
+use alloc::string::{String, ToString};
+use alloc::vec;
+
+use crate::backup::RecoveryCode;
+use crate::devices::{SeedWrap, open_seed_wrap, wrap_seed};
+use crate::envelope::{Copy, Envelope, LinkCopy, RecipientKind, RoutingHeader, WireBox};
+use crate::escrow::{
+    AccountDomain, EscrowContext, EscrowWrap, enrollment_record, open_escrow_wrap,
+    verify_enrollment, wrap_escrow_device,
+};
+use crate::keys::{
+    DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukPublic, PukSecret, PukSeed, UserId,
+};
+use crate::link::open_link_copy;
+use crate::open::{Mailbox, VouchedDevice, open_copy};
+use crate::seal::{MailSealer, RecipientKey, SenderIdentity};
+use crate::server::{link_copy, split_envelope, validate_copy, validate_envelope};
+use crate::testing::XofRng;
+use crate::userdata::{UserDataBinding, open_user_data, seal_user_data};
+use crate::wire;
+
+/// Fixed users and devices (suite X25519, for speed), all derived from constant seeds.
+pub struct FuzzWorld {
+    /// The sender.
+    pub alice: UserId,
+    /// Alice's PUK.
+    pub alice_puk: PukSecret,
+    /// Alice's device.
+    pub alice_device: DeviceSecret,
+    /// A To recipient.
+    pub bob: UserId,
+    /// Bob's PUK.
+    pub bob_puk: PukSecret,
+    /// Bob's device (target of seed wraps).
+    pub bob_device: DeviceSecret,
+    /// A BCC recipient.
+    pub carol: UserId,
+    /// Carol's PUK.
+    pub carol_puk: PukSecret,
+    /// The EA group's PUK.
+    pub ea_puk: PukSecret,
+    /// The escrow device of Bob.
+    pub escrow_device: DeviceSecret,
+}
+
+const FUZZ_SUITE: Suite = Suite::X25519;
+
+impl FuzzWorld {
+    /// The world (deterministic).
+    pub fn new() -> Self {
+        let puk =
+            |u: UserId, s: u8| PukSecret::derive(FUZZ_SUITE, u, 1, PukSeed::from_bytes([s; 32]));
+        let dev = |d: u8| DeviceSecret::from_seed(FUZZ_SUITE, DeviceId::new([d; 16]), &[d; 32]);
+        let (alice, bob, carol, ea) = (
+            UserId::new([1; 16]),
+            UserId::new([2; 16]),
+            UserId::new([3; 16]),
+            UserId::new([0xea; 16]),
+        );
+        let ok = |p: Result<PukSecret, Error>| p.unwrap_or_else(|e| panic!("fixed PUK: {e}"));
+        FuzzWorld {
+            alice,
+            alice_puk: ok(puk(alice, 11)),
+            alice_device: dev(21),
+            bob,
+            bob_puk: ok(puk(bob, 12)),
+            bob_device: dev(22),
+            carol,
+            carol_puk: ok(puk(carol, 13)),
+            ea_puk: ok(puk(ea, 14)),
+            escrow_device: dev(24),
+        }
+    }
+
+    fn vouched(&self) -> [VouchedDevice; 2] {
+        let v = |user, d: &DeviceSecret| VouchedDevice {
+            user,
+            device: d.id(),
+            verifying_key: d.public().verifying_key,
+            status: DeviceStatus::Active,
+        };
+        [
+            v(self.alice, &self.alice_device),
+            v(self.bob, &self.bob_device),
+        ]
+    }
+
+    fn escrow_context(&self) -> EscrowContext<'_> {
+        EscrowContext {
+            account: crate::wire::Fixed([7; 16]),
+            domain: AccountDomain::Custom("example.com"),
+            member: self.bob,
+            member_address: "bob@example.com",
+            ea_group: self.ea_puk.public(),
+        }
+    }
+
+    /// A deterministic E2E mail from Alice to Bob (To) and Carol (BCC) with two pieces.
+    pub fn sample_mail(&self, seed: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let mut rng = XofRng::new(seed);
+        let sender = SenderIdentity {
+            address: "alice@example.com",
+            puk: self.alice_puk.public(),
+            device: &self.alice_device,
+        };
+        let build = || -> Result<(Vec<u8>, Vec<Vec<u8>>), Error> {
+            let mut s = MailSealer::new(FUZZ_SUITE, sender, "<fuzz@example.com>", 1)?
+                .to(RecipientKey::new(
+                    "bob@example.com",
+                    self.bob_puk.public().clone(),
+                ))
+                .bcc(RecipientKey::new(
+                    "carol@example.com",
+                    self.carol_puk.public().clone(),
+                ))
+                .bcc_text("carol@example.com");
+            let body = s.add_piece(b"Subject: fuzz\r\n\r\nbody", &mut rng)?;
+            let att = s.add_piece(&[0x5a; 70_000], &mut rng)?;
+            Ok((s.seal(&mut rng)?, vec![body, att]))
+        };
+        build().unwrap_or_else(|e| panic!("sample mail: {e}"))
+    }
+}
+
+impl Default for FuzzWorld {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Every wire type: if `data` decodes (selector in the first byte), encoding it again gives
+/// `data` exactly.
+pub fn decode_round_trip(data: &[u8]) {
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
+    fn rt<T: serde::Serialize + serde::de::DeserializeOwned>(bytes: &[u8]) {
+        if let Ok(v) = wire::decode::<T>(bytes, 1 << 24, crate::error::Limit::EnvelopeSize) {
+            assert_eq!(
+                wire::encode(&v),
+                bytes,
+                "decode then encode changed the bytes"
+            );
+        }
+    }
+    match selector % 13 {
+        0 => {
+            if let Ok((h, _)) = RoutingHeader::parse(bytes) {
+                assert_eq!(h.encode(), bytes);
+            }
+        }
+        1 => {
+            if let Ok(e) = Envelope::parse(bytes) {
+                assert_eq!(e.encode(), bytes);
+            }
+        }
+        2 => {
+            if let Ok(c) = Copy::parse(bytes) {
+                assert_eq!(c.encode(), bytes);
+            }
+        }
+        3 => {
+            if let Ok(c) = LinkCopy::parse(bytes) {
+                assert_eq!(c.encode(), bytes);
+            }
+        }
+        4 => rt::<WireBox>(bytes),
+        5 => rt::<SeedWrap>(bytes),
+        6 => rt::<Vec<SeedWrap>>(bytes),
+        7 => rt::<EscrowWrap>(bytes),
+        8 => rt::<crate::escrow::EnrollmentWire>(bytes),
+        9 => rt::<crate::userdata::UserDataWire>(bytes),
+        10 => rt::<crate::envelope::manifest::ManifestWire>(bytes),
+        11 => rt::<crate::envelope::sender_record::SenderRecord>(bytes),
+        _ => {
+            if let Ok(d) = DevicePublic::from_cbor(bytes) {
+                assert_eq!(d.to_cbor(), bytes);
+            }
+            if let Ok(p) = PukPublic::from_cbor(bytes) {
+                assert_eq!(p.to_cbor(), bytes);
+            }
+        }
+    }
+}
+
+/// Server validation and splitting without keys: the first byte gives the number of piece
+/// lengths (u32 little-endian each) that follow; the rest is an envelope or a copy. Whatever
+/// validates must split, and every copy of a valid envelope must validate.
+pub fn server_validate(data: &[u8]) {
+    let Some((&n, rest)) = data.split_first() else {
+        return;
+    };
+    let n = usize::from(n % 4);
+    let (lens, bytes) = rest.split_at((n * 4).min(rest.len()));
+    let lengths: Vec<u64> = lens
+        .chunks_exact(4)
+        .map(|c| u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+        .collect();
+    let _ = validate_copy(bytes, &lengths);
+    let _ = link_copy(bytes);
+    if let Ok(info) = validate_envelope(bytes, &lengths) {
+        let copies =
+            split_envelope(bytes).unwrap_or_else(|e| panic!("valid envelope did not split: {e}"));
+        assert_eq!(copies.len(), info.boxes.len());
+        for c in copies {
+            validate_copy(&c.copy, &lengths)
+                .unwrap_or_else(|e| panic!("a copy of a valid envelope: {e}"));
+        }
+    }
+}
+
+/// Every open path under the fixed world's keys; the first byte selects it. Nothing may
+/// panic; what opens must be self-consistent.
+pub fn open_paths(data: &[u8]) {
+    let _ = open_path(data);
+}
+
+/// [`open_paths`], saying whether the selected path opened (the seed corpus must).
+pub fn open_path(data: &[u8]) -> bool {
+    let Some((&selector, bytes)) = data.split_first() else {
+        return false;
+    };
+    let w = FuzzWorld::new();
+    let vouched = w.vouched();
+    match selector % 8 {
+        0 => {
+            let mb = Mailbox::new(w.bob, core::slice::from_ref(&w.bob_puk));
+            open_copy(bytes, &mb, &vouched)
+                .map(|o| crate::footer::classify(&o, true))
+                .is_ok()
+        }
+        1 => {
+            let mb = Mailbox::new(w.alice, core::slice::from_ref(&w.alice_puk));
+            let opened = open_copy(bytes, &mb, &vouched);
+            if let Ok(o) = &opened {
+                assert!(o.sent_record().is_some() == (o.recipient_kind() == RecipientKind::Sender));
+            }
+            opened.is_ok()
+        }
+        2 => {
+            let fragment = "ms1".to_string() + &"ab".repeat(64);
+            open_link_copy(bytes, &fragment, 0).is_ok()
+        }
+        3 => match open_seed_wrap(bytes, &w.bob_device, &w.bob, &vouched) {
+            Ok(s) => {
+                assert_eq!(s.puk.public().user, w.bob);
+                true
+            }
+            Err(_) => false,
+        },
+        4 => match open_escrow_wrap(bytes, core::slice::from_ref(&w.ea_puk), &vouched) {
+            Ok(d) => {
+                assert_eq!(d.public(), w.escrow_device.public());
+                true
+            }
+            Err(_) => false,
+        },
+        5 => verify_enrollment(bytes, &vouched).is_ok(),
+        6 => {
+            let binding = UserDataBinding {
+                data_type: "label",
+                message_id: Some("<fuzz@example.com>"),
+                version: Some(1),
+            };
+            open_user_data(
+                bytes,
+                &w.bob,
+                core::slice::from_ref(&w.bob_puk),
+                &binding,
+                Some(1),
+            )
+            .is_ok()
+        }
+        _ => {
+            if let Ok(text) = core::str::from_utf8(bytes)
+                && let Ok(code) = RecoveryCode::parse(text)
+            {
+                let again = RecoveryCode::parse(code.expose_text())
+                    .unwrap_or_else(|e| panic!("re-parse: {e}"));
+                assert_eq!(again.expose_text(), code.expose_text());
+                return true;
+            }
+            false
+        }
+    }
+}
+
+/// Valid inputs for [`open_paths`], one per selector, for the seed corpus.
+pub fn open_paths_seeds() -> Vec<(String, Vec<u8>)> {
+    let w = FuzzWorld::new();
+    let mut rng = XofRng::new(b"open paths seeds");
+    let (env, _) = w.sample_mail(b"seed");
+    let copies = split_envelope(&env).unwrap_or_default();
+    let copy_for = |u: UserId| {
+        copies
+            .iter()
+            .find(|c| c.user == u)
+            .map(|c| c.copy.clone())
+            .unwrap_or_default()
+    };
+    let with = |sel: u8, b: Vec<u8>| {
+        let mut v = vec![sel];
+        v.extend_from_slice(&b);
+        v
+    };
+    let mut out = vec![
+        ("copy_bob".into(), with(0, copy_for(w.bob))),
+        ("copy_alice".into(), with(1, copy_for(w.alice))),
+    ];
+    let puk = &w.bob_puk;
+    // Bob's seed, wrapped to his device by Alice's device (vouched as Alice's).
+    if let Ok(b) = wrap_seed(
+        puk,
+        w.alice,
+        w.bob_device.public(),
+        &w.alice_device,
+        &mut rng,
+    ) {
+        out.push(("seed_wrap".into(), with(3, b)));
+    }
+    let ctx = w.escrow_context();
+    if let Ok(b) = wrap_escrow_device(&ctx, &w.escrow_device, &w.bob_device, &mut rng) {
+        out.push(("escrow_wrap".into(), with(4, b)));
+    }
+    if let Ok(b) = enrollment_record(&ctx, w.escrow_device.public(), true, 1, &w.bob_device) {
+        out.push(("enrollment".into(), with(5, b)));
+    }
+    let binding = UserDataBinding {
+        data_type: "label",
+        message_id: Some("<fuzz@example.com>"),
+        version: Some(1),
+    };
+    if let Ok(b) = seal_user_data(puk, &binding, b"Important", &mut rng) {
+        out.push(("user_data".into(), with(6, b)));
+    }
+    let code = RecoveryCode::generate(&mut rng);
+    out.push((
+        "recovery_code".into(),
+        with(7, code.expose_text().as_bytes().to_vec()),
+    ));
+    out
+}
+
+/// Structure-aware: starts from a valid copy of the fixed mail, applies fuzzer-chosen
+/// mutations (byte flips, truncation, insertion, one field taken from another mail), and
+/// requires that opening either fails or gives exactly the original content.
+pub fn mutate_mail(data: &[u8]) {
+    let w = FuzzWorld::new();
+    let (env, pieces) = w.sample_mail(b"mutate A");
+    let (env_b, pieces_b) = w.sample_mail(b"mutate B");
+    let copy_of = |e: &[u8], u: UserId| {
+        split_envelope(e)
+            .ok()
+            .and_then(|cs| cs.into_iter().find(|c| c.user == u))
+            .map(|c| c.copy)
+            .unwrap_or_default()
+    };
+    let original = copy_of(&env, w.bob);
+    let other = copy_of(&env_b, w.bob);
+    let mut copy = original.clone();
+    let mut pieces_used: Vec<Vec<u8>> = pieces.clone();
+    for op in data.chunks(4) {
+        let (kind, a, b, c) = match op {
+            [k, a, b, c] => (*k, *a, *b, *c),
+            _ => break,
+        };
+        let at = usize::from(u16::from_le_bytes([a, b]));
+        match kind % 5 {
+            0 => {
+                if let Some(len) = copy.len().checked_sub(1)
+                    && let Some(byte) = copy.get_mut(at % (len + 1))
+                {
+                    *byte ^= c.max(1);
+                }
+            }
+            1 => copy.truncate(at % (copy.len() + 1)),
+            2 => copy.insert(at % (copy.len() + 1), c),
+            3 => {
+                // One field from the other mail's copy.
+                if let (Ok(mut x), Ok(y)) = (Copy::parse(&copy), Copy::parse(&other)) {
+                    match c % 4 {
+                        0 => x.header = y.header,
+                        1 => x.manifest = y.manifest,
+                        2 => x.bcc_commitment = y.bcc_commitment,
+                        _ => x.recipient_box = y.recipient_box,
+                    }
+                    copy = x.encode();
+                }
+                break;
+            }
+            _ => {
+                // A piece from the other mail.
+                let i = usize::from(c % 2);
+                if let (Some(p), Some(q)) = (pieces_used.get_mut(i), pieces_b.get(i)) {
+                    p.clone_from(q);
+                }
+            }
+        }
+    }
+    let mb = Mailbox::new(w.bob, core::slice::from_ref(&w.bob_puk));
+    if let Ok(opened) = open_copy(&copy, &mb, &w.vouched()) {
+        for (i, (used, genuine)) in pieces_used.iter().zip(&pieces).enumerate() {
+            if let Ok(plaintext) = opened.open_piece(i, used) {
+                let expected = crate::piece::open(
+                    FUZZ_SUITE,
+                    crate::piece::Purpose::MailPiece,
+                    &manifest_key(&opened, i),
+                    genuine,
+                )
+                .map(|o| o.plaintext)
+                .unwrap_or_default();
+                assert_eq!(
+                    plaintext, expected,
+                    "a mutated mail opened to other content"
+                );
+                assert_eq!(used, genuine, "a substituted piece opened");
+            }
+        }
+        assert_eq!(opened.header().message_id, "<fuzz@example.com>");
+    }
+}
+
+fn manifest_key(opened: &crate::open::OpenedMail, i: usize) -> PieceKey {
+    opened
+        .manifest
+        .pieces
+        .get(i)
+        .map(|e| PieceKey::from_bytes(*e.key.expose_secret()))
+        .unwrap_or_else(|| PieceKey::from_bytes([0; 32]))
+}
+
+/// Random access to one chunk: 8 bytes of claimed total length, 8 of chunk index, then the
+/// header and the chunk bytes.
+pub fn piece_reader(data: &[u8]) {
+    if data.len() < 16 + HEADER_LEN {
+        return;
+    }
+    let (len, rest) = data.split_at(8);
+    let (idx, rest) = rest.split_at(8);
+    let (header, chunk) = rest.split_at(HEADER_LEN);
+    let total = u64::from_le_bytes(len.try_into().unwrap_or([0; 8]));
+    let index = u64::from_le_bytes(idx.try_into().unwrap_or([0; 8]));
+    let key = PieceKey::from_bytes(FUZZ_PIECE_KEY);
+    if let Ok(reader) = PieceReader::new(Suite::XWing, Purpose::MailPiece, &key, header, total) {
+        let _ = reader.chunk_range(index);
+        if let Ok(pt) = reader.open_chunk(index, chunk) {
+            assert!(pt.len() + TAG_LEN == chunk.len());
+        }
+    }
+}
+
+/// Seeds for [`piece_reader`]: every chunk of a valid 3-chunk piece under the fuzz key.
+pub fn piece_reader_seeds() -> Vec<(String, Vec<u8>)> {
+    let key = PieceKey::from_bytes(FUZZ_PIECE_KEY);
+    let pt = vec![0x33u8; 2 * 65536 + 100];
+    let Ok(sealed) = piece::seal_with_nonce(
+        Suite::XWing,
+        Purpose::MailPiece,
+        &key,
+        PieceNonce([2; 32]),
+        &pt,
+    ) else {
+        return Vec::new();
+    };
+    let ct = sealed.ciphertext;
+    let Ok(reader) = PieceReader::new(
+        Suite::XWing,
+        Purpose::MailPiece,
+        &key,
+        &ct[..HEADER_LEN],
+        ct.len() as u64,
+    ) else {
+        return Vec::new();
+    };
+    (0..reader.chunk_count())
+        .filter_map(|i| {
+            let r = reader.chunk_range(i).ok()?;
+            let mut seed = (ct.len() as u64).to_le_bytes().to_vec();
+            seed.extend_from_slice(&i.to_le_bytes());
+            seed.extend_from_slice(&ct[..HEADER_LEN]);
+            seed.extend_from_slice(
+                ct.get(usize::try_from(r.start).ok()?..usize::try_from(r.end).ok()?)?,
+            );
+            Some((alloc::format!("chunk_{i}"), seed))
+        })
+        .collect()
+}
+
+/// A named seed input.
+pub type Seed = (String, Vec<u8>);
+
+/// Seeds for [`decode_round_trip`] and [`server_validate`]: every wire type, valid.
+pub fn wire_seeds() -> (Vec<Seed>, Vec<Seed>) {
+    let w = FuzzWorld::new();
+    let (env, pieces) = w.sample_mail(b"wire seeds");
+    let with = |sel: u8, b: &[u8]| {
+        let mut v = vec![sel];
+        v.extend_from_slice(b);
+        v
+    };
+    let mut decode = Vec::new();
+    let mut validate = Vec::new();
+    if let Ok(e) = Envelope::parse(&env) {
+        decode.push(("header".into(), with(0, &e.header.0)));
+        decode.push(("envelope".into(), with(1, &env)));
+        if let Some(b) = e.boxes.first() {
+            decode.push(("box".into(), with(4, &wire::encode(b))));
+        }
+    }
+    let mut lens = vec![pieces.len() as u8];
+    for p in &pieces {
+        lens.extend_from_slice(&(p.len() as u32).to_le_bytes());
+    }
+    let mut v = lens.clone();
+    v.extend_from_slice(&env);
+    validate.push(("envelope".into(), v));
+    if let Ok(copies) = split_envelope(&env) {
+        for (i, c) in copies.iter().enumerate() {
+            decode.push((alloc::format!("copy_{i}"), with(2, &c.copy)));
+            let mut v = lens.clone();
+            v.extend_from_slice(&c.copy);
+            validate.push((alloc::format!("copy_{i}"), v));
+        }
+    }
+    for (name, seed) in open_paths_seeds() {
+        let sel = match name.as_str() {
+            "seed_wrap" => 5,
+            "escrow_wrap" => 7,
+            "enrollment" => 8,
+            "user_data" => 9,
+            _ => continue,
+        };
+        decode.push((name, with(sel, seed.get(1..).unwrap_or_default())));
+    }
+    decode.push((
+        "device_public".into(),
+        with(12, &w.alice_device.public().to_cbor()),
+    ));
+    decode.push((
+        "puk_public".into(),
+        with(12, &w.alice_puk.public().to_cbor()),
+    ));
+    (decode, validate)
 }

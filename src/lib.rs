@@ -81,6 +81,8 @@ pub mod piece;
 pub mod seal;
 pub mod server;
 pub mod suite;
+#[doc(hidden)]
+pub mod testing;
 pub mod userdata;
 pub mod wire;
 mod wrap;

@@ -53,7 +53,7 @@ pub struct UserDataBinding<'a> {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UserDataWire {
+pub(crate) struct UserDataWire {
     #[serde(rename = "c")]
     ciphertext: Bytes,
     #[serde(rename = "g")]

@@ -2,13 +2,13 @@
 //! functions (`mailseal::fuzzing`), on stable Rust, so CI guards them without nightly.
 //!
 //! Layout: `fuzz/seeds/<target>/*` and `fuzz/regressions/<target>/*`. Set
-//! `MAILSEAL_WRITE_SEEDS=1` to (re)write the generated seeds for the piece targets.
+//! `MAILSEAL_WRITE_SEEDS=1` to (re)write the generated seeds.
 
 use std::fs;
 use std::path::Path;
 
 use mailseal::Suite;
-use mailseal::fuzzing::{self, FUZZ_PIECE_KEY};
+use mailseal::fuzzing::{self, FUZZ_PIECE_KEY, Seed};
 use mailseal::piece::{self, PieceKey, PieceNonce, Purpose};
 
 type Target = fn(&[u8]);
@@ -16,11 +16,16 @@ type Target = fn(&[u8]);
 const TARGETS: &[(&str, Target)] = &[
     ("piece_stream", fuzzing::piece_stream),
     ("piece_round_trip", fuzzing::piece_round_trip),
+    ("piece_reader", fuzzing::piece_reader),
+    ("decode_round_trip", fuzzing::decode_round_trip),
+    ("server_validate", fuzzing::server_validate),
+    ("open_paths", fuzzing::open_paths),
+    ("mutate_mail", fuzzing::mutate_mail),
 ];
 
 /// Valid pieces under the fuzz key, around the chunk boundaries, each prefixed with a split
 /// descriptor (count byte and u16 offsets).
-fn piece_stream_seeds() -> Vec<(String, Vec<u8>)> {
+fn piece_stream_seeds() -> Vec<Seed> {
     let key = PieceKey::from_bytes(FUZZ_PIECE_KEY);
     [0usize, 1, 100, 65535, 65536, 65537]
         .into_iter()
@@ -40,6 +45,29 @@ fn piece_stream_seeds() -> Vec<(String, Vec<u8>)> {
             (format!("piece_{len}"), seed)
         })
         .collect()
+}
+
+/// Every generated seed, by target.
+fn generated() -> Vec<(&'static str, Vec<Seed>)> {
+    let (decode, validate) = fuzzing::wire_seeds();
+    vec![
+        ("piece_stream", piece_stream_seeds()),
+        (
+            "piece_round_trip",
+            vec![("hello".into(), b"\x03hello world".to_vec())],
+        ),
+        ("piece_reader", fuzzing::piece_reader_seeds()),
+        ("decode_round_trip", decode),
+        ("server_validate", validate),
+        ("open_paths", fuzzing::open_paths_seeds()),
+        (
+            "mutate_mail",
+            vec![
+                ("flip".into(), vec![0, 10, 0, 1]),
+                ("swap".into(), vec![3, 0, 0, 1]),
+            ],
+        ),
+    ]
 }
 
 fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -63,11 +91,14 @@ fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn replay_seed_corpus_and_regressions() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let seeds = generated();
     if std::env::var_os("MAILSEAL_WRITE_SEEDS").is_some() {
-        let dir = root.join("seeds/piece_stream");
-        fs::create_dir_all(&dir).expect("mkdir");
-        for (name, bytes) in piece_stream_seeds() {
-            fs::write(dir.join(name), bytes).expect("write seed");
+        for (target, files) in &seeds {
+            let dir = root.join("seeds").join(target);
+            fs::create_dir_all(&dir).expect("mkdir");
+            for (name, bytes) in files {
+                fs::write(dir.join(name), bytes).expect("write seed");
+            }
         }
     }
     let mut replayed = 0;
@@ -80,11 +111,29 @@ fn replay_seed_corpus_and_regressions() {
             }
         }
     }
-    // The generated seeds run even when no file is checked in, so the test always exercises
-    // the targets on valid pieces.
-    for (_, bytes) in piece_stream_seeds() {
-        fuzzing::piece_stream(&bytes);
-        replayed += 1;
+    // The generated seeds also run in memory, so the targets always see valid inputs.
+    for (target, files) in &seeds {
+        let run = TARGETS.iter().find(|(t, _)| t == target).expect("target").1;
+        for (_, bytes) in files {
+            run(bytes);
+            replayed += 1;
+        }
     }
-    assert!(replayed >= piece_stream_seeds().len());
+    assert!(replayed >= seeds.iter().map(|(_, f)| f.len()).sum::<usize>());
+}
+
+#[test]
+fn seeds_exercise_the_success_paths() {
+    // A seed corpus that never opens anything would fuzz only the error paths.
+    let w = fuzzing::FuzzWorld::new();
+    let (env, pieces) = w.sample_mail(b"wire seeds");
+    let info = mailseal::server::validate_envelope(
+        &env,
+        &pieces.iter().map(|p| p.len() as u64).collect::<Vec<_>>(),
+    )
+    .expect("the sample mail validates");
+    assert_eq!(info.boxes.len(), 3);
+    for (name, seed) in fuzzing::open_paths_seeds() {
+        assert!(fuzzing::open_path(&seed), "the {name} seed does not open");
+    }
 }

@@ -15,7 +15,7 @@ use crate::wire::{self, Fixed};
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ManifestWire {
+pub(crate) struct ManifestWire {
     #[serde(rename = "e")]
     e2e: bool,
     #[serde(rename = "p")]
@@ -24,7 +24,7 @@ struct ManifestWire {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PieceEntryWire {
+pub(crate) struct PieceEntryWire {
     #[serde(rename = "d")]
     digest: Fixed<32>,
     #[serde(rename = "k")]
