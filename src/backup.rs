@@ -55,6 +55,8 @@ impl RecoveryCode {
         Self::from_entropy(entropy)
     }
 
+    // safe: indices and bit offsets stay below the fixed array sizes (28 symbols, 16 bytes).
+    #[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
     fn from_entropy(entropy: [u8; ENTROPY_LEN]) -> Self {
         let mut symbols = Zeroizing::new([0u8; CODE_SYMBOLS]);
         // 128 bits, most significant first, in 5-bit groups; the 26th group has 2 zero bits.
@@ -77,6 +79,9 @@ impl RecoveryCode {
 
     /// Parses a typed code, ignoring case, spaces and dashes. Fails on a wrong length, a
     /// character outside the alphabet, or a check-symbol mismatch (a typo).
+    // safe: `n` is bounded by the 28-slot array (`get_mut` fails first); other indices are
+    // constants below 28 and bit offsets below 130.
+    #[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
     pub fn parse(input: &str) -> Result<Self, Error> {
         let err = |e| Error::Malformed(Malformed::RecoveryCode(e));
         let mut symbols = Zeroizing::new([0u8; CODE_SYMBOLS]);
@@ -147,6 +152,8 @@ fn symbol_value(c: char) -> Option<u8> {
 
 /// The 5 bits of `bytes` starting at bit `offset` (most significant first); bits past the end
 /// read as zero.
+// safe: offsets are below 130 (26 symbols × 5 bits); shifts are below 8.
+#[allow(clippy::arithmetic_side_effects)]
 fn bits5(bytes: &[u8], offset: usize) -> u8 {
     (0..5).fold(0u8, |acc, k| {
         let bit = offset + k;
@@ -157,6 +164,8 @@ fn bits5(bytes: &[u8], offset: usize) -> u8 {
     })
 }
 
+// safe: offsets are below 130 (26 symbols × 5 bits); shifts are below 8.
+#[allow(clippy::arithmetic_side_effects)]
 fn put_bits5(bytes: &mut [u8], offset: usize, value: u8) {
     for k in 0..5 {
         let bit = offset + k;
@@ -170,6 +179,8 @@ fn put_bits5(bytes: &mut [u8], offset: usize, value: u8) {
 
 /// Luhn mod 32 check symbol: from the right, every other symbol (starting with the rightmost
 /// data symbol) is doubled and its base-32 digits summed.
+// safe: 26 symbols below 32 each: the sum stays below 26 × 63.
+#[allow(clippy::arithmetic_side_effects)]
 fn luhn32_check(data: &[u8; DATA_SYMBOLS]) -> u8 {
     let sum: u32 = data.iter().rev().enumerate().fold(0, |acc, (i, s)| {
         let v = u32::from(*s);

@@ -4,8 +4,15 @@
 //! arbitrary bytes, must never panic on them, and asserts the properties the target checks
 //! (a panic here is a finding).
 
-// Panicking on a violated property is how a fuzz target reports it.
-#![allow(clippy::panic)]
+// safe: this is harness code, not library code. Panicking on a violated property is how a
+// fuzz target reports it, and its slicing and arithmetic work on lengths it has just bounded.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use alloc::vec::Vec;
 

@@ -63,7 +63,7 @@ pub struct LinkFragment(String);
 
 impl LinkFragment {
     pub(crate) fn new(key: &LinkKey, pinned: &[u8; 32]) -> Self {
-        let mut s = String::with_capacity(FRAGMENT_PREFIX.len() + FRAGMENT_HEX_LEN);
+        let mut s = String::with_capacity(FRAGMENT_PREFIX.len().saturating_add(FRAGMENT_HEX_LEN));
         s.push_str(FRAGMENT_PREFIX);
         for b in key.0.iter().chain(pinned) {
             s.push(hex_digit(b >> 4));
@@ -85,7 +85,8 @@ impl Drop for LinkFragment {
 }
 
 fn hex_digit(v: u8) -> char {
-    char::from(b"0123456789abcdef"[usize::from(v & 0x0f)])
+    let digits = b"0123456789abcdef";
+    char::from(digits.get(usize::from(v & 0x0f)).copied().unwrap_or(b'0'))
 }
 
 fn parse_fragment(text: &str) -> Result<(LinkKey, [u8; 32]), Error> {
@@ -97,8 +98,8 @@ fn parse_fragment(text: &str) -> Result<(LinkKey, [u8; 32]), Error> {
     let mut bytes = Zeroizing::new([0u8; 64]);
     for (i, pair) in hex.as_bytes().chunks_exact(2).enumerate() {
         let nibble = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'0'..=b'9' => c.checked_sub(b'0'),
+            b'a'..=b'f' => c.checked_sub(b'a' - 10),
             _ => None,
         };
         let (hi, lo) = match pair {

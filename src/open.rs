@@ -428,7 +428,7 @@ fn check_sender_record(
             ..*own
         });
         if kind == RecipientKind::Sender {
-            own_entries += 1;
+            own_entries = own_entries.saturating_add(1);
             if position != own_box.position || r.salt.0 != own_box.salt {
                 return Err(AuthFailure::RecipientList.into());
             }

@@ -110,7 +110,9 @@ impl PieceSealer {
     pub fn push(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         let before = out.len();
         self.encryptor.push(plaintext, out)?;
-        self.written += (out.len() - before) as u64;
+        self.written = self
+            .written
+            .saturating_add(out.len().saturating_sub(before) as u64);
         Ok(())
     }
 
@@ -121,7 +123,9 @@ impl PieceSealer {
         Ok(FinishedPiece {
             key: self.key,
             digest,
-            ciphertext_len: self.written + (out.len() - before) as u64,
+            ciphertext_len: self
+                .written
+                .saturating_add(out.len().saturating_sub(before) as u64),
         })
     }
 }
@@ -133,7 +137,7 @@ pub(crate) fn seal_piece(
     rng: &mut impl CryptoRng,
 ) -> Result<(Vec<u8>, FinishedPiece), Error> {
     let mut sealer = PieceSealer::new(suite, rng);
-    let mut out = Vec::with_capacity(plaintext.len() + 128);
+    let mut out = Vec::with_capacity(plaintext.len().saturating_add(128));
     sealer.push(plaintext, &mut out)?;
     let finished = sealer.finish(&mut out)?;
     Ok((out, finished))

@@ -37,7 +37,13 @@ pub(crate) fn signed_bytes(
     enc: &[u8],
     ciphertext: &[u8],
 ) -> Vec<u8> {
-    let mut m = Vec::with_capacity(signature_label.len() + 34 + enc.len() + ciphertext.len());
+    let mut m = Vec::with_capacity(
+        signature_label
+            .len()
+            .saturating_add(34)
+            .saturating_add(enc.len())
+            .saturating_add(ciphertext.len()),
+    );
     m.extend_from_slice(signature_label);
     m.extend_from_slice(context);
     // enc lengths are fixed per suite (1120 or 32 bytes), so they fit a u16.

@@ -203,6 +203,8 @@ pub(crate) fn build(
 }
 
 /// `n ≤ TREE_SLOTS` distinct uniformly random leaf positions (partial Fisher–Yates).
+// safe: `i < TREE_SLOTS`, and `i + uniform_below(TREE_SLOTS - i) < TREE_SLOTS`.
+#[allow(clippy::arithmetic_side_effects)]
 fn random_positions(n: usize, rng: &mut impl CryptoRng) -> Vec<usize> {
     let mut slots: Vec<usize> = (0..TREE_SLOTS).collect();
     for i in 0..n.min(TREE_SLOTS) {
@@ -214,6 +216,8 @@ fn random_positions(n: usize, rng: &mut impl CryptoRng) -> Vec<usize> {
 }
 
 /// A uniform integer in `0..bound` (`1 ≤ bound ≤ TREE_SLOTS`) by rejection sampling.
+// safe: `bound ≥ 1`, so neither `%` divides by zero, and `zone ≤ u32::MAX`.
+#[allow(clippy::arithmetic_side_effects)]
 fn uniform_below(bound: usize, rng: &mut impl CryptoRng) -> usize {
     let bound = bound as u32;
     let zone = u32::MAX - (u32::MAX % bound);

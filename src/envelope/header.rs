@@ -101,7 +101,7 @@ impl RoutingHeader {
         {
             return Err(Malformed::Field(Field::Origin).into());
         }
-        if self.to.len() + self.cc.len() > MAX_RECIPIENTS {
+        if self.to.len().saturating_add(self.cc.len()) > MAX_RECIPIENTS {
             return Err(Limit::Recipients.into());
         }
         if self.piece_sizes.is_empty() {

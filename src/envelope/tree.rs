@@ -77,6 +77,9 @@ pub(crate) struct Tree {
 
 impl Tree {
     /// Builds the tree; cost is about `TREE_DEPTH` hashes per leaf.
+    // safe: positions are below TREE_SLOTS (1024) and `i` below the level's length, so no
+    // index arithmetic can overflow; an odd index is at least 1.
+    #[allow(clippy::arithmetic_side_effects)]
     pub(crate) fn build(mut leaves: Vec<(usize, [u8; 32])>, tree_key: [u8; 32]) -> Tree {
         leaves.sort_unstable_by_key(|(p, _)| *p);
         let mut levels = Vec::with_capacity(TREE_DEPTH + 1);

@@ -7,7 +7,8 @@ use zeroize::Zeroize;
 
 use super::schedule::{DigestBuilder, PieceKeys};
 use super::{
-    FULL_CHUNK_LEN, HEADER_LEN, MAX_CHUNKS, NONCE_LEN, PieceDigest, PieceKey, Purpose, TAG_LEN,
+    CHUNK_SIZE, FULL_CHUNK_LEN, HEADER_LEN, MAX_CHUNKS, NONCE_LEN, PieceDigest, PieceKey, Purpose,
+    TAG_LEN,
 };
 use crate::error::{AuthFailure, Error, Limit, Malformed, Misuse};
 use crate::suite::Suite;
@@ -111,7 +112,7 @@ impl PieceDecryptor {
 
     fn push_inner(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         if let State::Header { key, header } = &mut self.state {
-            let take = (HEADER_LEN - header.len()).min(input.len());
+            let take = HEADER_LEN.saturating_sub(header.len()).min(input.len());
             let (now, rest) = input.split_at(take);
             header.extend_from_slice(now);
             input = rest;
@@ -140,7 +141,9 @@ impl PieceDecryptor {
                 input = rest;
                 continue;
             }
-            let take = (FULL_CHUNK_LEN - pending.len()).min(input.len());
+            let take = FULL_CHUNK_LEN
+                .saturating_sub(pending.len())
+                .min(input.len());
             let (now, rest) = input.split_at(take);
             pending.extend_from_slice(now);
             input = rest;
@@ -219,8 +222,9 @@ impl ChunkOpener {
         self.keys
             .decrypt_verified_in_place(index, is_final, released);
         self.digest.add_tag(tag);
-        self.next_index += 1;
-        self.ciphertext_len += chunk.len() as u64;
+        // `index < MAX_CHUNKS` (checked above) and lengths are bounded by it: no overflow.
+        self.next_index = index.saturating_add(1);
+        self.ciphertext_len = self.ciphertext_len.saturating_add(chunk.len() as u64);
         Ok(())
     }
 
@@ -228,7 +232,7 @@ impl ChunkOpener {
     fn diagnose(&self, index: u64, is_final: bool, body: &[u8], tag: &[u8]) -> AuthFailure {
         if is_final {
             // A full chunk at the end that verifies as non-final: the real final chunk was cut off.
-            if body.len() + TAG_LEN == FULL_CHUNK_LEN && self.keys.verify(index, false, body, tag) {
+            if body.len() == CHUNK_SIZE && self.keys.verify(index, false, body, tag) {
                 return AuthFailure::FinalChunkMissing;
             }
         } else if self.keys.verify(index, true, body, tag) {

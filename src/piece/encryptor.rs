@@ -128,7 +128,9 @@ impl PieceEncryptor {
                 plaintext = rest;
                 continue;
             }
-            let take = (CHUNK_SIZE - self.pending.len()).min(plaintext.len());
+            let take = CHUNK_SIZE
+                .saturating_sub(self.pending.len())
+                .min(plaintext.len());
             let (now, rest) = plaintext.split_at(take);
             self.pending.extend_from_slice(now);
             plaintext = rest;
@@ -177,8 +179,11 @@ impl ChunkSealer {
         let tag = self.keys.seal_in_place(self.next_index, is_final, body);
         out.extend_from_slice(&tag);
         self.digest.add_tag(&tag);
-        self.next_index += 1;
-        self.ciphertext_len += (plaintext.len() + tag.len()) as u64;
+        // `next_index < MAX_CHUNKS` (checked above): neither sum can overflow.
+        self.next_index = self.next_index.saturating_add(1);
+        self.ciphertext_len = self
+            .ciphertext_len
+            .saturating_add((plaintext.len() as u64).saturating_add(tag.len() as u64));
         Ok(())
     }
 }

@@ -17,6 +17,8 @@ const HEADER: u64 = HEADER_LEN as u64;
 /// assert_eq!(ciphertext_len(CHUNK_SIZE as u64), Some(64 + 32 + 65536));
 /// assert_eq!(ciphertext_len(CHUNK_SIZE as u64 + 1), Some(64 + 2 * 32 + 65537));
 /// ```
+// safe: `chunks ≤ MAX_CHUNKS` (2^32) before the multiplication, and the additions are checked.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn ciphertext_len(plaintext_len: u64) -> Option<u64> {
     let chunks = plaintext_len.div_ceil(CHUNK).max(1);
     if chunks > MAX_CHUNKS {
@@ -34,6 +36,9 @@ pub(crate) struct Layout {
     pub(crate) last_chunk_len: u64,
 }
 
+// safe: every value is bounded by a length already checked (`chunks ≥ 1`, `chunks ≤ 2^32`,
+// `last_chunk_len ≥ TAG`), and callers check `index < chunks`.
+#[allow(clippy::arithmetic_side_effects)]
 impl Layout {
     /// SPEC.md §3.5: the chunks after the header are full (`FULL_CHUNK_LEN`) except the last,
     /// which holds 1..=CHUNK_SIZE plaintext bytes, or 0 when it is the only chunk.

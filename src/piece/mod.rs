@@ -255,7 +255,9 @@ pub fn digest(suite: Suite, purpose: Purpose, ciphertext: &[u8]) -> Result<Piece
     let mut builder = schedule::DigestBuilder::new(suite, purpose, header);
     for index in 0..layout.chunks {
         // The layout was derived from this very length, so every chunk end is in bounds.
-        let end = layout.chunk_offset(index) + layout.chunk_len(index);
+        let end = layout
+            .chunk_offset(index)
+            .saturating_add(layout.chunk_len(index));
         let tag = usize::try_from(end)
             .ok()
             .and_then(|e| ciphertext.get(e.checked_sub(TAG_LEN)?..e))

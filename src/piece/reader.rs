@@ -77,7 +77,7 @@ impl PieceReader {
     pub fn chunk_range(&self, index: u64) -> Result<Range<u64>, Error> {
         self.check_index(index)?;
         let start = self.layout.chunk_offset(index);
-        Ok(start..start + self.layout.chunk_len(index))
+        Ok(start..start.saturating_add(self.layout.chunk_len(index)))
     }
 
     /// Verifies and decrypts chunk `index` from exactly the bytes of [`PieceReader::chunk_range`].
@@ -86,7 +86,7 @@ impl PieceReader {
         if chunk.len() as u64 != self.layout.chunk_len(index) {
             return Err(Malformed::ChunkLength { index }.into());
         }
-        let is_final = index + 1 == self.layout.chunks;
+        let is_final = index.checked_add(1) == Some(self.layout.chunks);
         let (body, tag) = chunk.split_at(chunk.len().saturating_sub(TAG_LEN));
         if !self.keys.verify(index, is_final, body, tag) {
             return Err(AuthFailure::Chunk { index }.into());

@@ -103,7 +103,7 @@ impl Walker<'_> {
             4 => {
                 // Each element takes at least one byte.
                 let n = self.len(arg)?;
-                (0..n).try_for_each(|_| self.item(depth + 1))
+                (0..n).try_for_each(|_| self.item(depth.saturating_add(1)))
             }
             5 => {
                 let n = self.len(arg)?;
@@ -111,7 +111,7 @@ impl Walker<'_> {
                 if pairs > self.remaining() {
                     return Err(err(CborError::LengthExceedsInput));
                 }
-                (0..pairs).try_for_each(|_| self.item(depth + 1))
+                (0..pairs).try_for_each(|_| self.item(depth.saturating_add(1)))
             }
             6 => Err(err(CborError::Tag)),
             // Major 7: only false (20), true (21) and null (22), in their one-byte form.
