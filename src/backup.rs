@@ -118,10 +118,15 @@ impl RecoveryCode {
     }
 }
 
-impl Drop for RecoveryCode {
-    fn drop(&mut self) {
+impl Zeroize for RecoveryCode {
+    fn zeroize(&mut self) {
         self.entropy.zeroize();
         self.text.zeroize();
+    }
+}
+impl Drop for RecoveryCode {
+    fn drop(&mut self) {
+        self.zeroize();
     }
 }
 impl ZeroizeOnDrop for RecoveryCode {}

@@ -74,6 +74,7 @@ pub mod escrow;
 pub mod footer;
 #[doc(hidden)]
 pub mod fuzzing;
+mod hygiene;
 pub mod keys;
 pub mod link;
 pub mod open;

@@ -50,9 +50,24 @@ impl LinkKey {
     }
 }
 
+impl Zeroize for LinkKey {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
 impl Drop for LinkKey {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.zeroize();
+    }
+}
+
+#[cfg(test)]
+impl LinkKey {
+    pub(crate) fn from_bytes_for_test(b: [u8; 32]) -> Self {
+        LinkKey(b)
+    }
+    pub(crate) fn bytes_for_test(&self) -> &[u8; 32] {
+        &self.0
     }
 }
 impl ZeroizeOnDrop for LinkKey {}

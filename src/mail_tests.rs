@@ -832,3 +832,50 @@ fn encodings_follow_rfc8949_deterministic_key_order() {
         assert_deterministic_key_order(&v);
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Random mail, random mutation (flip, truncation, insertion, a field or a piece taken
+    /// from another mail): opening fails, or gives back exactly what was sealed.
+    #[test]
+    fn mutated_mail_never_opens_to_other_content(
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000),
+        op in 0u8..5,
+        pos in proptest::prelude::any::<usize>(),
+        val in 1u8..=255,
+        seed in proptest::prelude::any::<u8>(),
+    ) {
+        let mut r = rng(seed);
+        let suite = Suite::X25519;
+        let alice = User::new(1, suite, &mut r);
+        let bob = User::new(2, suite, &mut r);
+        let (mail_a, copies_a) = sealed(&alice, &message(&[&bob], &[], &[], vec![&body]), &mut r);
+        let (mail_b, copies_b) = sealed(&alice, &message(&[&bob], &[], &[], vec![b"other mail"]), &mut r);
+        let mut copy = copy_for(&copies_a, &bob).to_vec();
+        let mut piece = mail_a.pieces[0].clone();
+        match op {
+            0 => { let i = pos % copy.len(); copy[i] ^= val; }
+            1 => copy.truncate(pos % copy.len()),
+            2 => copy.insert(pos % (copy.len() + 1), val),
+            3 => {
+                let mut c = Copy::parse(&copy).unwrap();
+                let o = Copy::parse(copy_for(&copies_b, &bob)).unwrap();
+                match val % 4 {
+                    0 => c.header = o.header,
+                    1 => c.manifest = o.manifest,
+                    2 => c.bcc_commitment = o.bcc_commitment,
+                    _ => c.recipient_box = o.recipient_box,
+                }
+                copy = c.encode();
+            }
+            _ => piece.clone_from(&mail_b.pieces[0]),
+        }
+        if let Ok(opened) = bob.open(&copy, &alice) {
+            match opened.open_piece(0, &piece) {
+                Ok(plaintext) => proptest::prop_assert_eq!(plaintext, body),
+                Err(_) => proptest::prop_assert!(op == 4, "only a substituted piece may fail here"),
+            }
+        }
+    }
+}

@@ -7,7 +7,9 @@
 //! demand and checked against the manifest's digest before any byte is released.
 
 use alloc::string::String;
+
 use alloc::vec::Vec;
+use subtle::ConstantTimeEq;
 
 use crate::envelope::digest::{
     DigestInput, RecipientEntry, SenderBinding, bcc_commitment, box_info, header_hash,
@@ -402,7 +404,8 @@ fn check_sender_record(
     signed_root: &[u8; 32],
 ) -> Result<SentRecord, Error> {
     let record = SenderRecord::open(own.suite, message_key, ciphertext)?;
-    if bcc_commitment(own.suite, &record.bcc_key.0, &record.bcc) != *own.bcc_commitment {
+    let commitment = bcc_commitment(own.suite, &record.bcc_key.0, &record.bcc);
+    if !bool::from(commitment.ct_eq(own.bcc_commitment)) {
         return Err(AuthFailure::BccCommitment.into());
     }
     let mut leaves = Vec::with_capacity(record.recipients.len());
@@ -429,7 +432,8 @@ fn check_sender_record(
         });
         if kind == RecipientKind::Sender {
             own_entries = own_entries.saturating_add(1);
-            if position != own_box.position || r.salt.0 != own_box.salt {
+            // The salt is secret: compare it in constant time.
+            if position != own_box.position || !bool::from(r.salt.0.ct_eq(&own_box.salt)) {
                 return Err(AuthFailure::RecipientList.into());
             }
         }
@@ -457,7 +461,11 @@ fn check_sender_record(
     if own_entries != 1 || !all_named {
         return Err(AuthFailure::RecipientList.into());
     }
-    if Tree::build(leaves, record.tree_key.0).root() != *signed_root {
+    if !bool::from(
+        Tree::build(leaves, record.tree_key.0)
+            .root()
+            .ct_eq(signed_root),
+    ) {
         return Err(AuthFailure::RecipientList.into());
     }
     Ok(SentRecord {

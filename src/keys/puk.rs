@@ -28,9 +28,14 @@ impl PukSeed {
         &self.0
     }
 }
+impl Zeroize for PukSeed {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
 impl Drop for PukSeed {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.zeroize();
     }
 }
 impl ZeroizeOnDrop for PukSeed {}
@@ -43,9 +48,14 @@ impl SymmetricKey {
         &self.0
     }
 }
+impl Zeroize for SymmetricKey {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
 impl Drop for SymmetricKey {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.zeroize();
     }
 }
 impl ZeroizeOnDrop for SymmetricKey {}

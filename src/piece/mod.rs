@@ -105,9 +105,14 @@ impl PieceKey {
     }
 }
 
+impl Zeroize for PieceKey {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
 impl Drop for PieceKey {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.zeroize();
     }
 }
 impl ZeroizeOnDrop for PieceKey {}
