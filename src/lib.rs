@@ -72,6 +72,8 @@ pub mod envelope;
 pub mod error;
 pub mod escrow;
 pub mod footer;
+// The fuzz harness uses the default suite set.
+#[cfg(feature = "xwing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod hygiene;

@@ -22,20 +22,27 @@ use crate::error::{Error, Unsupported};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Suite {
-    /// Post-quantum hybrid suite: HPKE with the X-Wing KEM. The default.
+    /// Post-quantum hybrid suite: HPKE with the X-Wing KEM. The default (feature `xwing`).
+    #[cfg(feature = "xwing")]
     #[default]
     XWing,
-    /// Classical suite: HPKE with DHKEM(X25519, HKDF-SHA256).
+    /// Classical suite: HPKE with DHKEM(X25519, HKDF-SHA256); the default without `xwing`.
+    #[cfg_attr(not(feature = "xwing"), default)]
     X25519,
 }
 
 impl Suite {
     /// Every suite this build implements, in identifier order.
+    #[cfg(feature = "xwing")]
     pub const ALL: [Suite; 2] = [Suite::XWing, Suite::X25519];
+    /// Every suite this build implements, in identifier order.
+    #[cfg(not(feature = "xwing"))]
+    pub const ALL: [Suite; 1] = [Suite::X25519];
 
     /// The suite's two-byte identifier, as written on the wire and bound into derivations.
     pub const fn id(self) -> u16 {
         match self {
+            #[cfg(feature = "xwing")]
             Suite::XWing => 0x0001,
             Suite::X25519 => 0x0002,
         }
@@ -49,6 +56,7 @@ impl Suite {
     /// The suite's registered name (SPEC.md §2.3).
     pub const fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "xwing")]
             Suite::XWing => "MAILSEAL-XWING-AES256CTR-BLAKE3",
             Suite::X25519 => "MAILSEAL-X25519-AES256CTR-BLAKE3",
         }

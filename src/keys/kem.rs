@@ -4,13 +4,16 @@
 //! Both suites use HKDF-SHA256 as the HPKE KDF and ChaCha20-Poly1305 as the HPKE AEAD, in
 //! base mode; the KEM is the suite's (X-Wing or DHKEM(X25519, HKDF-SHA256)).
 
+#[cfg(feature = "xwing")]
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
-use hpke::kem::{X25519HkdfSha256, XWing};
+use hpke::kem::X25519HkdfSha256;
+#[cfg(feature = "xwing")]
+use hpke::kem::XWing;
 use hpke::{Deserializable, Kem, OpModeR, OpModeS, Serializable};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
@@ -21,6 +24,7 @@ use crate::suite::Suite;
 /// Bytes of an X25519 public key, and of the X25519 part at the end of an X-Wing key.
 const X25519_LEN: usize = 32;
 /// Bytes of an X-Wing public key (ML-KEM-768 encapsulation key, then X25519).
+#[cfg(feature = "xwing")]
 const XWING_PK_LEN: usize = 1216;
 /// Bytes added by the HPKE AEAD (ChaCha20-Poly1305 tag).
 pub const HPKE_TAG_LEN: usize = 16;
@@ -28,6 +32,7 @@ pub const HPKE_TAG_LEN: usize = 16;
 /// The HPKE encapsulated-key length of `suite`.
 pub const fn enc_len(suite: Suite) -> usize {
     match suite {
+        #[cfg(feature = "xwing")]
         Suite::XWing => 1120,
         Suite::X25519 => 32,
     }
@@ -56,6 +61,7 @@ impl KemPublicKey {
     /// Validates `bytes` as a public key of `suite` (SPEC.md §5.3).
     pub fn from_bytes(suite: Suite, bytes: &[u8]) -> Result<Self, Error> {
         let x25519_part = match suite {
+            #[cfg(feature = "xwing")]
             Suite::XWing => {
                 <XWing as Kem>::PublicKey::from_bytes(bytes).map_err(|_| Malformed::PublicKey)?;
                 bytes.get(XWING_PK_LEN - X25519_LEN..)
@@ -107,6 +113,7 @@ fn is_low_order_x25519(point: &[u8; X25519_LEN]) -> bool {
 /// A KEM secret key. No `Debug`, no `Clone`; the `hpke` types wipe themselves on drop.
 pub(crate) enum KemSecretKey {
     // Boxed: an X-Wing secret key (expanded ML-KEM-768 key) is 1.6 KiB.
+    #[cfg(feature = "xwing")]
     XWing(Box<<XWing as Kem>::PrivateKey>),
     X25519(<X25519HkdfSha256 as Kem>::PrivateKey),
 }
@@ -114,6 +121,7 @@ pub(crate) enum KemSecretKey {
 /// Derives a key pair from 32 bytes of secret input keying material (RFC 9180 DeriveKeyPair).
 pub(crate) fn derive_keypair(suite: Suite, ikm: &[u8; 32]) -> (KemSecretKey, KemPublicKey) {
     let (sk, bytes) = match suite {
+        #[cfg(feature = "xwing")]
         Suite::XWing => {
             let (sk, pk) = XWing::derive_keypair(ikm);
             (KemSecretKey::XWing(Box::new(sk)), pk.to_bytes().to_vec())
@@ -154,6 +162,7 @@ pub(crate) fn seal(
         Ok((enc.to_bytes().to_vec(), ct))
     }
     match pk.suite {
+        #[cfg(feature = "xwing")]
         Suite::XWing => go::<XWing>(&pk.bytes, info, aad, plaintext, rng),
         Suite::X25519 => go::<X25519HkdfSha256>(&pk.bytes, info, aad, plaintext, rng),
     }
@@ -189,6 +198,7 @@ pub(crate) fn open(
         .map_err(|_| AuthFailure::RecipientBox.into())
     }
     match sk {
+        #[cfg(feature = "xwing")]
         KemSecretKey::XWing(sk) => go::<XWing>(sk, enc, info, aad, ciphertext),
         KemSecretKey::X25519(sk) => go::<X25519HkdfSha256>(sk, enc, info, aad, ciphertext),
     }
@@ -197,6 +207,7 @@ pub(crate) fn open(
 impl KemSecretKey {
     pub(crate) fn suite(&self) -> Suite {
         match self {
+            #[cfg(feature = "xwing")]
             KemSecretKey::XWing(_) => Suite::XWing,
             KemSecretKey::X25519(_) => Suite::X25519,
         }
@@ -228,6 +239,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "xwing")]
     fn xwing_key_with_low_order_x25519_part_is_rejected() {
         let (_, good) = derive_keypair(Suite::XWing, &[3; 32]);
         assert!(KemPublicKey::from_bytes(Suite::XWing, good.as_bytes()).is_ok());
@@ -242,6 +254,7 @@ mod tests {
     #[test]
     fn wrong_lengths_are_rejected() {
         assert!(KemPublicKey::from_bytes(Suite::X25519, &[9; 31]).is_err());
+        #[cfg(feature = "xwing")]
         assert!(KemPublicKey::from_bytes(Suite::XWing, &[9; 32]).is_err());
     }
 }
