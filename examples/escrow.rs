@@ -96,7 +96,7 @@ fn main() -> Result<(), mailseal::Error> {
         };
         let sender = SenderIdentity {
             address: "alice@example.com",
-            puk: alice_puk.public(),
+            puk: &alice_puk,
             device: &alice_dev,
         };
         let sealed = seal_mail(SUITE, sender, &msg, rng).expect("seal");

@@ -108,7 +108,7 @@ fn main() -> Result<(), Error> {
     };
     let sender = || SenderIdentity {
         address: &alice.address,
-        puk: alice.puk.public(),
+        puk: &alice.puk,
         device: &alice.device,
     };
     let to_bob = PlannedRecipient {

@@ -48,7 +48,7 @@ fn main() -> Result<(), mailseal::Error> {
     // Seal on the laptop.
     let sender = SenderIdentity {
         address: "alice@example.com",
-        puk: alice_puk.public(),
+        puk: &alice_puk,
         device: &laptop,
     };
     let mut mail = MailSealer::new(suite, sender, "<q3-plan@example.com>", now)?

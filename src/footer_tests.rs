@@ -68,7 +68,7 @@ impl Party2 {
     fn sender(&self) -> SenderIdentity<'_> {
         SenderIdentity {
             address: &self.address,
-            puk: self.puk.public(),
+            puk: &self.puk,
             device: &self.device,
         }
     }
@@ -171,6 +171,7 @@ fn inbound(w: &mut World, origin: Origin, e2e_flag: bool) -> (Vec<u8>, Vec<u8>) 
                 suite: SUITE,
                 header,
                 signer: None,
+                sender_puk: None,
                 recipients: vec![(RecipientKind::Bcc, w.bob.key())],
                 pieces: vec![entry],
                 e2e: true,
@@ -302,7 +303,7 @@ fn spoofing_table_never_ends_e2e() {
                 let fake = DeviceSecret::generate(SUITE, DeviceId::new([0x77; 16]), &mut w.r);
                 let sender = SenderIdentity {
                     address: &w.alice.address,
-                    puk: w.alice.puk.public(),
+                    puk: &w.alice.puk,
                     device: &fake,
                 };
                 let mut s = MailSealer::new(SUITE, sender, "<spoof@example.com>", 1)
@@ -321,7 +322,7 @@ fn spoofing_table_never_ends_e2e() {
                 let fake = DeviceSecret::generate(SUITE, w.alice.device.id(), &mut w.r);
                 let sender = SenderIdentity {
                     address: &w.alice.address,
-                    puk: w.alice.puk.public(),
+                    puk: &w.alice.puk,
                     device: &fake,
                 };
                 let mut s = MailSealer::new(SUITE, sender, "<spoof2@example.com>", 1)

@@ -240,7 +240,7 @@ impl FuzzWorld {
         let mut rng = XofRng::new(seed);
         let sender = SenderIdentity {
             address: "alice@example.com",
-            puk: self.alice_puk.public(),
+            puk: &self.alice_puk,
             device: &self.alice_device,
         };
         let build = || -> Result<(Vec<u8>, Vec<Vec<u8>>), Error> {

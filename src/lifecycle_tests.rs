@@ -60,7 +60,7 @@ fn mail_to(
     };
     let sender = SenderIdentity {
         address: "alice@example.com",
-        puk: alice.1.public(),
+        puk: &alice.1,
         device: &alice.2,
     };
     let mail = seal_mail(SUITE, sender, &msg, r).unwrap();

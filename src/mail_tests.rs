@@ -47,7 +47,7 @@ impl User {
     fn sender(&self) -> SenderIdentity<'_> {
         SenderIdentity {
             address: &self.address,
-            puk: self.puks.last().unwrap().public(),
+            puk: self.puks.last().unwrap(),
             device: &self.device,
         }
     }
@@ -427,14 +427,15 @@ fn message_key_of(user: &User, c: &Copy, suite: Suite) -> PieceKey {
         manifest_digest: &manifest_digest,
         bcc_commitment: &c.bcc_commitment.0,
     });
-    let pt = crate::keys::kem::open(
-        puk.mail_secret(),
-        &b.enc.0,
-        &box_info(suite),
-        &d,
-        &b.ciphertext.0,
-    )
-    .unwrap();
+    // The sender's own box is symmetric (SPEC.md §6.4); every other box is HPKE.
+    let pt = if b.kind == RecipientKind::Sender.code() {
+        let key = crate::envelope::build::self_box_key(puk, &d);
+        piece::open(suite, Purpose::SelfBox, &key, &b.ciphertext.0).unwrap().plaintext
+    } else {
+        crate::keys::kem::open(puk.mail_secret(), &b.enc.0, &box_info(suite), &d, &b.ciphertext.0)
+            .unwrap()
+            .to_vec()
+    };
     let inner = crate::envelope::recipient_box::BoxPlaintext::decode(&pt).unwrap();
     PieceKey::from_bytes(inner.message_key)
 }

@@ -292,13 +292,22 @@ pub fn open_copy(
         bcc_commitment: &copy.bcc_commitment.0,
     };
     let digest = recipient_digest(&input);
-    let plaintext = kem::open(
-        puk.mail_secret(),
-        &b.enc.0,
-        &box_info(suite),
-        &digest,
-        &b.ciphertext.0,
-    )?;
+    let plaintext = match kind {
+        // SPEC.md §6.4: the sender's own box is sealed under its PUK's symmetric key.
+        RecipientKind::Sender => {
+            let key = crate::envelope::build::self_box_key(puk, &digest);
+            let opened = piece::open(suite, Purpose::SelfBox, &key, &b.ciphertext.0)
+                .map_err(|_| AuthFailure::RecipientBox)?;
+            zeroize::Zeroizing::new(opened.plaintext)
+        }
+        _ => kem::open(
+            puk.mail_secret(),
+            &b.enc.0,
+            &box_info(suite),
+            &digest,
+            &b.ciphertext.0,
+        )?,
+    };
     let inner = BoxPlaintext::decode(&plaintext)?;
 
     // 6. Signed boxes only in device-signed mail, unsigned only in server-sealed mail; then

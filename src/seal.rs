@@ -12,7 +12,7 @@
 //! let laptop = DeviceSecret::generate(suite, DeviceId::new([10; 16]), &mut rng);
 //! let bob_puk = PukSecret::generate(suite, UserId::new([2; 16]), 1, &mut rng)?;
 //!
-//! let sender = SenderIdentity { address: "alice@example.com", puk: alice_puk.public(), device: &laptop };
+//! let sender = SenderIdentity { address: "alice@example.com", puk: &alice_puk, device: &laptop };
 //! let mut mail = MailSealer::new(suite, sender, "<id-1@example.com>", 1_700_000_000)?
 //!     .to(RecipientKey::new("bob@example.com", bob_puk.public().clone()));
 //! let body = mail.add_piece(b"Subject: hi\r\n\r\nHello Bob", &mut rng)?;
@@ -33,7 +33,7 @@ use crate::envelope::{
     check_address, check_message_id,
 };
 use crate::error::{Error, Field, Limit, Malformed, Misuse};
-use crate::keys::{DeviceSecret, PukPublic, UserId};
+use crate::keys::{DeviceSecret, PukPublic, PukSecret, UserId};
 use crate::link::{LinkFragment, LinkKey};
 use crate::piece::{PieceDigest, PieceEncryptor, PieceKey, Purpose};
 use crate::suite::Suite;
@@ -42,8 +42,9 @@ use crate::suite::Suite;
 pub struct SenderIdentity<'a> {
     /// The sender's address.
     pub address: &'a str,
-    /// The sender user's current PUK (its own copy is sealed to it).
-    pub puk: &'a PukPublic,
+    /// The sender user's current PUK: its own copy is sealed to it with the PUK's symmetric
+    /// key (SPEC.md §6.4), so the sender pays no public-key operation for its Sent copy.
+    pub puk: &'a PukSecret,
     /// The device that signs.
     pub device: &'a DeviceSecret,
 }
@@ -192,9 +193,7 @@ impl<'a> MailSealer<'a> {
     ) -> Result<Self, Error> {
         check_message_id(message_id)?;
         check_address(sender.address)?;
-        if sender.puk.mail_key.suite() != suite
-            || sender.device.public().encryption_key.suite() != suite
-        {
+        if sender.puk.suite() != suite || sender.device.public().encryption_key.suite() != suite {
             return Err(Misuse::SuiteMismatch.into());
         }
         Ok(MailSealer {
@@ -374,7 +373,7 @@ impl<'a> MailSealer<'a> {
             sender: SenderParty {
                 address: self.sender.address.into(),
                 device: Some(self.sender.device.id()),
-                user: Some(self.sender.puk.user),
+                user: Some(self.sender.puk.public().user),
             },
             origin: Origin::SenderDevice.code(),
             piece_sizes,
@@ -392,6 +391,7 @@ impl<'a> MailSealer<'a> {
                 suite: self.suite,
                 header,
                 signer: Some(self.sender.device),
+                sender_puk: Some(self.sender.puk),
                 recipients,
                 pieces,
                 e2e,
@@ -405,14 +405,14 @@ impl<'a> MailSealer<'a> {
     /// SPEC.md §6.8 step 1: the sender's own user first, then To, CC, BCC, then the server's
     /// box; every user once; every key of the mail's suite; at most [`MAX_RECIPIENTS`].
     fn recipient_list(&self) -> Result<Vec<(RecipientKind, RecipientKey)>, Error> {
-        let own = RecipientKey::new(self.sender.address, self.sender.puk.clone());
+        let own = RecipientKey::new(self.sender.address, self.sender.puk.public().clone());
         let listed = [
             (RecipientKind::To, &self.to),
             (RecipientKind::Cc, &self.cc),
             (RecipientKind::Bcc, &self.bcc),
         ];
         let mut list = alloc::vec![(RecipientKind::Sender, own)];
-        let mut seen: Vec<UserId> = alloc::vec![self.sender.puk.user];
+        let mut seen: Vec<UserId> = alloc::vec![self.sender.puk.public().user];
         let add = |kind: RecipientKind,
                    r: &RecipientKey,
                    list: &mut Vec<_>,
@@ -431,7 +431,7 @@ impl<'a> MailSealer<'a> {
         };
         for (kind, rs) in listed {
             for r in rs {
-                if r.puk.user == self.sender.puk.user {
+                if r.puk.user == self.sender.puk.public().user {
                     // Writing to oneself: the sender's own box already covers this user.
                     continue;
                 }

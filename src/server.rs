@@ -331,6 +331,7 @@ pub fn seal_inbound(
             suite,
             header,
             signer: None,
+            sender_puk: None,
             recipients,
             pieces,
             e2e: false,

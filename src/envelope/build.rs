@@ -17,8 +17,8 @@ use super::sender_record::{RecordEntry, SenderRecord};
 use super::tree::{self, TREE_SLOTS, Tree};
 use super::{Envelope, MAX_BCC_LEN, MAX_RECIPIENTS, RecipientKind, RoutingHeader, WireBox};
 use crate::error::{Error, Limit};
-use crate::keys::DeviceSecret;
 use crate::keys::kem;
+use crate::keys::{DeviceSecret, PukSecret};
 use crate::link::LinkKey;
 use crate::piece::{self, PieceKey, Purpose};
 use crate::seal::RecipientKey;
@@ -32,6 +32,8 @@ pub(crate) struct Parts<'a> {
     pub(crate) header: RoutingHeader,
     /// The signing device, for device-sealed mail; `None` for server-sealed mail.
     pub(crate) signer: Option<&'a DeviceSecret>,
+    /// The sender's PUK, whose symmetric key seals the sender's own box (device-sealed mail).
+    pub(crate) sender_puk: Option<&'a PukSecret>,
     pub(crate) recipients: Vec<(RecipientKind, RecipientKey)>,
     pub(crate) pieces: Vec<PieceEntry>,
     pub(crate) e2e: bool,
@@ -95,7 +97,16 @@ pub(crate) fn build(
                     digest: &[u8; 32],
                     plaintext: &[u8],
                     rng: &mut _| {
-        kem::seal(&r.puk.mail_key, &info, digest, plaintext, rng).map(|(enc, ciphertext)| WireBox {
+        let sealed = match (kind, parts.sender_puk) {
+            // SPEC.md §6.4: the sender's own box is symmetric, under its PUK's symmetric key.
+            (RecipientKind::Sender, Some(puk)) => {
+                let key = self_box_key(puk, digest);
+                piece::seal(suite, Purpose::SelfBox, &key, rng, plaintext)
+                    .map(|s| (Vec::new(), s.ciphertext))
+            }
+            _ => kem::seal(&r.puk.mail_key, &info, digest, plaintext, rng),
+        };
+        sealed.map(|(enc, ciphertext)| WireBox {
             address: r.address.clone(),
             ciphertext: Bytes(ciphertext),
             enc: Bytes(enc),
@@ -227,4 +238,15 @@ fn uniform_below(bound: usize, rng: &mut impl CryptoRng) -> usize {
             return (x % bound) as usize;
         }
     }
+}
+
+/// SPEC.md §6.4: `HKDF-SHA256(salt = "mailseal v1 self box", IKM = sender's PUK symmetric key,
+/// info = suite_id || d_sender, 32)`, the piece key of the sender's own box.
+pub(crate) fn self_box_key(puk: &PukSecret, digest: &[u8; 32]) -> PieceKey {
+    let key = crate::keys::hkdf32(
+        b"mailseal v1 self box",
+        puk.symmetric_key().expose_secret(),
+        &[&puk.suite().id_bytes(), digest],
+    );
+    PieceKey::from_bytes(*key)
 }

@@ -14,6 +14,9 @@ use crate::wire::{self, Bytes, Fixed};
 
 use super::recipient_box::BOX_PLAINTEXT_LEN;
 
+/// Bytes of the sender's own box: a one-chunk piece of the 451-byte box plaintext.
+const SELF_BOX_LEN: usize = crate::piece::HEADER_LEN + BOX_PLAINTEXT_LEN + crate::piece::TAG_LEN;
+
 /// One recipient box: who it is for, in the clear for routing, and the HPKE output.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,9 +49,12 @@ impl WireBox {
         if self.generation == 0 {
             return Err(Malformed::Field(Field::Generation).into());
         }
-        if self.enc.0.len() != enc_len(suite)
-            || self.ciphertext.0.len() != BOX_PLAINTEXT_LEN + HPKE_TAG_LEN
-        {
+        // The sender's own box is symmetric (SPEC.md §6.4): no enc, a piece-cipher ciphertext.
+        let (enc, ct) = match kind {
+            RecipientKind::Sender => (0, SELF_BOX_LEN),
+            _ => (enc_len(suite), BOX_PLAINTEXT_LEN + HPKE_TAG_LEN),
+        };
+        if self.enc.0.len() != enc || self.ciphertext.0.len() != ct {
             return Err(Malformed::Field(Field::BoxLength).into());
         }
         Ok(kind)

@@ -156,6 +156,8 @@ pub enum Purpose {
     SenderRecord,
     /// The link box of access-restricted mail. Label `"link box"`.
     LinkBox,
+    /// The sender's own recipient box. Label `"self box"`.
+    SelfBox,
 }
 
 impl Purpose {
@@ -167,6 +169,7 @@ impl Purpose {
             Purpose::UserData => b"user data",
             Purpose::SenderRecord => b"sender record",
             Purpose::LinkBox => b"link box",
+            Purpose::SelfBox => b"self box",
         }
     }
 }
