@@ -2,7 +2,7 @@
 //! the same run.
 //!
 //! `cargo bench --bench mail` prints, per suite and recipient count (1, 10, 100), with a 1 KiB
-//! body:
+//! and a 1 MiB body:
 //! - seal vs its floor: one raw HPKE single-shot seal per recipient (same suite, same box
 //!   plaintext size), one Ed25519 signature, the piece cipher over the sender's own box and
 //!   over the body;
@@ -38,15 +38,17 @@ const BOX_PLAINTEXT: usize = 451;
 fn main() {
     let quick = std::env::var_os("MAILSEAL_BENCH_QUICK").is_some();
     println!("mail seal/open, ratios = floor time / mailseal time (1.00 = no overhead)");
-    for suite in Suite::ALL {
-        match suite {
-            Suite::XWing => bench_suite::<XWing>(suite, quick),
-            _ => bench_suite::<X25519HkdfSha256>(suite, quick),
+    for body_len in [1 << 10, 1 << 20] {
+        for suite in Suite::ALL {
+            match suite {
+                Suite::XWing => bench_suite::<XWing>(suite, quick, body_len),
+                _ => bench_suite::<X25519HkdfSha256>(suite, quick, body_len),
+            }
         }
     }
 }
 
-fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
+fn bench_suite<K: Kem>(suite: Suite, quick: bool, body_len: usize) {
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
     let alice = UserId::new([1; 16]);
     let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng).expect("puk");
@@ -60,7 +62,7 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
             )
         })
         .collect();
-    let body = vec![0x61u8; 1024];
+    let body = vec![0x61u8; body_len];
     let vouched = [VouchedDevice {
         user: alice,
         device: device.id(),
@@ -89,7 +91,12 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
     let counts: &[usize] = &[1, 10, 100];
     let mut seal_medians = Vec::new();
     let mut hpke_seal_median = None;
-    println!("\n== {} (1 KiB body)", suite.name());
+    let label = if body_len >= 1 << 20 {
+        "1 MiB"
+    } else {
+        "1 KiB"
+    };
+    println!("\n== {} ({label} body)", suite.name());
     for &n in counts {
         let to: Vec<RecipientKey> = recipients[..n]
             .iter()
@@ -149,7 +156,10 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
                         );
                     }
                     black_box(signer.sign(b"root"));
-                    black_box(piece::seal(suite, Purpose::SelfBox, &piece_key, &mut r3, &raw_box).expect("self box"));
+                    black_box(
+                        piece::seal(suite, Purpose::SelfBox, &piece_key, &mut r3, &raw_box)
+                            .expect("self box"),
+                    );
                     black_box(
                         piece::seal(suite, Purpose::MailPiece, &piece_key, &mut r3, &body)
                             .expect("piece"),
@@ -213,7 +223,12 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
             ),
         ];
         let rounds = if quick { 3 } else { 11 };
-        let iters = if quick { 1 } else { (200 / n).max(2) };
+        let iters = if quick {
+            1
+        } else {
+            (200 / n).max(2) / if body_len >= 1 << 20 { 4 } else { 1 }
+        }
+        .max(1);
         let times = run_interleaved(contenders, iters, rounds);
         let per_op = |i: usize| median(&times[i]) / iters as u32;
         println!(

@@ -430,11 +430,19 @@ fn message_key_of(user: &User, c: &Copy, suite: Suite) -> PieceKey {
     // The sender's own box is symmetric (SPEC.md §6.4); every other box is HPKE.
     let pt = if b.kind == RecipientKind::Sender.code() {
         let key = crate::envelope::build::self_box_key(puk, &d);
-        piece::open(suite, Purpose::SelfBox, &key, &b.ciphertext.0).unwrap().plaintext
-    } else {
-        crate::keys::kem::open(puk.mail_secret(), &b.enc.0, &box_info(suite), &d, &b.ciphertext.0)
+        piece::open(suite, Purpose::SelfBox, &key, &b.ciphertext.0)
             .unwrap()
-            .to_vec()
+            .plaintext
+    } else {
+        crate::keys::kem::open(
+            puk.mail_secret(),
+            &b.enc.0,
+            &box_info(suite),
+            &d,
+            &b.ciphertext.0,
+        )
+        .unwrap()
+        .to_vec()
     };
     let inner = crate::envelope::recipient_box::BoxPlaintext::decode(&pt).unwrap();
     PieceKey::from_bytes(inner.message_key)
