@@ -40,3 +40,104 @@ impl TryRng for XofRng {
 }
 
 impl TryCryptoRng for XofRng {}
+
+/// Randomness read from a tape: the bytes a vector lists, consumed in the documented order
+/// (`test-vectors/README.md`). `next_u32` reads 4 bytes little-endian. Past the end it gives
+/// zeros and records the overrun, which a vector runner reports as a failure.
+pub struct TapeRng {
+    tape: alloc::vec::Vec<u8>,
+    pos: usize,
+    overrun: bool,
+}
+
+impl TapeRng {
+    /// A tape of `bytes`.
+    pub fn new(bytes: alloc::vec::Vec<u8>) -> Self {
+        TapeRng {
+            tape: bytes,
+            pos: 0,
+            overrun: false,
+        }
+    }
+
+    /// Whether more bytes were asked for than the tape holds.
+    pub fn overrun(&self) -> bool {
+        self.overrun
+    }
+
+    /// Bytes not consumed.
+    pub fn remaining(&self) -> usize {
+        self.tape.len().saturating_sub(self.pos)
+    }
+}
+
+impl TryRng for TapeRng {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for d in dst.iter_mut() {
+            match self.tape.get(self.pos) {
+                Some(b) => {
+                    *d = *b;
+                    self.pos = self.pos.saturating_add(1);
+                }
+                None => {
+                    *d = 0;
+                    self.overrun = true;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for TapeRng {}
+
+/// The `next_u32` draws (as tape bytes) that make the sealer's partial Fisher–Yates shuffle
+/// (SPEC.md §6.5, test-vectors/README.md) pick `positions` in order; `None` if they are not
+/// distinct slots of the tree.
+pub fn position_draws(positions: &[u16]) -> Option<alloc::vec::Vec<u8>> {
+    let slots_len = crate::envelope::tree_slots();
+    let mut slots: alloc::vec::Vec<usize> = (0..slots_len).collect();
+    let mut out = alloc::vec::Vec::with_capacity(positions.len().saturating_mul(4));
+    for (i, p) in positions.iter().enumerate() {
+        let j = slots
+            .iter()
+            .position(|s| *s == usize::from(*p))
+            .filter(|j| *j >= i)?;
+        let x = u32::try_from(j.checked_sub(i)?).ok()?;
+        out.extend_from_slice(&x.to_le_bytes());
+        slots.swap(i, j);
+    }
+    Some(out)
+}
+
+/// A piece ciphertext with chosen final flags, bypassing the encryptor's rules: how negative
+/// vectors present what an attacker holding the key could produce.
+pub fn craft_piece(
+    suite: crate::Suite,
+    purpose: crate::piece::Purpose,
+    key: &crate::piece::PieceKey,
+    nonce: &[u8; 32],
+    chunks: &[(&[u8], bool)],
+) -> alloc::vec::Vec<u8> {
+    let keys = crate::piece::schedule_for_testing(suite, purpose, key, nonce);
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(keys.commitment());
+    for (i, (pt, is_final)) in chunks.iter().enumerate() {
+        let mut body = pt.to_vec();
+        let tag = keys.seal_in_place(i as u64, *is_final, &mut body);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&tag);
+    }
+    out
+}

@@ -19,6 +19,11 @@ pub use wire::{Copy, Envelope, LinkCopy, WireBox};
 
 use crate::error::{Error, Field, Malformed};
 
+/// Leaf positions of the recipient tree (1024).
+pub const fn tree_slots() -> usize {
+    tree::TREE_SLOTS
+}
+
 /// Format version written in every routing header.
 pub const VERSION: u64 = 1;
 /// Most recipient users per mail, the sender's own user included (the recipient tree has

@@ -59,6 +59,16 @@ pub use reader::PieceReader;
 use crate::error::Error;
 use crate::suite::Suite;
 
+/// The key schedule, for [`crate::testing::craft_piece`] only.
+pub(crate) fn schedule_for_testing(
+    suite: Suite,
+    purpose: Purpose,
+    key: &PieceKey,
+    nonce: &[u8; NONCE_LEN],
+) -> schedule::PieceKeys {
+    schedule::PieceKeys::derive(suite, purpose, key, nonce)
+}
+
 /// Plaintext bytes per chunk: 64 KiB (SPEC.md §3.1 gives the reasons).
 pub const CHUNK_SIZE: usize = 64 * 1024;
 /// Bytes of tag after each chunk's ciphertext.

@@ -1,0 +1,2173 @@
+//! Every vector: how it is generated (deterministically, from `XofRng` streams named after
+//! the case) and how a case is checked. Generation and checking share the same operation
+//! code, so a file verifies exactly when the crate reproduces it.
+
+use mailseal::Suite;
+use mailseal::backup::RecoveryCode;
+use mailseal::devices::{SeedWrap, open_seed_wrap, wrap_seed};
+use mailseal::envelope::{Copy, RecipientKind, RoutingHeader};
+use mailseal::error::Error;
+use mailseal::escrow::{
+    AccountDomain, EscrowContext, EscrowWrap, enrollment_record, open_escrow_wrap,
+    verify_enrollment, wrap_escrow_device,
+};
+use mailseal::footer::{
+    DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState, classify, plan,
+};
+use mailseal::keys::{
+    DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukPublic, PukSecret, PukSeed, UserId,
+    VerifyingKey,
+};
+use mailseal::open::{Mailbox, SenderStatus, VouchedDevice, open_copy};
+use mailseal::piece::{self, PieceKey, PieceNonce, Purpose};
+use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
+use mailseal::server::split_envelope;
+use mailseal::testing::{TapeRng, XofRng, craft_piece, position_draws};
+use mailseal::userdata::{UserDataBinding, open_user_data, seal_user_data};
+use mailseal::wire::{Bytes, Fixed};
+use rand_core::Rng;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::json::*;
+
+const SCHEMA: &str = "mailseal-test-vectors/1";
+
+type Check = Result<(), String>;
+
+// ------------------------------------------------------------------------------------------
+// Common pieces.
+
+/// The error class a vector names: the error's variant path in snake case, for example
+/// `authentication/key_commitment` or `malformed/cbor/non_minimal`.
+pub fn class(e: &Error) -> String {
+    let debug = format!("{e:?}");
+    let head = debug.split(['{', ' ']).next().unwrap_or("").to_string();
+    head.split('(')
+        .map(|part| part.trim_end_matches(')'))
+        .filter(|p| !p.is_empty() && !p.starts_with(|c: char| c.is_ascii_digit()))
+        .map(snake)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn expect_error<T>(result: Result<T, Error>, case: &Value) -> Check {
+    let want = str_of(case, "expected_error")?;
+    match result {
+        Ok(_) => Err(format!(
+            "expected error {want}, but the operation succeeded"
+        )),
+        Err(e) if class(&e) == want => Ok(()),
+        Err(e) => Err(format!("expected error {want}, got {}", class(&e))),
+    }
+}
+
+fn suite_named(name: &str) -> Result<Suite, String> {
+    Suite::ALL
+        .into_iter()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| format!("unknown suite {name}"))
+}
+
+fn short(suite: Suite) -> &'static str {
+    match suite {
+        Suite::XWing => "xwing",
+        _ => "x25519",
+    }
+}
+
+fn purpose_named(name: &str) -> Result<Purpose, String> {
+    [
+        Purpose::MailPiece,
+        Purpose::Manifest,
+        Purpose::UserData,
+        Purpose::SenderRecord,
+        Purpose::LinkBox,
+        Purpose::SelfBox,
+    ]
+    .into_iter()
+    .find(|p| p.label() == name.as_bytes())
+    .ok_or_else(|| format!("unknown purpose {name}"))
+}
+
+fn draw<const N: usize>(rng: &mut XofRng) -> [u8; N] {
+    let mut b = [0u8; N];
+    rng.fill_bytes(&mut b);
+    b
+}
+
+fn document(operation: &str, suite: Option<Suite>, cases: Vec<Value>) -> Value {
+    json!({
+        "schema": SCHEMA,
+        "generator": format!("mailseal {}", env!("CARGO_PKG_VERSION")),
+        "operation": operation,
+        "suite": suite.map(|s| s.name()),
+        "cases": cases,
+    })
+}
+
+/// Every file the generator writes, named `<operation>-<suite>.json`.
+pub fn all_files() -> Vec<(String, Value)> {
+    let mut files = Vec::new();
+    for suite in Suite::ALL {
+        let s = short(suite);
+        files.push((
+            format!("piece-{s}.json"),
+            document("piece", Some(suite), piece_cases(suite)),
+        ));
+        files.push((
+            format!("keys-{s}.json"),
+            document("keys", Some(suite), key_cases(suite)),
+        ));
+        files.push((
+            format!("mail-{s}.json"),
+            document("mail", Some(suite), mail_cases(suite)),
+        ));
+        files.push((
+            format!("seed_wrap-{s}.json"),
+            document("seed_wrap", Some(suite), seed_wrap_cases(suite)),
+        ));
+        files.push((
+            format!("escrow-{s}.json"),
+            document("escrow", Some(suite), escrow_cases(suite)),
+        ));
+        files.push((
+            format!("user_data-{s}.json"),
+            document("user_data", Some(suite), user_data_cases(suite)),
+        ));
+    }
+    files.push((
+        "recovery_code.json".into(),
+        document("recovery_code", None, recovery_cases()),
+    ));
+    files.push((
+        "planner.json".into(),
+        document("planner", None, planner_cases()),
+    ));
+    files
+}
+
+/// Checks every case of a document; `Err` when the document itself is malformed.
+pub fn verify_document(doc: &Value) -> Result<Vec<(String, Check)>, String> {
+    if str_of(doc, "schema")? != SCHEMA {
+        return Err(format!("unknown schema {:?}", doc.get("schema")));
+    }
+    let operation = str_of(doc, "operation")?;
+    let suite = match doc.get("suite") {
+        Some(Value::String(name)) => Some(suite_named(name)?),
+        _ => None,
+    };
+    let cases = list_of(doc, "cases")?;
+    let run: fn(Option<Suite>, &Value) -> Check = match operation {
+        "piece" => verify_piece,
+        "keys" => verify_keys,
+        "mail" => verify_mail,
+        "seed_wrap" => verify_seed_wrap,
+        "escrow" => verify_escrow,
+        "user_data" => verify_user_data,
+        "recovery_code" => verify_recovery,
+        "planner" => verify_planner,
+        other => return Err(format!("unknown operation {other}")),
+    };
+    Ok(cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let name = case
+                .get("name")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("case #{i}"), str::to_string);
+            (name, run(suite, case))
+        })
+        .collect())
+}
+
+fn need_suite(suite: Option<Suite>) -> Result<Suite, String> {
+    suite.ok_or_else(|| "this operation needs a suite".to_string())
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+// ------------------------------------------------------------------------------------------
+// Piece cipher.
+
+fn piece_cases(suite: Suite) -> Vec<Value> {
+    let mut rng = XofRng::new(format!("piece {}", suite.name()).as_bytes());
+    let mut cases = Vec::new();
+    for len in [0usize, 1, 100, 65535, 65536, 65537, 200_000] {
+        let key: [u8; 32] = draw(&mut rng);
+        let nonce: [u8; 32] = draw(&mut rng);
+        let pt = pattern(len);
+        let sealed = piece::seal_with_nonce(
+            suite,
+            Purpose::MailPiece,
+            &PieceKey::from_bytes(key),
+            PieceNonce(nonce),
+            &pt,
+        )
+        .expect("seal");
+        let mut expected = json!({ "digest": hex(&sealed.digest.0) });
+        if len <= 100 {
+            expected["ciphertext"] = json!(hex(&sealed.ciphertext));
+        } else {
+            expected["ciphertext_sha256"] = json!(hex(&Sha256::digest(&sealed.ciphertext)));
+        }
+        cases.push(json!({
+            "name": format!("piece_{len}_bytes"),
+            "inputs": { "purpose": "mail piece", "key": hex(&key), "nonce": hex(&nonce), "plaintext_pattern_len": len },
+            "expected": expected,
+        }));
+    }
+    // Negative: crafted or altered ciphertexts under a known key.
+    let key: [u8; 32] = draw(&mut rng);
+    let nonce: [u8; 32] = draw(&mut rng);
+    let k = PieceKey::from_bytes(key);
+    let seal = |pt: &[u8]| {
+        piece::seal_with_nonce(suite, Purpose::MailPiece, &k, PieceNonce(nonce), pt)
+            .expect("seal")
+            .ciphertext
+    };
+    let small = seal(b"attack at dawn");
+    let full = pattern(65536);
+    let two = seal(&pattern(65536 + 10));
+    let craft =
+        |chunks: &[(&[u8], bool)]| craft_piece(suite, Purpose::MailPiece, &k, &nonce, chunks);
+    let mut neg = |name: &str, purpose: &str, key: &[u8; 32], ct: Vec<u8>, err: &str| {
+        cases.push(json!({
+            "name": name,
+            "inputs": { "purpose": purpose, "key": hex(key), "ciphertext": hex(&ct) },
+            "expected_error": err,
+        }));
+    };
+    let flip = |mut v: Vec<u8>, i: usize| {
+        v[i] ^= 1;
+        v
+    };
+    let other_key: [u8; 32] = draw(&mut rng);
+    neg(
+        "piece_wrong_key",
+        "mail piece",
+        &other_key,
+        small.clone(),
+        "authentication/key_commitment",
+    );
+    neg(
+        "piece_wrong_purpose",
+        "user data",
+        &key,
+        small.clone(),
+        "authentication/key_commitment",
+    );
+    neg(
+        "piece_header_nonce_flipped",
+        "mail piece",
+        &key,
+        flip(small.clone(), 3),
+        "authentication/key_commitment",
+    );
+    neg(
+        "piece_header_commitment_flipped",
+        "mail piece",
+        &key,
+        flip(small.clone(), 40),
+        "authentication/key_commitment",
+    );
+    neg(
+        "piece_ciphertext_flipped",
+        "mail piece",
+        &key,
+        flip(small.clone(), 66),
+        "authentication/chunk",
+    );
+    let last = small.len() - 1;
+    neg(
+        "piece_tag_flipped",
+        "mail piece",
+        &key,
+        flip(small.clone(), last),
+        "authentication/chunk",
+    );
+    neg(
+        "piece_header_truncated",
+        "mail piece",
+        &key,
+        small[..40].to_vec(),
+        "malformed/piece_truncated",
+    );
+    neg(
+        "piece_final_tag_truncated",
+        "mail piece",
+        &key,
+        small[..64 + 20].to_vec(),
+        "malformed/piece_truncated",
+    );
+    neg(
+        "piece_truncated_final",
+        "mail piece",
+        &key,
+        small[..small.len() - 1].to_vec(),
+        "authentication/chunk",
+    );
+    neg(
+        "piece_extended_short_final",
+        "mail piece",
+        &key,
+        [small.clone(), vec![0]].concat(),
+        "authentication/chunk",
+    );
+    neg(
+        "piece_final_chunk_missing",
+        "mail piece",
+        &key,
+        two[..64 + 65568].to_vec(),
+        "authentication/final_chunk_missing",
+    );
+    neg(
+        "piece_non_final_chunk_last",
+        "mail piece",
+        &key,
+        craft(&[(&full, false)]),
+        "authentication/final_chunk_missing",
+    );
+    neg(
+        "piece_data_after_full_final",
+        "mail piece",
+        &key,
+        [craft(&[(&full, true)]), vec![7]].concat(),
+        "authentication/data_after_final_chunk",
+    );
+    neg(
+        "piece_two_final_chunks",
+        "mail piece",
+        &key,
+        craft(&[(&full, true), (b"x", true)]),
+        "authentication/data_after_final_chunk",
+    );
+    neg(
+        "piece_empty_final_after_data",
+        "mail piece",
+        &key,
+        craft(&[(&full, false), (b"", true)]),
+        "malformed/empty_final_chunk",
+    );
+    neg(
+        "piece_short_chunk_marked_non_final",
+        "mail piece",
+        &key,
+        craft(&[(b"short", false)]),
+        "authentication/chunk",
+    );
+    let reordered = {
+        let c = craft(&[(&full, false), (&full, false), (b"end", true)]);
+        let (h, rest) = c.split_at(64);
+        let (a, rest) = rest.split_at(65568);
+        let (b, tail) = rest.split_at(65568);
+        [h, b, a, tail].concat()
+    };
+    neg(
+        "piece_chunks_reordered",
+        "mail piece",
+        &key,
+        reordered,
+        "authentication/chunk",
+    );
+    let duplicated = [&two[..64 + 65568], &two[64..]].concat();
+    neg(
+        "piece_chunk_duplicated",
+        "mail piece",
+        &key,
+        duplicated,
+        "authentication/chunk",
+    );
+    let other_nonce: [u8; 32] = draw(&mut rng);
+    let other_piece = piece::seal_with_nonce(
+        suite,
+        Purpose::MailPiece,
+        &k,
+        PieceNonce(other_nonce),
+        &pattern(65536 + 10),
+    )
+    .expect("seal")
+    .ciphertext;
+    let mixed = [&two[..64 + 65568], &other_piece[64 + 65568..]].concat();
+    neg(
+        "piece_chunk_from_other_piece",
+        "mail piece",
+        &key,
+        mixed,
+        "authentication/chunk",
+    );
+    cases
+}
+
+fn verify_piece(suite: Option<Suite>, case: &Value) -> Check {
+    let suite = need_suite(suite)?;
+    let inputs = field(case, "inputs")?;
+    let purpose = purpose_named(str_of(inputs, "purpose")?)?;
+    let key = PieceKey::from_bytes(array_of::<32>(inputs, "key")?);
+    if case.get("expected_error").is_some() {
+        let ct = bytes_of(inputs, "ciphertext")?;
+        return expect_error(piece::open(suite, purpose, &key, &ct), case);
+    }
+    let expected = field(case, "expected")?;
+    let pt = match inputs.get("plaintext") {
+        Some(_) => bytes_of(inputs, "plaintext")?,
+        None => pattern(
+            usize::try_from(u64_of(inputs, "plaintext_pattern_len")?).map_err(|e| e.to_string())?,
+        ),
+    };
+    let nonce = PieceNonce(array_of::<32>(inputs, "nonce")?);
+    let sealed = piece::seal_with_nonce(suite, purpose, &key, nonce, &pt).map_err(|e| class(&e))?;
+    check_hex(expected, "digest", &sealed.digest.0)?;
+    if expected.get("ciphertext").is_some() {
+        check_hex(expected, "ciphertext", &sealed.ciphertext)?;
+    } else {
+        check_hex(
+            expected,
+            "ciphertext_sha256",
+            &Sha256::digest(&sealed.ciphertext),
+        )?;
+    }
+    let opened = piece::open(suite, purpose, &key, &sealed.ciphertext).map_err(|e| class(&e))?;
+    if opened.plaintext != pt || opened.digest != sealed.digest {
+        return Err("opening the ciphertext did not give the plaintext and digest back".into());
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Keys and public-key records.
+
+fn key_cases(suite: Suite) -> Vec<Value> {
+    let mut rng = XofRng::new(format!("keys {}", suite.name()).as_bytes());
+    let mut cases = Vec::new();
+    for g in [1u32, 2, 7] {
+        let seed: [u8; 32] = draw(&mut rng);
+        let user: [u8; 16] = draw(&mut rng);
+        let p =
+            PukSecret::derive(suite, UserId::new(user), g, PukSeed::from_bytes(seed)).expect("puk");
+        cases.push(json!({
+            "name": format!("puk_generation_{g}"),
+            "inputs": { "kind": "puk", "seed": hex(&seed), "user": hex(&user), "generation": g },
+            "expected": {
+                "mail_public_key": hex(p.public().mail_key.as_bytes()),
+                "mail_key_fingerprint": hex(&p.public().mail_key.fingerprint()),
+                "symmetric_key": hex(p.symmetric_key().expose_secret()),
+                "record": hex(&p.public().to_cbor()),
+            },
+        }));
+    }
+    for n in 0..2 {
+        let seed: [u8; 32] = draw(&mut rng);
+        let id: [u8; 16] = draw(&mut rng);
+        let d = DeviceSecret::from_seed(suite, DeviceId::new(id), &seed);
+        cases.push(json!({
+            "name": format!("device_{n}"),
+            "inputs": { "kind": "device", "seed": hex(&seed), "device_id": hex(&id) },
+            "expected": {
+                "verifying_key": hex(&d.public().verifying_key.to_bytes()),
+                "encryption_key": hex(d.public().encryption_key.as_bytes()),
+                "record": hex(&d.public().to_cbor()),
+            },
+        }));
+    }
+    // Negative: records carrying bad keys, re-encoded around a valid record's fields.
+    let valid_puk = PukSecret::derive(suite, UserId::new([1; 16]), 1, PukSeed::from_bytes([2; 32]))
+        .expect("puk");
+    let valid_dev = DeviceSecret::from_seed(suite, DeviceId::new([3; 16]), &[4; 32]);
+    let puk_record = |key: &[u8], generation: u32, suite_id: u16| {
+        let mut v: ciborium::Value =
+            ciborium::from_reader(&valid_puk.public().to_cbor()[..]).expect("cbor");
+        set(&mut v, "k", ciborium::Value::Bytes(key.to_vec()));
+        set(&mut v, "g", ciborium::Value::Integer(generation.into()));
+        set(&mut v, "s", ciborium::Value::Integer(suite_id.into()));
+        enc(&v)
+    };
+    let mut neg = |name: &str, kind: &str, record: Vec<u8>, err: &str| {
+        cases.push(json!({ "name": name, "inputs": { "kind": kind, "record": hex(&record) }, "expected_error": err }));
+    };
+    let le = |x: u128, hi: u8| {
+        let mut b = [0u8; 32];
+        b[..16].copy_from_slice(&x.to_le_bytes());
+        b[31] = hi;
+        b
+    };
+    // Low-order X25519 points and non-canonical encodings of them (RFC 7748, libsodium's list).
+    let order8a =
+        unhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800").expect("hex");
+    let order8b =
+        unhex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157").expect("hex");
+    let p_minus_1 =
+        unhex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f").expect("hex");
+    let p_plus_0 =
+        unhex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f").expect("hex");
+    let p_plus_1 =
+        unhex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f").expect("hex");
+    let low_order: Vec<(&str, Vec<u8>)> = vec![
+        ("x25519_low_order_zero", le(0, 0).to_vec()),
+        ("x25519_low_order_one", le(1, 0).to_vec()),
+        ("x25519_low_order_order8_a", order8a),
+        ("x25519_low_order_order8_b", order8b),
+        ("x25519_low_order_p_minus_1", p_minus_1),
+        ("x25519_low_order_p", p_plus_0),
+        ("x25519_low_order_p_plus_1", p_plus_1),
+    ];
+    let sid = suite.id();
+    for (name, point) in low_order {
+        let key = match suite {
+            Suite::XWing => [&valid_puk.public().mail_key.as_bytes()[..1184], &point].concat(),
+            _ => point,
+        };
+        neg(
+            name,
+            "puk_record",
+            puk_record(&key, 1, sid),
+            "malformed/public_key",
+        );
+    }
+    neg(
+        "puk_record_key_wrong_length",
+        "puk_record",
+        puk_record(&[9; 31], 1, sid),
+        "malformed/public_key",
+    );
+    neg(
+        "puk_record_generation_zero",
+        "puk_record",
+        puk_record(valid_puk.public().mail_key.as_bytes(), 0, sid),
+        "malformed/field/generation",
+    );
+    neg(
+        "puk_record_unknown_suite",
+        "puk_record",
+        puk_record(valid_puk.public().mail_key.as_bytes(), 1, 0x7777),
+        "unsupported/suite",
+    );
+    let dev_record = |vk: &[u8]| {
+        let mut v: ciborium::Value =
+            ciborium::from_reader(&valid_dev.public().to_cbor()[..]).expect("cbor");
+        set(&mut v, "v", ciborium::Value::Bytes(vk.to_vec()));
+        enc(&v)
+    };
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    neg(
+        "ed25519_identity_key",
+        "device_record",
+        dev_record(&identity),
+        "malformed/cbor/schema",
+    );
+    let order2 =
+        unhex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f").expect("hex");
+    neg(
+        "ed25519_small_order_key",
+        "device_record",
+        dev_record(&order2),
+        "malformed/cbor/schema",
+    );
+    cases
+}
+
+fn set(v: &mut ciborium::Value, key: &str, value: ciborium::Value) {
+    if let ciborium::Value::Map(m) = v {
+        for (k, slot) in m.iter_mut() {
+            if k.as_text() == Some(key) {
+                *slot = value;
+                return;
+            }
+        }
+    }
+}
+
+fn enc(v: &ciborium::Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(v, &mut out).expect("encode");
+    out
+}
+
+fn verify_keys(suite: Option<Suite>, case: &Value) -> Check {
+    let suite = need_suite(suite)?;
+    let inputs = field(case, "inputs")?;
+    match str_of(inputs, "kind")? {
+        "puk" => {
+            let expected = field(case, "expected")?;
+            let g = u32::try_from(u64_of(inputs, "generation")?).map_err(|e| e.to_string())?;
+            let p = PukSecret::derive(
+                suite,
+                UserId::new(array_of(inputs, "user")?),
+                g,
+                PukSeed::from_bytes(array_of(inputs, "seed")?),
+            )
+            .map_err(|e| class(&e))?;
+            check_hex(expected, "mail_public_key", p.public().mail_key.as_bytes())?;
+            check_hex(
+                expected,
+                "mail_key_fingerprint",
+                &p.public().mail_key.fingerprint(),
+            )?;
+            check_hex(expected, "symmetric_key", p.symmetric_key().expose_secret())?;
+            check_hex(expected, "record", &p.public().to_cbor())?;
+            if PukPublic::from_cbor(&bytes_of(expected, "record")?).map_err(|e| class(&e))?
+                != *p.public()
+            {
+                return Err("the record does not parse back".into());
+            }
+            Ok(())
+        }
+        "device" => {
+            let expected = field(case, "expected")?;
+            let d = DeviceSecret::from_seed(
+                suite,
+                DeviceId::new(array_of(inputs, "device_id")?),
+                &array_of(inputs, "seed")?,
+            );
+            check_hex(
+                expected,
+                "verifying_key",
+                &d.public().verifying_key.to_bytes(),
+            )?;
+            check_hex(
+                expected,
+                "encryption_key",
+                d.public().encryption_key.as_bytes(),
+            )?;
+            check_hex(expected, "record", &d.public().to_cbor())
+        }
+        "puk_record" => expect_error(PukPublic::from_cbor(&bytes_of(inputs, "record")?), case),
+        "device_record" => {
+            expect_error(DevicePublic::from_cbor(&bytes_of(inputs, "record")?), case)
+        }
+        other => Err(format!("unknown keys kind {other}")),
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Mail: sealing with explicit randomness, copies, opening, and negative copies.
+
+struct Party {
+    address: String,
+    user: [u8; 16],
+    puk_seed: [u8; 32],
+    generation: u32,
+}
+
+impl Party {
+    fn puk(&self, suite: Suite) -> Result<PukSecret, String> {
+        PukSecret::derive(
+            suite,
+            UserId::new(self.user),
+            self.generation,
+            PukSeed::from_bytes(self.puk_seed),
+        )
+        .map_err(|e| class(&e))
+    }
+    fn to_json(&self) -> Value {
+        json!({ "address": self.address, "user": hex(&self.user), "puk_seed": hex(&self.puk_seed), "generation": self.generation })
+    }
+    fn from_json(v: &Value) -> Result<Party, String> {
+        Ok(Party {
+            address: str_of(v, "address")?.to_string(),
+            user: array_of(v, "user")?,
+            puk_seed: array_of(v, "puk_seed")?,
+            generation: u32::try_from(u64_of(v, "generation")?).map_err(|e| e.to_string())?,
+        })
+    }
+}
+
+fn kind_name(k: RecipientKind) -> &'static str {
+    match k {
+        RecipientKind::Sender => "sender",
+        RecipientKind::To => "to",
+        RecipientKind::Cc => "cc",
+        RecipientKind::Bcc => "bcc",
+        RecipientKind::ServerAccess => "server",
+        _ => "link",
+    }
+}
+
+/// The randomness a signed mail consumes, by name, and the tape in the order the sealer
+/// draws it (test-vectors/README.md).
+fn mail_randomness(suite: Suite, pieces: usize, boxes: usize, rng: &mut XofRng) -> Value {
+    let hpke_len = match suite {
+        Suite::XWing => 64,
+        _ => 32,
+    };
+    let draw_hex = |n: usize, rng: &mut XofRng| {
+        let mut b = vec![0u8; n];
+        rng.fill_bytes(&mut b);
+        hex(&b)
+    };
+    let mut positions: Vec<u16> = Vec::new();
+    while positions.len() < boxes {
+        let p = (rng.next_u32() % 1024) as u16;
+        if !positions.contains(&p) {
+            positions.push(p);
+        }
+    }
+    json!({
+        "piece_keys": (0..pieces).map(|_| draw_hex(32, rng)).collect::<Vec<_>>(),
+        "piece_nonces": (0..pieces).map(|_| draw_hex(32, rng)).collect::<Vec<_>>(),
+        "message_key": draw_hex(32, rng),
+        "manifest_nonce": draw_hex(32, rng),
+        "bcc_key": draw_hex(32, rng),
+        "tree_key": draw_hex(32, rng),
+        "positions": positions,
+        "salts": (0..boxes).map(|_| draw_hex(32, rng)).collect::<Vec<_>>(),
+        "box_randomness": (0..boxes).map(|i| draw_hex(if i == 0 { 32 } else { hpke_len }, rng)).collect::<Vec<_>>(),
+        "sender_record_nonce": draw_hex(32, rng),
+    })
+}
+
+/// Splits the named randomness into the sealer's two tapes: per-piece draws, then the rest.
+fn mail_tapes(r: &Value) -> Result<(Vec<Vec<u8>>, Vec<u8>), String> {
+    let list = |k: &str| -> Result<Vec<Vec<u8>>, String> {
+        list_of(r, k)?
+            .iter()
+            .map(|v| unhex(v.as_str().ok_or(format!("`{k}` entry is not a string"))?))
+            .collect()
+    };
+    let keys = list("piece_keys")?;
+    let nonces = list("piece_nonces")?;
+    if keys.len() != nonces.len() {
+        return Err("piece_keys and piece_nonces differ in length".into());
+    }
+    let pieces = keys
+        .into_iter()
+        .zip(nonces)
+        .map(|(k, n)| [k, n].concat())
+        .collect();
+    let positions: Vec<u16> = list_of(r, "positions")?
+        .iter()
+        .map(|v| {
+            v.as_u64()
+                .and_then(|p| u16::try_from(p).ok())
+                .ok_or("bad position".to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    let mut tape = Vec::new();
+    for k in ["message_key", "manifest_nonce", "bcc_key", "tree_key"] {
+        tape.extend(bytes_of(r, k)?);
+    }
+    tape.extend(position_draws(&positions).ok_or("positions are not distinct tree slots")?);
+    tape.extend(list("salts")?.concat());
+    tape.extend(list("box_randomness")?.concat());
+    tape.extend(bytes_of(r, "sender_record_nonce")?);
+    Ok((pieces, tape))
+}
+
+struct Mail {
+    envelope: Vec<u8>,
+    pieces: Vec<Vec<u8>>,
+}
+
+/// Seals the mail a case describes, with its randomness.
+fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
+    let sender_v = field(inputs, "sender")?;
+    let sender = Party::from_json(sender_v)?;
+    let sender_puk = sender.puk(suite)?;
+    let device = DeviceSecret::from_seed(
+        suite,
+        DeviceId::new(array_of(sender_v, "device_id")?),
+        &array_of(sender_v, "device_seed")?,
+    );
+    let identity = SenderIdentity {
+        address: &sender.address,
+        puk: &sender_puk,
+        device: &device,
+    };
+    let mut sealer = MailSealer::new(
+        suite,
+        identity,
+        str_of(inputs, "message_id")?,
+        u64_of(inputs, "timestamp")?,
+    )
+    .map_err(|e| class(&e))?
+    .bcc_text(str_of(inputs, "bcc_text")?);
+    for r in list_of(inputs, "recipients")? {
+        let party = Party::from_json(r)?;
+        let key = RecipientKey::new(party.address.clone(), party.puk(suite)?.public().clone());
+        sealer = match str_of(r, "kind")? {
+            "to" => sealer.to(key),
+            "cc" => sealer.cc(key),
+            "bcc" => sealer.bcc(key),
+            other => return Err(format!("unknown recipient kind {other}")),
+        };
+    }
+    let (piece_tapes, tape) = mail_tapes(field(inputs, "randomness")?)?;
+    let plaintexts = list_of(inputs, "pieces")?;
+    if plaintexts.len() != piece_tapes.len() {
+        return Err("pieces and piece randomness differ in number".into());
+    }
+    let mut pieces = Vec::new();
+    for (p, t) in plaintexts.iter().zip(piece_tapes) {
+        let pt = unhex(p.as_str().ok_or("piece is not a string")?)?;
+        let mut rng = TapeRng::new(t);
+        pieces.push(sealer.add_piece(&pt, &mut rng).map_err(|e| class(&e))?);
+        if rng.overrun() || rng.remaining() != 0 {
+            return Err("piece randomness is not exactly 64 bytes".into());
+        }
+    }
+    let mut rng = TapeRng::new(tape);
+    let envelope = sealer.seal(&mut rng).map_err(|e| class(&e))?;
+    if rng.overrun() || rng.remaining() != 0 {
+        return Err(format!(
+            "randomness: overrun {}, {} bytes left over",
+            rng.overrun(),
+            rng.remaining()
+        ));
+    }
+    Ok(Mail { envelope, pieces })
+}
+
+fn vouched_json(user: &[u8; 16], d: &DeviceSecret, status: &str) -> Value {
+    json!({ "user": hex(user), "device": hex(d.id().as_bytes()), "verifying_key": hex(&d.public().verifying_key.to_bytes()), "status": status })
+}
+
+fn vouched_from(v: &Value) -> Result<Vec<VouchedDevice>, String> {
+    list_of(v, "vouched")?
+        .iter()
+        .map(|d| {
+            Ok(VouchedDevice {
+                user: UserId::new(array_of(d, "user")?),
+                device: DeviceId::new(array_of(d, "device")?),
+                verifying_key: VerifyingKey::from_bytes(&array_of(d, "verifying_key")?)
+                    .map_err(|e| class(&e))?,
+                status: match str_of(d, "status")? {
+                    "active" => DeviceStatus::Active,
+                    "revoked" => DeviceStatus::Revoked,
+                    other => return Err(format!("unknown status {other}")),
+                },
+            })
+        })
+        .collect()
+}
+
+fn status_name(s: SenderStatus) -> &'static str {
+    match s {
+        SenderStatus::VerifiedActiveDevice => "verified active device",
+        SenderStatus::RevokedDevice => "revoked device",
+        _ => "unsigned",
+    }
+}
+
+/// A mail case: name, recipients with their kind, pieces.
+type Scenario<'a> = (&'a str, Vec<(&'a Party, &'a str)>, Vec<Vec<u8>>);
+/// A CBOR map's entries.
+type CborMap = Vec<(ciborium::Value, ciborium::Value)>;
+
+fn mail_cases(suite: Suite) -> Vec<Value> {
+    let mut rng = XofRng::new(format!("mail {}", suite.name()).as_bytes());
+    let party = |name: &str, rng: &mut XofRng| Party {
+        address: format!("{name}@example.com"),
+        user: draw(rng),
+        puk_seed: draw(rng),
+        generation: 1 + rng.next_u32() % 3,
+    };
+    let alice = party("alice", &mut rng);
+    let (bob, carol, dave) = (
+        party("bob", &mut rng),
+        party("carol", &mut rng),
+        party("dave", &mut rng),
+    );
+    let device_seed: [u8; 32] = draw(&mut rng);
+    let device_id: [u8; 16] = draw(&mut rng);
+    let mut sender = alice.to_json();
+    sender["device_seed"] = json!(hex(&device_seed));
+    sender["device_id"] = json!(hex(&device_id));
+    let device = DeviceSecret::from_seed(suite, DeviceId::new(device_id), &device_seed);
+    let vouched = vec![vouched_json(&alice.user, &device, "active")];
+
+    let mut cases = Vec::new();
+    let scenarios: Vec<Scenario> = vec![
+        (
+            "mail_to_cc_bcc_with_attachment",
+            vec![(&bob, "to"), (&carol, "cc"), (&dave, "bcc")],
+            vec![b"Subject: vectors\r\n\r\nHello".to_vec(), pattern(70_000)],
+        ),
+        ("mail_draft", vec![], vec![b"draft body".to_vec()]),
+    ];
+    let mut bob_copy = None;
+    for (name, recipients, pieces) in &scenarios {
+        let boxes = 1 + recipients.len();
+        let randomness = mail_randomness(suite, pieces.len(), boxes, &mut rng);
+        let inputs = json!({
+            "sender": sender,
+            "recipients": recipients.iter().map(|(p, k)| { let mut v = p.to_json(); v["kind"] = json!(k); v }).collect::<Vec<_>>(),
+            "message_id": format!("<{name}@example.com>"),
+            "timestamp": 1_764_374_400u64,
+            "bcc_text": recipients.iter().filter(|(_, k)| *k == "bcc").map(|(p, _)| p.address.clone()).collect::<Vec<_>>().join(", "),
+            "pieces": pieces.iter().map(|p| hex(p)).collect::<Vec<_>>(),
+            "randomness": randomness,
+            "vouched": vouched,
+        });
+        let mail = seal_case(suite, &inputs).expect("seal vector");
+        let copies = split_envelope(&mail.envelope).expect("split");
+        let mut opened = Vec::new();
+        for c in &copies {
+            let who: &Party = std::iter::once(&alice)
+                .chain(recipients.iter().map(|(p, _)| *p))
+                .find(|p| p.user == *c.user.as_bytes())
+                .expect("party");
+            let puk = who.puk(suite).expect("puk");
+            let o = open_copy(
+                &c.copy,
+                &Mailbox::new(c.user, std::slice::from_ref(&puk)),
+                &vouched_from(&inputs).expect("vouched"),
+            )
+            .expect("open");
+            let footer = classify(&o, true);
+            opened.push(json!({
+                "user": hex(c.user.as_bytes()),
+                "kind": kind_name(o.recipient_kind()),
+                "sender_status": status_name(o.sender_status()),
+                "footer": format!("{:?}", footer.footer),
+                "bcc": o.sent_record().map(|s| s.bcc.clone()),
+                "piece_sha256": mail.pieces.iter().enumerate().map(|(i, ct)| hex(&Sha256::digest(o.open_piece(i, ct).expect("piece")))).collect::<Vec<_>>(),
+            }));
+            if *name == "mail_to_cc_bcc_with_attachment" && c.user.as_bytes() == &bob.user {
+                bob_copy = Some(c.copy.clone());
+            }
+        }
+        cases.push(json!({
+            "name": name,
+            "inputs": inputs,
+            "expected": {
+                "envelope": hex(&mail.envelope),
+                "pieces": mail.pieces.iter().map(|p| hex(p)).collect::<Vec<_>>(),
+                "copies": copies.iter().map(|c| json!({ "user": hex(c.user.as_bytes()), "kind": kind_name(c.kind), "copy": hex(&c.copy) })).collect::<Vec<_>>(),
+                "opened": opened,
+            },
+        }));
+    }
+
+    // Negative: Bob's copy of the first mail, altered, opened by Bob.
+    let copy = bob_copy.expect("bob's copy");
+    let other = {
+        let randomness = mail_randomness(suite, 1, 2, &mut rng);
+        let inputs = json!({
+            "sender": sender, "recipients": [ { "kind": "to", "address": bob.address, "user": hex(&bob.user), "puk_seed": hex(&bob.puk_seed), "generation": bob.generation } ],
+            "message_id": "<other@example.com>", "timestamp": 1u64, "bcc_text": "", "pieces": [hex(b"other")], "randomness": randomness,
+        });
+        let mail = seal_case(suite, &inputs).expect("seal");
+        split_envelope(&mail.envelope)
+            .expect("split")
+            .into_iter()
+            .find(|c| c.user.as_bytes() == &bob.user)
+            .expect("copy")
+            .copy
+    };
+    let bob_mailbox = json!([{ "puk_seed": hex(&bob.puk_seed), "generation": bob.generation }]);
+    let mut neg = |name: &str, copy: Vec<u8>, user: &Party, vouched: Value, err: &str| {
+        cases.push(json!({
+            "name": name,
+            "inputs": {
+                "mailbox_user": hex(&user.user),
+                "puks": [{ "puk_seed": hex(&user.puk_seed), "generation": user.generation }],
+                "vouched": vouched,
+                "copy": hex(&copy),
+            },
+            "expected_error": err,
+        }));
+    };
+    let _ = bob_mailbox;
+    let edit = |f: &dyn Fn(&mut Copy)| {
+        let mut c = Copy::parse(&copy).expect("copy");
+        f(&mut c);
+        c.encode()
+    };
+    let edit_header = |f: &dyn Fn(&mut RoutingHeader)| {
+        edit(&|c: &mut Copy| {
+            let (mut h, _) = RoutingHeader::parse(&c.header.0).expect("header");
+            f(&mut h);
+            c.header = Bytes(h.encode());
+        })
+    };
+    let cbor = |f: &dyn Fn(&mut CborMap)| {
+        let mut v: ciborium::Value = ciborium::from_reader(&copy[..]).expect("cbor");
+        if let ciborium::Value::Map(m) = &mut v {
+            f(m);
+        }
+        enc(&v)
+    };
+    let v = || json!(vouched);
+    let o = Copy::parse(&other).expect("other");
+    neg(
+        "copy_opens_for_reference_check_fails_only_when_altered_trailing_byte",
+        [copy.clone(), vec![0]].concat(),
+        &bob,
+        v(),
+        "malformed/cbor/trailing_bytes",
+    );
+    neg(
+        "cbor_truncated",
+        copy[..copy.len() / 2].to_vec(),
+        &bob,
+        v(),
+        "malformed/cbor/length_exceeds_input",
+    );
+    neg(
+        "cbor_truncated_in_head",
+        vec![0x19, 0x01],
+        &bob,
+        v(),
+        "malformed/cbor/truncated",
+    );
+    neg(
+        "cbor_nonminimal_length",
+        [vec![0xb8, copy[0] & 0x1f], copy[1..].to_vec()].concat(),
+        &bob,
+        v(),
+        "malformed/cbor/non_minimal",
+    );
+    neg(
+        "cbor_indefinite_length",
+        [vec![0xbf], copy[1..].to_vec(), vec![0xff]].concat(),
+        &bob,
+        v(),
+        "malformed/cbor/indefinite_length",
+    );
+    neg(
+        "cbor_tag",
+        [vec![0xd8, 0x18], copy.clone()].concat(),
+        &bob,
+        v(),
+        "malformed/cbor/tag",
+    );
+    neg(
+        "cbor_duplicate_key",
+        cbor(&|m| {
+            let first = m[0].clone();
+            m.push(first);
+        }),
+        &bob,
+        v(),
+        "malformed/cbor/schema",
+    );
+    neg(
+        "cbor_unknown_key",
+        cbor(&|m| m.push(("zz".into(), 1.into()))),
+        &bob,
+        v(),
+        "malformed/cbor/schema",
+    );
+    neg(
+        "cbor_missing_key",
+        cbor(&|m| {
+            m.remove(1);
+        }),
+        &bob,
+        v(),
+        "malformed/cbor/schema",
+    );
+    neg(
+        "cbor_keys_out_of_order",
+        cbor(&|m| m.swap(0, 1)),
+        &bob,
+        v(),
+        "malformed/cbor/not_canonical",
+    );
+    neg(
+        "cbor_float",
+        vec![0xf9, 0x3c, 0x00],
+        &bob,
+        v(),
+        "malformed/cbor/simple_or_float",
+    );
+    neg(
+        "cbor_reserved_additional_info",
+        vec![0x1c],
+        &bob,
+        v(),
+        "malformed/cbor/reserved",
+    );
+    neg(
+        "cbor_length_exceeds_input",
+        vec![0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        &bob,
+        v(),
+        "malformed/cbor/length_exceeds_input",
+    );
+    neg(
+        "cbor_nesting_too_deep",
+        [vec![0x81u8; 12], vec![0x00]].concat(),
+        &bob,
+        v(),
+        "limit_exceeded/nesting_depth",
+    );
+    neg(
+        "cbor_invalid_utf8",
+        vec![0x62, 0xff, 0xfe],
+        &bob,
+        v(),
+        "malformed/cbor/invalid_utf8",
+    );
+    neg(
+        "box_replayed_other_message",
+        edit(&|c| c.recipient_box = o.recipient_box.clone()),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "header_swapped_other_message",
+        edit(&|c| c.header = o.header.clone()),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "manifest_swapped_other_message",
+        edit(&|c| c.manifest = o.manifest.clone()),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "bcc_commitment_swapped",
+        edit(&|c| c.bcc_commitment = o.bcc_commitment),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "header_message_id_changed",
+        edit_header(&|h| h.message_id = "<forged@example.com>".into()),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "header_timestamp_changed",
+        edit_header(&|h| h.timestamp += 1),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "header_piece_size_changed",
+        edit_header(&|h| h.piece_sizes[0] += 1),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "header_relabelled_server_sealed",
+        edit_header(&|h| {
+            h.origin = 1;
+            h.sender.device = None;
+        }),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "header_unsupported_version",
+        edit_header(&|h| h.version = 2),
+        &bob,
+        v(),
+        "unsupported/version",
+    );
+    neg(
+        "header_unsupported_suite",
+        edit_header(&|h| h.suite = 0x7777),
+        &bob,
+        v(),
+        "unsupported/suite",
+    );
+    neg(
+        "header_bad_origin",
+        edit_header(&|h| h.origin = 9),
+        &bob,
+        v(),
+        "malformed/field/origin",
+    );
+    let other_device = DeviceSecret::from_seed(suite, DeviceId::new([0x99; 16]), &[0x98; 32]);
+    let both = json!([
+        vouched[0].clone(),
+        vouched_json(&alice.user, &other_device, "active")
+    ]);
+    neg(
+        "sender_device_substituted",
+        edit_header(&|h| h.sender.device = Some(other_device.id())),
+        &bob,
+        both,
+        "authentication/recipient_box",
+    );
+    neg(
+        "signer_not_vouched",
+        copy.clone(),
+        &bob,
+        json!([]),
+        "authentication/unknown_signer",
+    );
+    let wrong_key = json!([{ "user": hex(&alice.user), "device": hex(&device_id), "verifying_key": hex(&other_device.public().verifying_key.to_bytes()), "status": "active" }]);
+    neg(
+        "signer_key_substituted_in_directory",
+        copy.clone(),
+        &bob,
+        wrong_key,
+        "authentication/recipient_box",
+    );
+    neg(
+        "not_a_recipient",
+        copy.clone(),
+        &carol,
+        v(),
+        "not_a_recipient",
+    );
+    neg(
+        "box_kind_relabelled_bcc",
+        edit(&|c| c.recipient_box.kind = 3),
+        &bob,
+        v(),
+        "malformed/field/recipient_set",
+    );
+    neg(
+        "box_kind_relabelled_sender",
+        edit(&|c| c.recipient_box.kind = 0),
+        &bob,
+        v(),
+        "malformed/field/box_length",
+    );
+    neg(
+        "box_kind_unknown",
+        edit(&|c| c.recipient_box.kind = 9),
+        &bob,
+        v(),
+        "malformed/field/recipient_kind",
+    );
+    neg(
+        "box_generation_zero",
+        edit(&|c| c.recipient_box.generation = 0),
+        &bob,
+        v(),
+        "malformed/field/generation",
+    );
+    neg(
+        "box_generation_not_held",
+        edit(&|c| c.recipient_box.generation += 1),
+        &bob,
+        v(),
+        "not_a_recipient",
+    );
+    neg(
+        "box_enc_wrong_length",
+        edit(&|c| c.recipient_box.enc.0.push(0)),
+        &bob,
+        v(),
+        "malformed/field/box_length",
+    );
+    neg(
+        "box_ciphertext_flipped",
+        edit(&|c| c.recipient_box.ciphertext.0[5] ^= 1),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "box_address_changed",
+        edit(&|c| c.recipient_box.address = "bob2@example.com".into()),
+        &bob,
+        v(),
+        "malformed/field/recipient_set",
+    );
+    neg(
+        "sender_record_in_recipient_copy",
+        edit(&|c| c.sender_record = Some(Bytes(vec![0; 96]))),
+        &bob,
+        v(),
+        "malformed/field/recipient_set",
+    );
+    neg(
+        "manifest_flipped",
+        edit(&|c| {
+            let n = c.manifest.0.len();
+            c.manifest.0[n - 1] ^= 1;
+        }),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    neg(
+        "bcc_commitment_flipped",
+        edit(&|c| c.bcc_commitment = Fixed([0; 32])),
+        &bob,
+        v(),
+        "authentication/recipient_box",
+    );
+    cases
+}
+
+fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
+    let suite = need_suite(suite)?;
+    let inputs = field(case, "inputs")?;
+    if case.get("expected_error").is_some() {
+        let puks = list_of(inputs, "puks")?
+            .iter()
+            .map(|p| {
+                let g = u32::try_from(u64_of(p, "generation")?).map_err(|e| e.to_string())?;
+                PukSecret::derive(
+                    suite,
+                    UserId::new(array_of(inputs, "mailbox_user")?),
+                    g,
+                    PukSeed::from_bytes(array_of(p, "puk_seed")?),
+                )
+                .map_err(|e| class(&e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let user = UserId::new(array_of(inputs, "mailbox_user")?);
+        return expect_error(
+            open_copy(
+                &bytes_of(inputs, "copy")?,
+                &Mailbox::new(user, &puks),
+                &vouched_from(inputs)?,
+            ),
+            case,
+        );
+    }
+    let expected = field(case, "expected")?;
+    let mail = seal_case(suite, inputs)?;
+    check_hex(expected, "envelope", &mail.envelope)?;
+    let want_pieces = list_of(expected, "pieces")?;
+    if want_pieces.len() != mail.pieces.len() {
+        return Err("piece count differs".into());
+    }
+    for (w, got) in want_pieces.iter().zip(&mail.pieces) {
+        if unhex(w.as_str().unwrap_or(""))? != *got {
+            return Err("a piece ciphertext differs".into());
+        }
+    }
+    let copies = split_envelope(&mail.envelope).map_err(|e| class(&e))?;
+    let want_copies = list_of(expected, "copies")?;
+    if want_copies.len() != copies.len() {
+        return Err("copy count differs".into());
+    }
+    for (w, c) in want_copies.iter().zip(&copies) {
+        check_hex(w, "user", c.user.as_bytes())?;
+        check_str(w, "kind", kind_name(c.kind))?;
+        check_hex(w, "copy", &c.copy)?;
+    }
+    let mut parties: Vec<Party> = vec![Party::from_json(field(inputs, "sender")?)?];
+    for r in list_of(inputs, "recipients")? {
+        parties.push(Party::from_json(r)?);
+    }
+    let vouched = vouched_from(inputs)?;
+    for w in list_of(expected, "opened")? {
+        let user = array_of::<16>(w, "user")?;
+        let who = parties
+            .iter()
+            .find(|p| p.user == user)
+            .ok_or("opened entry for an unknown user")?;
+        let copy = copies
+            .iter()
+            .find(|c| c.user.as_bytes() == &user)
+            .ok_or("no copy for an opened entry")?;
+        let puk = who.puk(suite)?;
+        let o = open_copy(
+            &copy.copy,
+            &Mailbox::new(UserId::new(user), std::slice::from_ref(&puk)),
+            &vouched,
+        )
+        .map_err(|e| class(&e))?;
+        check_str(w, "kind", kind_name(o.recipient_kind()))?;
+        check_str(w, "sender_status", status_name(o.sender_status()))?;
+        check_str(w, "footer", &format!("{:?}", classify(&o, true).footer))?;
+        let bcc = o.sent_record().map(|s| s.bcc.clone());
+        if w.get("bcc").and_then(Value::as_str).map(str::to_string) != bcc {
+            return Err(format!("bcc differs: got {bcc:?}"));
+        }
+        for (i, h) in list_of(w, "piece_sha256")?.iter().enumerate() {
+            let pt = o
+                .open_piece(i, mail.pieces.get(i).ok_or("missing piece")?)
+                .map_err(|e| class(&e))?;
+            if hex(&Sha256::digest(&pt)) != h.as_str().unwrap_or("") {
+                return Err(format!("piece {i} plaintext differs"));
+            }
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Seed wraps.
+
+fn seed_wrap_cases(suite: Suite) -> Vec<Value> {
+    let mut rng = XofRng::new(format!("seed wrap {}", suite.name()).as_bytes());
+    let hpke_len = if suite == Suite::X25519 { 32 } else { 64 };
+    let user: [u8; 16] = draw(&mut rng);
+    let seed: [u8; 32] = draw(&mut rng);
+    let (t_seed, t_id, a_seed, a_id): ([u8; 32], [u8; 16], [u8; 32], [u8; 16]) = (
+        draw(&mut rng),
+        draw(&mut rng),
+        draw(&mut rng),
+        draw(&mut rng),
+    );
+    let mut randomness = vec![0u8; hpke_len];
+    rng.fill_bytes(&mut randomness);
+    let inputs = json!({
+        "user": hex(&user), "puk_seed": hex(&seed), "generation": 3,
+        "target_device_seed": hex(&t_seed), "target_device_id": hex(&t_id),
+        "approver_device_seed": hex(&a_seed), "approver_device_id": hex(&a_id),
+        "hpke_randomness": hex(&randomness),
+    });
+    let wrap = make_seed_wrap(suite, &inputs).expect("wrap");
+    let mut cases = vec![
+        json!({ "name": "seed_wrap_generation_3", "inputs": inputs, "expected": { "wrap": hex(&wrap) } }),
+    ];
+    let w: SeedWrap = ciborium::from_reader(&wrap[..]).expect("wrap");
+    let mut neg = |name: &str, w: &SeedWrap, user: [u8; 16], vouch: bool, err: &str| {
+        let mut i = inputs.clone();
+        i["wrap"] = json!(hex(&enc_any(w)));
+        i["open_as_user"] = json!(hex(&user));
+        i["approver_vouched"] = json!(vouch);
+        cases.push(json!({ "name": name, "inputs": i, "expected_error": err }));
+    };
+    let mut x = w.clone();
+    x.signature.0[0] ^= 1;
+    neg(
+        "seed_wrap_signature_flipped",
+        &x,
+        user,
+        true,
+        "authentication/signature",
+    );
+    let mut x = w.clone();
+    x.ciphertext.0[0] ^= 1;
+    neg(
+        "seed_wrap_ciphertext_flipped",
+        &x,
+        user,
+        true,
+        "authentication/signature",
+    );
+    let mut x = w.clone();
+    x.generation = 4;
+    neg(
+        "seed_wrap_replayed_other_generation",
+        &x,
+        user,
+        true,
+        "authentication/signature",
+    );
+    let mut x = w.clone();
+    x.target = DeviceId::new([0x11; 16]);
+    neg(
+        "seed_wrap_replayed_other_device",
+        &x,
+        user,
+        true,
+        "not_a_recipient",
+    );
+    let mut x = w.clone();
+    x.user = UserId::new([0x22; 16]);
+    neg(
+        "seed_wrap_replayed_other_user",
+        &x,
+        [0x22; 16],
+        true,
+        "authentication/signature",
+    );
+    neg(
+        "seed_wrap_approver_not_vouched",
+        &w,
+        user,
+        false,
+        "authentication/unknown_signer",
+    );
+    let mut x = w.clone();
+    x.puk_fingerprint.0[0] ^= 1;
+    neg(
+        "seed_wrap_fingerprint_changed",
+        &x,
+        user,
+        true,
+        "authentication/signature",
+    );
+    cases
+}
+
+fn enc_any<T: serde::Serialize>(v: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(v, &mut out).expect("encode");
+    out
+}
+
+fn make_seed_wrap(suite: Suite, i: &Value) -> Result<Vec<u8>, String> {
+    let user = UserId::new(array_of(i, "user")?);
+    let g = u32::try_from(u64_of(i, "generation")?).map_err(|e| e.to_string())?;
+    let puk = PukSecret::derive(
+        suite,
+        user,
+        g,
+        PukSeed::from_bytes(array_of(i, "puk_seed")?),
+    )
+    .map_err(|e| class(&e))?;
+    let target = DeviceSecret::from_seed(
+        suite,
+        DeviceId::new(array_of(i, "target_device_id")?),
+        &array_of(i, "target_device_seed")?,
+    );
+    let approver = DeviceSecret::from_seed(
+        suite,
+        DeviceId::new(array_of(i, "approver_device_id")?),
+        &array_of(i, "approver_device_seed")?,
+    );
+    let mut rng = TapeRng::new(bytes_of(i, "hpke_randomness")?);
+    let wrap =
+        wrap_seed(&puk, user, target.public(), &approver, &mut rng).map_err(|e| class(&e))?;
+    if rng.overrun() || rng.remaining() != 0 {
+        return Err("hpke_randomness has the wrong length".into());
+    }
+    Ok(wrap)
+}
+
+fn verify_seed_wrap(suite: Option<Suite>, case: &Value) -> Check {
+    let suite = need_suite(suite)?;
+    let i = field(case, "inputs")?;
+    let user = UserId::new(array_of(i, "user")?);
+    let target = DeviceSecret::from_seed(
+        suite,
+        DeviceId::new(array_of(i, "target_device_id")?),
+        &array_of(i, "target_device_seed")?,
+    );
+    let approver = DeviceSecret::from_seed(
+        suite,
+        DeviceId::new(array_of(i, "approver_device_id")?),
+        &array_of(i, "approver_device_seed")?,
+    );
+    let vouched = |yes: bool| -> Vec<VouchedDevice> {
+        if yes {
+            vec![VouchedDevice {
+                user,
+                device: approver.id(),
+                verifying_key: approver.public().verifying_key,
+                status: DeviceStatus::Active,
+            }]
+        } else {
+            vec![]
+        }
+    };
+    if case.get("expected_error").is_some() {
+        let as_user = UserId::new(array_of(i, "open_as_user")?);
+        let vouch = field(i, "approver_vouched")?
+            .as_bool()
+            .ok_or("approver_vouched is not a bool")?;
+        let mut directory = vouched(vouch);
+        // The same approver vouched for the other user too, so only the wrap's binding fails.
+        if vouch && as_user != user {
+            directory.push(VouchedDevice {
+                user: as_user,
+                ..directory[0].clone()
+            });
+        }
+        return expect_error(
+            open_seed_wrap(&bytes_of(i, "wrap")?, &target, &as_user, &directory),
+            case,
+        );
+    }
+    let wrap = make_seed_wrap(suite, i)?;
+    check_hex(field(case, "expected")?, "wrap", &wrap)?;
+    let opened = open_seed_wrap(&wrap, &target, &user, &vouched(true)).map_err(|e| class(&e))?;
+    if opened.puk.seed().expose_secret() != &array_of::<32>(i, "puk_seed")? {
+        return Err("the unwrapped seed differs".into());
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Escrow wraps and enrollment records.
+
+fn escrow_inputs(suite: Suite, rng: &mut XofRng) -> Value {
+    let hpke_len = if suite == Suite::X25519 { 32 } else { 64 };
+    let mut randomness = vec![0u8; hpke_len];
+    let v = json!({
+        "account": hex(&draw::<16>(rng)), "domain": "example.com", "member": hex(&draw::<16>(rng)),
+        "member_address": "member@example.com",
+        "ea_group": hex(&draw::<16>(rng)), "ea_puk_seed": hex(&draw::<32>(rng)), "ea_generation": 2,
+        "escrow_device_seed": hex(&draw::<32>(rng)), "escrow_device_id": hex(&draw::<16>(rng)),
+        "member_device_seed": hex(&draw::<32>(rng)), "member_device_id": hex(&draw::<16>(rng)),
+        "enabled": true, "timestamp": 1_764_374_400u64,
+        "hpke_randomness": "",
+    });
+    rng.fill_bytes(&mut randomness);
+    let mut v = v;
+    v["hpke_randomness"] = json!(hex(&randomness));
+    v
+}
+
+struct EscrowWorld {
+    ea_puk: PukSecret,
+    escrow: DeviceSecret,
+    member_device: DeviceSecret,
+    member: UserId,
+    account: [u8; 16],
+}
+
+fn escrow_world(suite: Suite, i: &Value) -> Result<EscrowWorld, String> {
+    let ea = UserId::new(array_of(i, "ea_group")?);
+    let g = u32::try_from(u64_of(i, "ea_generation")?).map_err(|e| e.to_string())?;
+    Ok(EscrowWorld {
+        ea_puk: PukSecret::derive(
+            suite,
+            ea,
+            g,
+            PukSeed::from_bytes(array_of(i, "ea_puk_seed")?),
+        )
+        .map_err(|e| class(&e))?,
+        escrow: DeviceSecret::from_seed(
+            suite,
+            DeviceId::new(array_of(i, "escrow_device_id")?),
+            &array_of(i, "escrow_device_seed")?,
+        ),
+        member_device: DeviceSecret::from_seed(
+            suite,
+            DeviceId::new(array_of(i, "member_device_id")?),
+            &array_of(i, "member_device_seed")?,
+        ),
+        member: UserId::new(array_of(i, "member")?),
+        account: array_of(i, "account")?,
+    })
+}
+
+fn escrow_outputs(suite: Suite, i: &Value) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let w = escrow_world(suite, i)?;
+    let ctx = EscrowContext {
+        account: Fixed(w.account),
+        domain: AccountDomain::Custom(str_of(i, "domain")?),
+        member: w.member,
+        member_address: str_of(i, "member_address")?,
+        ea_group: w.ea_puk.public(),
+    };
+    let mut rng = TapeRng::new(bytes_of(i, "hpke_randomness")?);
+    let wrap =
+        wrap_escrow_device(&ctx, &w.escrow, &w.member_device, &mut rng).map_err(|e| class(&e))?;
+    if rng.overrun() || rng.remaining() != 0 {
+        return Err("hpke_randomness has the wrong length".into());
+    }
+    let enabled = field(i, "enabled")?
+        .as_bool()
+        .ok_or("enabled is not a bool")?;
+    let record = enrollment_record(
+        &ctx,
+        w.escrow.public(),
+        enabled,
+        u64_of(i, "timestamp")?,
+        &w.member_device,
+    )
+    .map_err(|e| class(&e))?;
+    Ok((wrap, record))
+}
+
+fn escrow_cases(suite: Suite) -> Vec<Value> {
+    let mut rng = XofRng::new(format!("escrow {}", suite.name()).as_bytes());
+    let inputs = escrow_inputs(suite, &mut rng);
+    let (wrap, record) = escrow_outputs(suite, &inputs).expect("escrow");
+    let mut cases = vec![
+        json!({ "name": "escrow_wrap_and_enrollment", "inputs": inputs, "expected": { "escrow_wrap": hex(&wrap), "enrollment": hex(&record) } }),
+    ];
+    let w: EscrowWrap = ciborium::from_reader(&wrap[..]).expect("wrap");
+    let mut neg = |name: &str, what: &str, bytes: Vec<u8>, err: &str| {
+        let mut i = inputs.clone();
+        i[what] = json!(hex(&bytes));
+        cases.push(json!({ "name": name, "inputs": i, "expected_error": err }));
+    };
+    let mut x = w.clone();
+    x.signature.0[1] ^= 1;
+    neg(
+        "escrow_wrap_signature_flipped",
+        "open_escrow_wrap",
+        enc_any(&x),
+        "authentication/signature",
+    );
+    let mut x = w.clone();
+    x.member = UserId::new([0x44; 16]);
+    neg(
+        "escrow_wrap_member_changed",
+        "open_escrow_wrap",
+        enc_any(&x),
+        "authentication/unknown_signer",
+    );
+    let mut x = w.clone();
+    x.ea_generation += 1;
+    neg(
+        "escrow_wrap_other_ea_generation",
+        "open_escrow_wrap",
+        enc_any(&x),
+        "not_a_recipient",
+    );
+    let mut x = w.clone();
+    x.account.0[0] ^= 1;
+    neg(
+        "escrow_wrap_account_changed",
+        "open_escrow_wrap",
+        enc_any(&x),
+        "authentication/signature",
+    );
+    let mut x = w.clone();
+    x.escrow_verifying_key = w.escrow_verifying_key;
+    x.escrow_encryption_fingerprint.0[0] ^= 1;
+    neg(
+        "escrow_wrap_device_fingerprint_changed",
+        "open_escrow_wrap",
+        enc_any(&x),
+        "authentication/signature",
+    );
+    let mut rv: ciborium::Value = ciborium::from_reader(&record[..]).expect("record");
+    set(&mut rv, "n", ciborium::Value::Text("other.example".into()));
+    neg(
+        "enrollment_domain_changed",
+        "verify_enrollment",
+        enc(&rv),
+        "authentication/signature",
+    );
+    let mut rv: ciborium::Value = ciborium::from_reader(&record[..]).expect("record");
+    set(&mut rv, "o", ciborium::Value::Bool(false));
+    neg(
+        "enrollment_enabled_flag_flipped",
+        "verify_enrollment",
+        enc(&rv),
+        "authentication/signature",
+    );
+    // Inside the signature: the last 40 bytes are the `ea` and `sd` entries.
+    let mut bad = record.clone();
+    let n = bad.len();
+    bad[n - 60] ^= 1;
+    neg(
+        "enrollment_byte_flipped",
+        "verify_enrollment",
+        bad,
+        "authentication/signature",
+    );
+    cases
+}
+
+fn verify_escrow(suite: Option<Suite>, case: &Value) -> Check {
+    let suite = need_suite(suite)?;
+    let i = field(case, "inputs")?;
+    let w = escrow_world(suite, i)?;
+    let directory = vec![VouchedDevice {
+        user: w.member,
+        device: w.member_device.id(),
+        verifying_key: w.member_device.public().verifying_key,
+        status: DeviceStatus::Active,
+    }];
+    if case.get("expected_error").is_some() {
+        if i.get("open_escrow_wrap").is_some() {
+            return expect_error(
+                open_escrow_wrap(
+                    &bytes_of(i, "open_escrow_wrap")?,
+                    std::slice::from_ref(&w.ea_puk),
+                    &directory,
+                ),
+                case,
+            );
+        }
+        return expect_error(
+            verify_enrollment(&bytes_of(i, "verify_enrollment")?, &directory),
+            case,
+        );
+    }
+    let (wrap, record) = escrow_outputs(suite, i)?;
+    let expected = field(case, "expected")?;
+    check_hex(expected, "escrow_wrap", &wrap)?;
+    check_hex(expected, "enrollment", &record)?;
+    let unlocked = open_escrow_wrap(&wrap, std::slice::from_ref(&w.ea_puk), &directory)
+        .map_err(|e| class(&e))?;
+    if unlocked.public() != w.escrow.public() {
+        return Err("the escrow device did not unwrap".into());
+    }
+    verify_enrollment(&record, &directory)
+        .map(|_| ())
+        .map_err(|e| class(&e))
+}
+
+// ------------------------------------------------------------------------------------------
+// User data.
+
+fn user_data_cases(suite: Suite) -> Vec<Value> {
+    let mut rng = XofRng::new(format!("user data {}", suite.name()).as_bytes());
+    let user: [u8; 16] = draw(&mut rng);
+    let seed: [u8; 32] = draw(&mut rng);
+    let mut cases = Vec::new();
+    let mut first = None;
+    for (name, t, mid, ver, pt) in [
+        (
+            "label_on_message",
+            "label",
+            Some("<m1@example.com>"),
+            Some(3u64),
+            &b"Projects/Q3"[..],
+        ),
+        ("folder_name", "folder", None, None, &b"Receipts"[..]),
+    ] {
+        let nonce: [u8; 32] = draw(&mut rng);
+        let inputs = json!({ "user": hex(&user), "puk_seed": hex(&seed), "generation": 1, "type": t, "message_id": mid, "version": ver, "plaintext": hex(pt), "nonce": hex(&nonce) });
+        let blob = make_user_data(suite, &inputs).expect("blob");
+        if first.is_none() {
+            first = Some((inputs.clone(), blob.clone()));
+        }
+        cases.push(json!({ "name": name, "inputs": inputs, "expected": { "blob": hex(&blob) } }));
+    }
+    let (inputs, blob) = first.expect("first");
+    let mut neg = |name: &str, patch: Value, err: &str| {
+        let mut i = inputs.clone();
+        i["blob"] = json!(hex(&blob));
+        if let (Some(obj), Some(p)) = (i.as_object_mut(), patch.as_object()) {
+            for (k, v) in p {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        cases.push(json!({ "name": name, "inputs": i, "expected_error": err }));
+    };
+    neg(
+        "user_data_moved_to_other_message",
+        json!({ "message_id": "<m2@example.com>" }),
+        "authentication/user_data",
+    );
+    neg(
+        "user_data_other_type",
+        json!({ "type": "folder" }),
+        "authentication/user_data",
+    );
+    neg(
+        "user_data_other_user",
+        json!({ "open_as_user": hex(&[0x33; 16]) }),
+        "authentication/user_data",
+    );
+    neg(
+        "user_data_rollback",
+        json!({ "min_version": 4 }),
+        "authentication/rollback",
+    );
+    let mut flipped = blob.clone();
+    let n = flipped.len();
+    flipped[n - 3] ^= 1;
+    neg(
+        "user_data_ciphertext_flipped",
+        json!({ "blob_override": hex(&flipped) }),
+        "authentication/user_data",
+    );
+    cases
+}
+
+fn make_user_data(suite: Suite, i: &Value) -> Result<Vec<u8>, String> {
+    let user = UserId::new(array_of(i, "user")?);
+    let puk = PukSecret::derive(
+        suite,
+        user,
+        1,
+        PukSeed::from_bytes(array_of(i, "puk_seed")?),
+    )
+    .map_err(|e| class(&e))?;
+    let binding = UserDataBinding {
+        data_type: str_of(i, "type")?,
+        message_id: i.get("message_id").and_then(Value::as_str),
+        version: i.get("version").and_then(Value::as_u64),
+    };
+    let mut rng = TapeRng::new(bytes_of(i, "nonce")?);
+    seal_user_data(&puk, &binding, &bytes_of(i, "plaintext")?, &mut rng).map_err(|e| class(&e))
+}
+
+fn verify_user_data(suite: Option<Suite>, case: &Value) -> Check {
+    let suite = need_suite(suite)?;
+    let i = field(case, "inputs")?;
+    let user = UserId::new(array_of(i, "user")?);
+    let puk = PukSecret::derive(
+        suite,
+        user,
+        1,
+        PukSeed::from_bytes(array_of(i, "puk_seed")?),
+    )
+    .map_err(|e| class(&e))?;
+    let binding = UserDataBinding {
+        data_type: str_of(i, "type")?,
+        message_id: i.get("message_id").and_then(Value::as_str),
+        version: i.get("version").and_then(Value::as_u64),
+    };
+    if case.get("expected_error").is_some() {
+        let blob = if i.get("blob_override").is_some() {
+            bytes_of(i, "blob_override")?
+        } else {
+            bytes_of(i, "blob")?
+        };
+        let as_user = if i.get("open_as_user").is_some() {
+            UserId::new(array_of(i, "open_as_user")?)
+        } else {
+            user
+        };
+        let min = i.get("min_version").and_then(Value::as_u64);
+        return expect_error(
+            open_user_data(&blob, &as_user, std::slice::from_ref(&puk), &binding, min),
+            case,
+        );
+    }
+    let blob = make_user_data(suite, i)?;
+    check_hex(field(case, "expected")?, "blob", &blob)?;
+    let pt = open_user_data(
+        &blob,
+        &user,
+        std::slice::from_ref(&puk),
+        &binding,
+        binding.version,
+    )
+    .map_err(|e| class(&e))?;
+    if pt != bytes_of(i, "plaintext")? {
+        return Err("the plaintext differs".into());
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Recovery codes.
+
+fn recovery_cases() -> Vec<Value> {
+    let mut rng = XofRng::new(b"recovery codes");
+    let mut cases = Vec::new();
+    let mut texts = Vec::new();
+    for n in 0..3 {
+        let entropy: [u8; 16] = draw(&mut rng);
+        let code = RecoveryCode::generate(&mut TapeRng::new(entropy.to_vec()));
+        texts.push(code.expose_text().to_string());
+        cases.push(json!({ "name": format!("code_{n}"), "inputs": { "entropy": hex(&entropy) }, "expected": { "text": code.expose_text() } }));
+    }
+    let t = texts[0].clone();
+    let mut neg = |name: &str, text: String, err: &str| {
+        cases.push(json!({ "name": name, "inputs": { "text": text }, "expected_error": err }))
+    };
+    let swap_char = |s: &str, i: usize| {
+        let mut c: Vec<char> = s.chars().collect();
+        c[i] = if c[i] == '7' { '8' } else { '7' };
+        c.into_iter().collect::<String>()
+    };
+    neg(
+        "recovery_code_typo_first_symbol",
+        swap_char(&t, 0),
+        "malformed/recovery_code/checksum",
+    );
+    neg(
+        "recovery_code_typo_middle_symbol",
+        swap_char(&t, 12),
+        "malformed/recovery_code/checksum",
+    );
+    neg(
+        "recovery_code_typo_check_symbol",
+        swap_char(&t, t.len() - 1),
+        "malformed/recovery_code/checksum",
+    );
+    neg(
+        "recovery_code_too_short",
+        t[..t.len() - 2].to_string(),
+        "malformed/recovery_code/length",
+    );
+    neg(
+        "recovery_code_bad_character",
+        t.replacen(&t[..1], "U", 1),
+        "malformed/recovery_code/character",
+    );
+    let mut transposed: Vec<char> = t.chars().collect();
+    let (a, b) = (5usize, 6usize);
+    if transposed[a] != transposed[b] {
+        transposed.swap(a, b);
+        neg(
+            "recovery_code_adjacent_transposition",
+            transposed.into_iter().collect(),
+            "malformed/recovery_code/checksum",
+        );
+    }
+    cases
+}
+
+fn verify_recovery(_: Option<Suite>, case: &Value) -> Check {
+    let i = field(case, "inputs")?;
+    if case.get("expected_error").is_some() {
+        return expect_error(RecoveryCode::parse(str_of(i, "text")?), case);
+    }
+    let entropy = bytes_of(i, "entropy")?;
+    if entropy.len() != 16 {
+        return Err("entropy must be 16 bytes".into());
+    }
+    let code = RecoveryCode::generate(&mut TapeRng::new(entropy));
+    check_str(field(case, "expected")?, "text", code.expose_text())?;
+    let parsed = RecoveryCode::parse(&code.expose_text().to_lowercase()).map_err(|e| class(&e))?;
+    if parsed.expose_text() != code.expose_text() {
+        return Err("the code does not parse back".into());
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// Planner decision table.
+
+fn planner_cases() -> Vec<Value> {
+    let active = |a: &str| json!({ "address": a, "kind": "to", "entry": "active user" });
+    let rows = vec![
+        (
+            "all_active_users",
+            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            vec![
+                active("bob@example.com"),
+                json!({ "address": "carol@example.com", "kind": "bcc", "entry": "active user" }),
+            ],
+            "personal",
+        ),
+        (
+            "external_recipient",
+            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            vec![
+                active("bob@example.com"),
+                json!({ "address": "dan@elsewhere.example", "kind": "cc", "entry": "external" }),
+            ],
+            "personal",
+        ),
+        (
+            "every_reason",
+            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            vec![
+                json!({ "address": "dan@elsewhere.example", "kind": "to", "entry": "external" }),
+                json!({ "address": "team@example.com", "kind": "to", "entry": "mailing list" }),
+                json!({ "address": "new@example.com", "kind": "cc", "entry": "pre-provisioned user" }),
+                json!({ "address": "crm@example.com", "kind": "to", "entry": "third-party integration" }),
+            ],
+            "personal",
+        ),
+        (
+            "calendar_notice",
+            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            vec![active("bob@example.com")],
+            "calendar",
+        ),
+        (
+            "system_mail",
+            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            vec![active("bob@example.com")],
+            "system",
+        ),
+        (
+            "all_devices_revoked",
+            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            vec![
+                active("bob@example.com"),
+                json!({ "address": "gone@example.com", "kind": "to", "entry": "all devices revoked" }),
+            ],
+            "personal",
+        ),
+        (
+            "no_server_key_for_external",
+            json!({ "has_key": true, "active_device": true, "has_server_key": false }),
+            vec![json!({ "address": "dan@elsewhere.example", "kind": "to", "entry": "external" })],
+            "personal",
+        ),
+        (
+            "external_in_bcc",
+            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            vec![json!({ "address": "dan@elsewhere.example", "kind": "bcc", "entry": "external" })],
+            "personal",
+        ),
+        (
+            "sender_without_key",
+            json!({ "has_key": false, "active_device": false, "has_server_key": true }),
+            vec![active("bob@example.com")],
+            "personal",
+        ),
+    ];
+    rows.into_iter()
+        .map(|(name, sender, recipients, context)| {
+            let inputs = json!({ "sender": sender, "recipients": recipients, "context": context });
+            let (decision, reasons) = run_planner(&inputs).expect("planner");
+            json!({ "name": name, "inputs": inputs, "expected": { "decision": decision, "reasons": reasons } })
+        })
+        .collect()
+}
+
+fn run_planner(i: &Value) -> Result<(String, Vec<String>), String> {
+    let mut rng = XofRng::new(b"planner keys");
+    let puk = PukSecret::generate(Suite::X25519, UserId::new([1; 16]), 1, &mut rng)
+        .map_err(|e| class(&e))?;
+    let server = PukSecret::generate(Suite::X25519, UserId::new([2; 16]), 1, &mut rng)
+        .map_err(|e| class(&e))?;
+    let s = field(i, "sender")?;
+    let flag =
+        |k: &str| field(s, k).and_then(|v| v.as_bool().ok_or(format!("`{k}` is not a bool")));
+    let state = SenderState {
+        puk: flag("has_key")?.then(|| puk.public().clone()),
+        active_device: flag("active_device")?,
+        server: flag("has_server_key")?
+            .then(|| RecipientKey::new("server@example.com", server.public().clone())),
+    };
+    let recipients = list_of(i, "recipients")?
+        .iter()
+        .map(|r| {
+            let kind = match str_of(r, "kind")? {
+                "to" => RecipientKind::To,
+                "cc" => RecipientKind::Cc,
+                "bcc" => RecipientKind::Bcc,
+                other => return Err(format!("unknown kind {other}")),
+            };
+            let entry = match str_of(r, "entry")? {
+                "active user" => DirectoryEntry::ActiveUser(puk.public().clone()),
+                "pre-provisioned user" => DirectoryEntry::PreProvisionedUser(UserId::new([3; 16])),
+                "all devices revoked" => DirectoryEntry::AllDevicesRevoked(UserId::new([4; 16])),
+                "external" => DirectoryEntry::External,
+                "mailing list" => DirectoryEntry::MailingList,
+                "third-party integration" => DirectoryEntry::ThirdPartyIntegration,
+                other => return Err(format!("unknown entry {other}")),
+            };
+            Ok(PlannedRecipient {
+                address: str_of(r, "address")?.to_string(),
+                kind,
+                entry,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let context = match str_of(i, "context")? {
+        "personal" => MailContext::Personal,
+        "system" => MailContext::System,
+        "calendar" => MailContext::Calendar,
+        other => return Err(format!("unknown context {other}")),
+    };
+    Ok(match plan(&state, &recipients, context) {
+        Plan::E2e { .. } => ("e2e".into(), vec![]),
+        Plan::NotE2e { reasons, .. } => (
+            "not e2e".into(),
+            reasons.iter().map(|r| format!("{r:?}")).collect(),
+        ),
+        Plan::Refuse { reasons } => (
+            "refuse".into(),
+            reasons.iter().map(|r| format!("{r:?}")).collect(),
+        ),
+        other => (format!("{other:?}"), vec![]),
+    })
+}
+
+fn verify_planner(_: Option<Suite>, case: &Value) -> Check {
+    let (decision, reasons) = run_planner(field(case, "inputs")?)?;
+    let expected = field(case, "expected")?;
+    check_str(expected, "decision", &decision)?;
+    let want: Vec<String> = list_of(expected, "reasons")?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    if want != reasons {
+        return Err(format!(
+            "reasons differ: expected {want:?}, got {reasons:?}"
+        ));
+    }
+    Ok(())
+}

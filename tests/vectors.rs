@@ -1,0 +1,79 @@
+//! Runs every shipped test vector through the same code as `cargo run --example vectors --
+//! verify`, so `cargo test` fails when the crate stops reproducing them byte for byte.
+
+#[path = "../examples/vectors/cases.rs"]
+mod cases;
+#[path = "../examples/vectors/json.rs"]
+mod json;
+
+use std::path::Path;
+
+#[test]
+fn every_shipped_vector_verifies() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("test-vectors/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 14, "vector files are missing");
+    let (mut passed, mut negative, mut failures) = (0, 0, Vec::new());
+    for f in &files {
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f).expect("read")).expect("json");
+        negative += doc["cases"].as_array().map_or(0, |c| {
+            c.iter()
+                .filter(|c| c.get("expected_error").is_some())
+                .count()
+        });
+        for (name, result) in cases::verify_document(&doc).expect("document") {
+            match result {
+                Ok(()) => passed += 1,
+                Err(e) => failures.push(format!("{} / {name}: {e}", f.display())),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(negative >= 100, "only {negative} negative vectors");
+    assert!(passed > negative);
+}
+
+#[test]
+fn generation_reproduces_the_shipped_files_byte_for_byte() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors");
+    for (name, doc) in cases::all_files() {
+        let shipped = std::fs::read_to_string(dir.join(&name)).unwrap_or_default();
+        assert_eq!(
+            json::pretty(&doc),
+            shipped,
+            "{name} is not what the generator writes"
+        );
+    }
+}
+
+#[test]
+fn an_edited_expected_value_fails_exactly_that_case() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors");
+    let text = std::fs::read_to_string(dir.join("seed_wrap-x25519.json")).expect("read");
+    let mut doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let wrap = doc["cases"][0]["expected"]["wrap"]
+        .as_str()
+        .expect("wrap")
+        .to_string();
+    let flipped = if wrap.ends_with('0') { "1" } else { "0" };
+    doc["cases"][0]["expected"]["wrap"] =
+        serde_json::json!(format!("{}{flipped}", &wrap[..wrap.len() - 1]));
+    let results = cases::verify_document(&doc).expect("document");
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|(_, r)| r.is_err())
+        .map(|(n, _)| n.clone())
+        .collect();
+    assert_eq!(failed, vec![String::from("seed_wrap_generation_3")]);
+}
