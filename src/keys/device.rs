@@ -9,7 +9,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::kem::{self, KemPublicKey, KemSecretKey};
 use super::{DeviceId, hkdf32};
-use crate::error::{Error, Malformed};
+use crate::error::{AuthFailure, Error, Malformed};
 use crate::suite::Suite;
 use crate::wire::Fixed;
 
@@ -32,6 +32,25 @@ impl VerifyingKey {
     /// The encoded key.
     pub fn to_bytes(&self) -> [u8; 32] {
         self.0.to_bytes()
+    }
+
+    /// Verifies an Ed25519 signature with `verify_strict` semantics (SPEC.md §5.1): a
+    /// non-canonical `S`, a small-order `R` or a signature of the wrong length is refused.
+    ///
+    /// ```
+    /// # use mailseal::keys::{DeviceId, DeviceSecret};
+    /// # use rand_core::SeedableRng;
+    /// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([1; 32]);
+    /// let d = DeviceSecret::generate(mailseal::Suite::X25519, DeviceId::new([1; 16]), &mut rng);
+    /// assert!(d.public().verifying_key.verify(b"message", &[0; 64]).is_err());
+    /// ```
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        let sig: &[u8; 64] = signature.try_into().map_err(|_| AuthFailure::Signature)?;
+        if self.verify_strict(message, sig) {
+            Ok(())
+        } else {
+            Err(AuthFailure::Signature.into())
+        }
     }
 
     /// `verify_strict`: rejects non-canonical and small-order signature components.
