@@ -177,6 +177,7 @@ fn inbound(w: &mut World, origin: Origin, e2e_flag: bool) -> (Vec<u8>, Vec<u8>) 
                 e2e: true,
                 bcc_text: String::new(),
                 link: None,
+                trace: None,
             },
             &mut w.r,
         )

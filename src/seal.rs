@@ -312,7 +312,7 @@ impl<'a> MailSealer<'a> {
         if self.link_expiry.is_some() {
             return Err(Misuse::LinkNeedsSealRestricted.into());
         }
-        Ok(self.seal_inner(None, rng)?.0)
+        Ok(self.seal_inner(None, None, rng)?.0)
     }
 
     /// Seals access-restricted mail: returns the envelope and the link fragment to send the
@@ -325,7 +325,7 @@ impl<'a> MailSealer<'a> {
             return Err(Misuse::LinkNeedsSealRestricted.into());
         }
         let link = LinkKey::generate(rng);
-        let (envelope, pinned) = self.seal_inner(Some(&link), rng)?;
+        let (envelope, pinned) = self.seal_inner(Some(&link), None, rng)?;
         let pinned = pinned.ok_or(Misuse::LinkNeedsSealRestricted)?;
         Ok((envelope, LinkFragment::new(&link, &pinned)))
     }
@@ -333,6 +333,7 @@ impl<'a> MailSealer<'a> {
     fn seal_inner(
         self,
         link: Option<&LinkKey>,
+        trace: Option<&mut Vec<(String, Vec<u8>)>>,
         rng: &mut impl CryptoRng,
     ) -> Result<(Vec<u8>, Option<[u8; 32]>), Error> {
         let recipients = self.recipient_list()?;
@@ -397,9 +398,25 @@ impl<'a> MailSealer<'a> {
                 e2e,
                 bcc_text: self.bcc_text,
                 link,
+                trace,
             },
             rng,
         )
+    }
+
+    /// [`MailSealer::seal`], also returning every intermediate value by name (for the
+    /// worked example of SPEC.md appendix A and for test vectors). Hidden: no stability promise.
+    #[doc(hidden)]
+    pub fn seal_traced(
+        self,
+        rng: &mut impl CryptoRng,
+    ) -> Result<(Vec<u8>, Vec<(String, Vec<u8>)>), Error> {
+        if self.link_expiry.is_some() {
+            return Err(Misuse::LinkNeedsSealRestricted.into());
+        }
+        let mut trace = Vec::new();
+        let (envelope, _) = self.seal_inner(None, Some(&mut trace), rng)?;
+        Ok((envelope, trace))
     }
 
     /// SPEC.md §6.8 step 1: the sender's own user first, then To, CC, BCC, then the server's

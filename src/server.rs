@@ -337,6 +337,7 @@ pub fn seal_inbound(
             e2e: false,
             bcc_text: String::new(),
             link: None,
+            trace: None,
         },
         rng,
     )?;

@@ -141,3 +141,13 @@ pub fn craft_piece(
     }
     out
 }
+
+/// SPEC.md §3.2's 96 derived bytes `commitment || aes_key || mac_key`, for worked examples.
+pub fn piece_okm(
+    suite: crate::Suite,
+    purpose: crate::piece::Purpose,
+    key: &crate::piece::PieceKey,
+    nonce: &[u8; 32],
+) -> [u8; 96] {
+    *crate::piece::okm_for_testing(suite, purpose, key, nonce)
+}

@@ -77,3 +77,20 @@ fn an_edited_expected_value_fails_exactly_that_case() {
         .collect();
     assert_eq!(failed, vec![String::from("seed_wrap_generation_3")]);
 }
+
+#[test]
+fn spec_appendix_a_is_the_generated_worked_example() {
+    let spec = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("SPEC.md"))
+        .expect("SPEC.md");
+    let begin = "<!-- worked example begin -->\n```text\n";
+    let start = spec.find(begin).expect("appendix A markers") + begin.len();
+    let end = spec[start..]
+        .find("```\n<!-- worked example end -->")
+        .expect("end marker")
+        + start;
+    assert_eq!(
+        &spec[start..end],
+        cases::worked_example().expect("worked example"),
+        "regenerate SPEC.md appendix A"
+    );
+}

@@ -867,6 +867,9 @@ fn status_name(s: SenderStatus) -> &'static str {
     }
 }
 
+/// The name of the mail case SPEC.md appendix A works through.
+pub const WORKED_EXAMPLE: &str = "mail_worked_example";
+
 /// A mail case: name, recipients with their kind, pieces.
 type Scenario<'a> = (&'a str, Vec<(&'a Party, &'a str)>, Vec<Vec<u8>>);
 /// A CBOR map's entries.
@@ -895,7 +898,7 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
     let vouched = vec![vouched_json(&alice.user, &device, "active")];
 
     let mut cases = Vec::new();
-    let scenarios: Vec<Scenario> = vec![
+    let mut scenarios: Vec<Scenario> = vec![
         (
             "mail_to_cc_bcc_with_attachment",
             vec![(&bob, "to"), (&carol, "cc"), (&dave, "bcc")],
@@ -903,6 +906,14 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         ),
         ("mail_draft", vec![], vec![b"draft body".to_vec()]),
     ];
+    if suite == Suite::X25519 {
+        // The mail SPEC.md appendix A works through, value by value.
+        scenarios.push((
+            WORKED_EXAMPLE,
+            vec![(&bob, "to")],
+            vec![b"Hello Bob".to_vec()],
+        ));
+    }
     let mut bob_copy = None;
     for (name, recipients, pieces) in &scenarios {
         let boxes = 1 + recipients.len();
@@ -2170,4 +2181,160 @@ fn verify_planner(_: Option<Suite>, case: &Value) -> Check {
         ));
     }
     Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
+// SPEC.md appendix A: the worked example, generated from the shipped vector.
+
+/// The text of SPEC.md appendix A: every input and intermediate value of the
+/// `mail_worked_example` case of `mail-x25519.json`, in hex.
+pub fn worked_example() -> Result<String, String> {
+    let suite = Suite::X25519;
+    let case = mail_cases(suite)
+        .into_iter()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some(WORKED_EXAMPLE))
+        .ok_or("no worked example case")?;
+    let inputs = field(&case, "inputs")?;
+    let sender_v = field(inputs, "sender")?;
+    let sender = Party::from_json(sender_v)?;
+    let sender_puk = sender.puk(suite)?;
+    let device = DeviceSecret::from_seed(
+        suite,
+        DeviceId::new(array_of(sender_v, "device_id")?),
+        &array_of(sender_v, "device_seed")?,
+    );
+    let bob_v = list_of(inputs, "recipients")?
+        .first()
+        .ok_or("no recipient")?;
+    let bob = Party::from_json(bob_v)?;
+    let bob_puk = bob.puk(suite)?;
+    let r = field(inputs, "randomness")?;
+    let (piece_tapes, tape) = mail_tapes(r)?;
+    let body = unhex(
+        list_of(inputs, "pieces")?
+            .first()
+            .and_then(Value::as_str)
+            .ok_or("no body")?,
+    )?;
+
+    let mut out = String::new();
+    let mut line = |name: &str, value: String| out.push_str(&format!("{name:<34} {value}\n"));
+    line("suite", format!("{} (0x{:04x})", suite.name(), suite.id()));
+    line("sender address", sender.address.clone());
+    line("sender user id", hex(&sender.user));
+    line(
+        "sender PUK seed / generation",
+        format!("{} / {}", hex(&sender.puk_seed), sender.generation),
+    );
+    line(
+        "sender PUK symmetric key",
+        hex(sender_puk.symmetric_key().expose_secret()),
+    );
+    line("sender device id", hex(device.id().as_bytes()));
+    line(
+        "sender device seed",
+        hex(&array_of::<32>(sender_v, "device_seed")?),
+    );
+    line(
+        "sender verifying key",
+        hex(&device.public().verifying_key.to_bytes()),
+    );
+    line("recipient address", bob.address.clone());
+    line("recipient user id", hex(&bob.user));
+    line(
+        "recipient PUK seed / generation",
+        format!("{} / {}", hex(&bob.puk_seed), bob.generation),
+    );
+    line(
+        "recipient mail public key",
+        hex(bob_puk.public().mail_key.as_bytes()),
+    );
+    line(
+        "message id / timestamp",
+        format!(
+            "{} / {}",
+            str_of(inputs, "message_id")?,
+            u64_of(inputs, "timestamp")?
+        ),
+    );
+    line("body (plaintext)", hex(&body));
+    if let Some(obj) = r.as_object() {
+        for (name, value) in obj {
+            let shown = match value {
+                Value::Array(items) => items
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other
+                    .as_str()
+                    .map_or_else(|| other.to_string(), str::to_string),
+            };
+            line(&format!("randomness.{name}"), shown);
+        }
+    }
+
+    // The body piece: key schedule, ciphertext, digest.
+    let piece_tape = piece_tapes.first().ok_or("no piece randomness")?;
+    let key: [u8; 32] = piece_tape
+        .get(..32)
+        .and_then(|k| k.try_into().ok())
+        .ok_or("piece key")?;
+    let nonce: [u8; 32] = piece_tape
+        .get(32..)
+        .and_then(|k| k.try_into().ok())
+        .ok_or("piece nonce")?;
+    let okm = mailseal::testing::piece_okm(
+        suite,
+        Purpose::MailPiece,
+        &PieceKey::from_bytes(key),
+        &nonce,
+    );
+    line("body piece key", hex(&key));
+    line("body piece nonce", hex(&nonce));
+    line("body commitment", hex(&okm[..32]));
+    line("body aes_key", hex(&okm[32..64]));
+    line("body mac_key", hex(&okm[64..]));
+
+    let identity = SenderIdentity {
+        address: &sender.address,
+        puk: &sender_puk,
+        device: &device,
+    };
+    let mut sealer = MailSealer::new(
+        suite,
+        identity,
+        str_of(inputs, "message_id")?,
+        u64_of(inputs, "timestamp")?,
+    )
+    .map_err(|e| class(&e))?
+    .to(RecipientKey::new(
+        bob.address.clone(),
+        bob_puk.public().clone(),
+    ));
+    let ct = sealer
+        .add_piece(&body, &mut TapeRng::new(piece_tape.clone()))
+        .map_err(|e| class(&e))?;
+    line("body piece ciphertext", hex(&ct));
+    line(
+        "body piece digest",
+        hex(&piece::digest(suite, Purpose::MailPiece, &ct)
+            .map_err(|e| class(&e))?
+            .0),
+    );
+    let (envelope, trace) = sealer
+        .seal_traced(&mut TapeRng::new(tape))
+        .map_err(|e| class(&e))?;
+    for (name, value) in &trace {
+        line(name, hex(value));
+    }
+    let expected = field(&case, "expected")?;
+    check_hex(expected, "envelope", &envelope)?;
+    for c in list_of(expected, "copies")? {
+        line(
+            &format!("copy for {}", str_of(c, "kind")?),
+            str_of(c, "copy")?.to_string(),
+        );
+    }
+    Ok(out)
 }

@@ -34,6 +34,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["worked-example"] => match cases::worked_example() {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("worked example failed: {e}");
+                ExitCode::FAILURE
+            }
+        },
         ["verify", path] => {
             let (passed, failed) = verify_path(Path::new(path));
             println!("{passed} passed, {failed} failed");
@@ -44,7 +54,9 @@ fn main() -> ExitCode {
             }
         }
         _ => {
-            eprintln!("usage: vectors generate <dir> | vectors verify <file-or-dir>");
+            eprintln!(
+                "usage: vectors generate <dir> | vectors verify <file-or-dir> | vectors worked-example"
+            );
             ExitCode::from(2)
         }
     }

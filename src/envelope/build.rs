@@ -39,6 +39,19 @@ pub(crate) struct Parts<'a> {
     pub(crate) e2e: bool,
     pub(crate) bcc_text: String,
     pub(crate) link: Option<&'a LinkKey>,
+    /// Where to record intermediate values (SPEC.md appendix A), when asked.
+    pub(crate) trace: Option<&'a mut Vec<(String, Vec<u8>)>>,
+}
+
+/// Records named intermediate values when tracing is on; does nothing otherwise.
+struct Tracer<'a>(Option<&'a mut Vec<(String, Vec<u8>)>>);
+
+impl Tracer<'_> {
+    fn note(&mut self, name: impl FnOnce() -> String, bytes: &[u8]) {
+        if let Some(t) = self.0.as_mut() {
+            t.push((name(), bytes.to_vec()));
+        }
+    }
 }
 
 /// Seals the parts into an encoded envelope (SPEC.md §6.8 steps 3–9); also returns the link
@@ -54,8 +67,11 @@ pub(crate) fn build(
     if parts.bcc_text.len() > MAX_BCC_LEN {
         return Err(Limit::BccSize.into());
     }
+    let mut trace = Tracer(parts.trace);
     let header = parts.header.encode();
     let header_digest = header_hash(&header);
+    trace.note(|| "header".into(), &header);
+    trace.note(|| "header_hash".into(), &header_digest);
 
     let message_key = PieceKey::generate(rng);
     let manifest = Manifest {
@@ -63,10 +79,15 @@ pub(crate) fn build(
         pieces: parts.pieces,
     }
     .seal(suite, &message_key, rng)?;
+    trace.note(|| "message_key".into(), message_key.expose_secret());
+    trace.note(|| "manifest_ciphertext".into(), &manifest.ciphertext);
+    trace.note(|| "manifest_digest".into(), &manifest.digest.0);
 
     let mut bcc_key = Zeroizing::new([0u8; 32]);
     rng.fill_bytes(bcc_key.as_mut_slice());
     let bcc_commit = bcc_commitment(suite, &bcc_key, &parts.bcc_text);
+    trace.note(|| "bcc_key".into(), bcc_key.as_slice());
+    trace.note(|| "bcc_commitment".into(), &bcc_commit);
 
     let sender = match parts.signer {
         Some(device) => match &parts.header.sender.user {
@@ -119,9 +140,11 @@ pub(crate) fn build(
     let mut boxes = Vec::with_capacity(parts.recipients.len());
     let sender_record = match parts.signer {
         None => {
-            for (kind, r) in &parts.recipients {
+            for (i, (kind, r)) in parts.recipients.iter().enumerate() {
                 let digest = digest_of(*kind, r, &r.puk.mail_key.fingerprint());
                 let plaintext = BoxPlaintext::unsigned(*message_key.expose_secret()).encode();
+                trace.note(|| alloc::format!("recipient[{i}].digest"), &digest);
+                trace.note(|| alloc::format!("box[{i}].plaintext"), &plaintext);
                 boxes.push(seal_box(*kind, r, &digest, &plaintext, rng)?);
             }
             None
@@ -137,6 +160,21 @@ pub(crate) fn build(
                 rng.fill_bytes(&mut salt);
                 let fingerprint = r.puk.mail_key.fingerprint();
                 let digest = digest_of(*kind, r, &fingerprint);
+                let i = entries.len();
+                trace.note(
+                    || alloc::format!("recipient[{i}].key_fingerprint"),
+                    &fingerprint,
+                );
+                trace.note(|| alloc::format!("recipient[{i}].digest"), &digest);
+                trace.note(
+                    || alloc::format!("recipient[{i}].position"),
+                    &(position as u16).to_be_bytes(),
+                );
+                trace.note(|| alloc::format!("recipient[{i}].salt"), &salt);
+                trace.note(
+                    || alloc::format!("recipient[{i}].leaf"),
+                    &tree::leaf(&salt, &digest),
+                );
                 entries.push((position, salt, digest, fingerprint));
             }
             let tree = Tree::build(
@@ -146,8 +184,15 @@ pub(crate) fn build(
                     .collect(),
                 *tree_key,
             );
-            let signature = device.sign(&tree::signed_message(suite, &tree.root()));
-            for ((kind, r), (position, salt, digest, _)) in parts.recipients.iter().zip(&entries) {
+            let signed = tree::signed_message(suite, &tree.root());
+            let signature = device.sign(&signed);
+            trace.note(|| "tree_key".into(), tree_key.as_slice());
+            trace.note(|| "tree_root".into(), &tree.root());
+            trace.note(|| "signed_message".into(), &signed);
+            trace.note(|| "signature".into(), &signature);
+            for (i, ((kind, r), (position, salt, digest, _))) in
+                parts.recipients.iter().zip(&entries).enumerate()
+            {
                 let plaintext = BoxPlaintext {
                     signed: true,
                     message_key: *message_key.expose_secret(),
@@ -157,7 +202,23 @@ pub(crate) fn build(
                     signature,
                 }
                 .encode();
-                boxes.push(seal_box(*kind, r, digest, &plaintext, rng)?);
+                trace.note(|| alloc::format!("box[{i}].plaintext"), &plaintext);
+                if let (RecipientKind::Sender, Some(puk)) = (kind, parts.sender_puk) {
+                    trace.note(
+                        || alloc::format!("box[{i}].self_key"),
+                        self_box_key(puk, digest).expose_secret(),
+                    );
+                } else {
+                    trace.note(|| alloc::format!("box[{i}].hpke_info"), &info);
+                    trace.note(|| alloc::format!("box[{i}].hpke_aad"), digest);
+                }
+                let sealed = seal_box(*kind, r, digest, &plaintext, rng)?;
+                trace.note(|| alloc::format!("box[{i}].enc"), &sealed.enc.0);
+                trace.note(
+                    || alloc::format!("box[{i}].ciphertext"),
+                    &sealed.ciphertext.0,
+                );
+                boxes.push(sealed);
             }
             let record = SenderRecord {
                 recipients: parts
@@ -210,6 +271,7 @@ pub(crate) fn build(
         sender_record,
     }
     .encode();
+    trace.note(|| "envelope".into(), &envelope);
     Ok((envelope, pinned))
 }
 

@@ -69,6 +69,16 @@ pub(crate) fn schedule_for_testing(
     schedule::PieceKeys::derive(suite, purpose, key, nonce)
 }
 
+/// The derived key bytes, for [`crate::testing::piece_okm`] only.
+pub(crate) fn okm_for_testing(
+    suite: Suite,
+    purpose: Purpose,
+    key: &PieceKey,
+    nonce: &[u8; NONCE_LEN],
+) -> zeroize::Zeroizing<[u8; 96]> {
+    schedule::okm(suite, purpose, key, nonce)
+}
+
 /// Plaintext bytes per chunk: 64 KiB (SPEC.md §3.1 gives the reasons).
 pub const CHUNK_SIZE: usize = 64 * 1024;
 /// Bytes of tag after each chunk's ciphertext.

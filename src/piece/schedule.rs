@@ -40,20 +40,7 @@ impl PieceKeys {
         key: &PieceKey,
         nonce: &[u8; NONCE_LEN],
     ) -> Self {
-        let hk = Hkdf::<Sha256>::new(Some(nonce), key.expose_secret());
-        let label = purpose.label();
-        let mut okm = Zeroizing::new([0u8; 96]);
-        // 96 bytes is far below HKDF-SHA256's 8160-byte maximum, so expand cannot fail.
-        let expanded = hk.expand_multi_info(
-            &[
-                KEY_INFO_LABEL,
-                &suite.id_bytes(),
-                &[label.len() as u8],
-                label,
-            ],
-            okm.as_mut_slice(),
-        );
-        debug_assert!(expanded.is_ok());
+        let okm = okm(suite, purpose, key, nonce);
         let (commitment, rest) = okm.split_at(COMMITMENT_LEN);
         let (aes_key, mac_key) = rest.split_at(32);
         let mut aes_key_block = Zeroizing::new([0u8; 32]);
@@ -124,6 +111,30 @@ impl PieceKeys {
     pub(crate) fn decrypt_verified_in_place(&self, index: u64, is_final: bool, data: &mut [u8]) {
         self.apply_keystream(index, is_final, data);
     }
+}
+
+/// SPEC.md §3.2: the 96 bytes `commitment || aes_key || mac_key`.
+pub(crate) fn okm(
+    suite: Suite,
+    purpose: Purpose,
+    key: &PieceKey,
+    nonce: &[u8; NONCE_LEN],
+) -> Zeroizing<[u8; 96]> {
+    let hk = Hkdf::<Sha256>::new(Some(nonce), key.expose_secret());
+    let label = purpose.label();
+    let mut okm = Zeroizing::new([0u8; 96]);
+    // 96 bytes is far below HKDF-SHA256's 8160-byte maximum, so expand cannot fail.
+    let expanded = hk.expand_multi_info(
+        &[
+            KEY_INFO_LABEL,
+            &suite.id_bytes(),
+            &[label.len() as u8],
+            label,
+        ],
+        okm.as_mut_slice(),
+    );
+    debug_assert!(expanded.is_ok());
+    okm
 }
 
 /// Accumulates SPEC.md §3.4:
