@@ -38,6 +38,10 @@ use crate::link::{LinkFragment, LinkKey};
 use crate::piece::{PieceDigest, PieceEncryptor, PieceKey, Purpose};
 use crate::suite::Suite;
 
+/// Intermediate values of a seal, by name (SPEC.md appendix A).
+#[doc(hidden)]
+pub type Trace = Vec<(String, Vec<u8>)>;
+
 /// The sending user and device.
 pub struct SenderIdentity<'a> {
     /// The sender's address.
@@ -333,7 +337,7 @@ impl<'a> MailSealer<'a> {
     fn seal_inner(
         self,
         link: Option<&LinkKey>,
-        trace: Option<&mut Vec<(String, Vec<u8>)>>,
+        trace: Option<&mut Trace>,
         rng: &mut impl CryptoRng,
     ) -> Result<(Vec<u8>, Option<[u8; 32]>), Error> {
         let recipients = self.recipient_list()?;
@@ -410,7 +414,7 @@ impl<'a> MailSealer<'a> {
     pub fn seal_traced(
         self,
         rng: &mut impl CryptoRng,
-    ) -> Result<(Vec<u8>, Vec<(String, Vec<u8>)>), Error> {
+    ) -> Result<(Vec<u8>, Trace), Error> {
         if self.link_expiry.is_some() {
             return Err(Misuse::LinkNeedsSealRestricted.into());
         }
