@@ -94,3 +94,23 @@ fn spec_appendix_a_is_the_generated_worked_example() {
         "regenerate SPEC.md appendix A"
     );
 }
+
+#[test]
+fn vector_file_fuzz_corpus_replays_without_panicking() {
+    // The `vector_file` fuzz target's seeds and any regression inputs it ever found.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut replayed = 0;
+    for kind in ["seeds", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(root.join(kind).join("vector_file")) else {
+            continue;
+        };
+        for e in entries {
+            let bytes = std::fs::read(e.expect("entry").path()).expect("read");
+            if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                let _ = cases::verify_document(&doc);
+            }
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 3);
+}

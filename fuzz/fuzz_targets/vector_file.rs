@@ -1,0 +1,16 @@
+#![no_main]
+//! The auditor's vector-file reader (`examples/vectors/`) on arbitrary bytes: whatever the
+//! file holds, it reports failures and never panics.
+
+#[allow(dead_code)]
+#[path = "../../examples/vectors/cases.rs"]
+mod cases;
+#[allow(dead_code)]
+#[path = "../../examples/vectors/json.rs"]
+mod json;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) {
+        let _ = cases::verify_document(&doc);
+    }
+});
