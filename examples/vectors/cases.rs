@@ -777,6 +777,93 @@ struct Mail {
     pieces: Vec<Vec<u8>>,
 }
 
+fn origin_named(name: &str) -> Result<mailseal::envelope::Origin, String> {
+    use mailseal::envelope::Origin;
+    Ok(match name {
+        "inbound external" => Origin::InboundExternal,
+        "mailing list" => Origin::MailingList,
+        "system" => Origin::System,
+        "held for new user" => Origin::HeldForNewUser,
+        other => return Err(format!("unknown origin {other}")),
+    })
+}
+
+/// Seals server-sealed (unsigned) mail as a case describes. Randomness, in draw order: each
+/// piece's key and nonce, `message_key`, `manifest_nonce`, `bcc_key`, then `box_randomness`
+/// (the HPKE randomness of each box in order).
+fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
+    let r = field(inputs, "randomness")?;
+    let list = |k: &str| -> Result<Vec<Vec<u8>>, String> {
+        list_of(r, k)?
+            .iter()
+            .map(|v| unhex(v.as_str().ok_or(format!("`{k}` entry is not a string"))?))
+            .collect()
+    };
+    let mut tape = Vec::new();
+    for (k, n) in list("piece_keys")?.into_iter().zip(list("piece_nonces")?) {
+        tape.extend(k);
+        tape.extend(n);
+    }
+    for k in ["message_key", "manifest_nonce", "bcc_key"] {
+        tape.extend(bytes_of(r, k)?);
+    }
+    tape.extend(list("box_randomness")?.concat());
+    let parties = |k: &str| -> Result<Vec<mailseal::envelope::Party>, String> {
+        list_of(inputs, k)?
+            .iter()
+            .map(|p| {
+                Ok(mailseal::envelope::Party {
+                    address: str_of(p, "address")?.to_string(),
+                    user: match p.get("user").and_then(Value::as_str) {
+                        Some(u) => Some(UserId::new(
+                            unhex(u)?.try_into().map_err(|_| "user id length")?,
+                        )),
+                        None => None,
+                    },
+                })
+            })
+            .collect()
+    };
+    let recipients = list_of(inputs, "recipients")?
+        .iter()
+        .map(|p| {
+            let party = Party::from_json(p)?;
+            Ok(RecipientKey::new(
+                party.address.clone(),
+                party.puk(suite)?.public().clone(),
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let pieces = list_of(inputs, "pieces")?
+        .iter()
+        .map(|p| unhex(p.as_str().unwrap_or("")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mail = mailseal::server::InboundMail {
+        origin: origin_named(str_of(inputs, "origin")?)?,
+        sender_address: str_of(inputs, "sender_address")?.to_string(),
+        sender_user: None,
+        message_id: str_of(inputs, "message_id")?.to_string(),
+        timestamp: u64_of(inputs, "timestamp")?,
+        to: parties("to")?,
+        cc: parties("cc")?,
+        recipients,
+        pieces: pieces.iter().map(Vec::as_slice).collect(),
+    };
+    let mut rng = TapeRng::new(tape);
+    let sealed = mailseal::server::seal_inbound(suite, &mail, &mut rng).map_err(|e| class(&e))?;
+    if rng.overrun() || rng.remaining() != 0 {
+        return Err(format!(
+            "randomness: overrun {}, {} bytes left over",
+            rng.overrun(),
+            rng.remaining()
+        ));
+    }
+    Ok(Mail {
+        envelope: sealed.envelope,
+        pieces: sealed.pieces,
+    })
+}
+
 /// Seals the mail a case describes, with its randomness.
 fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
     let sender_v = field(inputs, "sender")?;
@@ -809,6 +896,22 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
             "bcc" => sealer.bcc(key),
             other => return Err(format!("unknown recipient kind {other}")),
         };
+    }
+    if let Some(Value::Array(externals)) = inputs.get("external") {
+        for x in externals {
+            let kind = match str_of(x, "kind")? {
+                "cc" => RecipientKind::Cc,
+                _ => RecipientKind::To,
+            };
+            sealer = sealer.external(kind, str_of(x, "address")?);
+        }
+    }
+    if let Some(server) = inputs.get("server").filter(|v| !v.is_null()) {
+        let party = Party::from_json(server)?;
+        sealer = sealer.server_access(RecipientKey::new(
+            party.address.clone(),
+            party.puk(suite)?.public().clone(),
+        ));
     }
     let (piece_tapes, tape) = mail_tapes(field(inputs, "randomness")?)?;
     let plaintexts = list_of(inputs, "pieces")?;
@@ -929,43 +1032,56 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
             "vouched": vouched,
         });
         let mail = seal_case(suite, &inputs).expect("seal vector");
-        let copies = split_envelope(&mail.envelope).expect("split");
-        let mut opened = Vec::new();
-        for c in &copies {
-            let who: &Party = std::iter::once(&alice)
-                .chain(recipients.iter().map(|(p, _)| *p))
-                .find(|p| p.user == *c.user.as_bytes())
-                .expect("party");
-            let puk = who.puk(suite).expect("puk");
-            let o = open_copy(
-                &c.copy,
-                &Mailbox::new(c.user, std::slice::from_ref(&puk)),
-                &vouched_from(&inputs).expect("vouched"),
-            )
-            .expect("open");
-            let footer = classify(&o, true);
-            opened.push(json!({
-                "user": hex(c.user.as_bytes()),
-                "kind": kind_name(o.recipient_kind()),
-                "sender_status": status_name(o.sender_status()),
-                "footer": format!("{:?}", footer.footer),
-                "bcc": o.sent_record().map(|s| s.bcc.clone()),
-                "piece_sha256": mail.pieces.iter().enumerate().map(|(i, ct)| hex(&Sha256::digest(o.open_piece(i, ct).expect("piece")))).collect::<Vec<_>>(),
-            }));
-            if *name == "mail_to_cc_bcc_with_attachment" && c.user.as_bytes() == &bob.user {
-                bob_copy = Some(c.copy.clone());
-            }
+        let parties: Vec<&Party> = std::iter::once(&alice)
+            .chain(recipients.iter().map(|(p, _)| *p))
+            .collect();
+        let expected = expected_mail(suite, &inputs, &mail, &parties);
+        if *name == "mail_to_cc_bcc_with_attachment" {
+            bob_copy = split_envelope(&mail.envelope)
+                .expect("split")
+                .into_iter()
+                .find(|c| c.user.as_bytes() == &bob.user)
+                .map(|c| c.copy);
         }
-        cases.push(json!({
-            "name": name,
-            "inputs": inputs,
-            "expected": {
-                "envelope": hex(&mail.envelope),
-                "pieces": mail.pieces.iter().map(|p| hex(p)).collect::<Vec<_>>(),
-                "copies": copies.iter().map(|c| json!({ "user": hex(c.user.as_bytes()), "kind": kind_name(c.kind), "copy": hex(&c.copy) })).collect::<Vec<_>>(),
-                "opened": opened,
-            },
-        }));
+        cases.push(json!({ "name": name, "inputs": inputs, "expected": expected }));
+    }
+
+    // Not E2E: the sender gives the server a box for an external CC.
+    let server = party("server", &mut rng);
+    {
+        let randomness = mail_randomness(suite, 1, 3, &mut rng);
+        let mut bob_to = bob.to_json();
+        bob_to["kind"] = json!("to");
+        let inputs = json!({
+            "sender": sender, "recipients": [bob_to], "external": [{ "address": "dan@elsewhere.example", "kind": "cc" }],
+            "server": server.to_json(), "message_id": "<server-access@example.com>", "timestamp": 1_764_374_400u64,
+            "bcc_text": "", "pieces": [hex(b"Hello Bob and Dan")], "randomness": randomness, "vouched": vouched,
+        });
+        let mail = seal_case(suite, &inputs).expect("seal vector");
+        let expected = expected_mail(suite, &inputs, &mail, &[&alice, &bob, &server]);
+        cases.push(json!({ "name": "mail_server_access_for_external_cc", "inputs": inputs, "expected": expected }));
+    }
+    // Server-sealed on arrival from an external sender: unsigned.
+    {
+        let hpke_len = if suite == Suite::X25519 { 32 } else { 64 };
+        let mut draw_hex = |n: usize| {
+            let mut b = vec![0u8; n];
+            rng.fill_bytes(&mut b);
+            hex(&b)
+        };
+        let randomness = json!({
+            "piece_keys": [draw_hex(32)], "piece_nonces": [draw_hex(32)], "message_key": draw_hex(32),
+            "manifest_nonce": draw_hex(32), "bcc_key": draw_hex(32), "box_randomness": [draw_hex(hpke_len)],
+        });
+        let inputs = json!({
+            "origin": "inbound external", "sender_address": "eve@elsewhere.example",
+            "to": [{ "address": bob.address, "user": hex(&bob.user) }], "cc": [],
+            "recipients": [bob.to_json()], "message_id": "<inbound@elsewhere.example>", "timestamp": 1_764_374_400u64,
+            "pieces": [hex(b"Subject: offer\r\n\r\nBuy now")], "randomness": randomness, "vouched": [],
+        });
+        let mail = inbound_case(suite, &inputs).expect("inbound vector");
+        let expected = expected_mail(suite, &inputs, &mail, &[&bob]);
+        cases.push(json!({ "name": "inbound_external_server_sealed", "inputs": inputs, "expected": expected }));
     }
 
     // Negative: Bob's copy of the first mail, altered, opened by Bob.
@@ -1326,6 +1442,37 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
     cases
 }
 
+/// The `expected` object of a positive mail case: the envelope, pieces, copies, and what each
+/// party's opening gives (kind, sender status, footer and its reasons, BCC, plaintext hashes).
+fn expected_mail(suite: Suite, inputs: &Value, mail: &Mail, parties: &[&Party]) -> Value {
+    let copies = split_envelope(&mail.envelope).expect("split");
+    let vouched = vouched_from(inputs).expect("vouched");
+    let opened: Vec<Value> = copies
+        .iter()
+        .map(|c| {
+            let who = parties.iter().find(|p| p.user == *c.user.as_bytes()).expect("party");
+            let puk = who.puk(suite).expect("puk");
+            let o = open_copy(&c.copy, &Mailbox::new(c.user, std::slice::from_ref(&puk)), &vouched).expect("open");
+            let footer = classify(&o, true);
+            json!({
+                "user": hex(c.user.as_bytes()),
+                "kind": kind_name(o.recipient_kind()),
+                "sender_status": status_name(o.sender_status()),
+                "footer": format!("{:?}", footer.footer),
+                "footer_reasons": footer.reasons.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>(),
+                "bcc": o.sent_record().map(|s| s.bcc.clone()),
+                "piece_sha256": mail.pieces.iter().enumerate().map(|(i, ct)| hex(&Sha256::digest(o.open_piece(i, ct).expect("piece")))).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "envelope": hex(&mail.envelope),
+        "pieces": mail.pieces.iter().map(|p| hex(p)).collect::<Vec<_>>(),
+        "copies": copies.iter().map(|c| json!({ "user": hex(c.user.as_bytes()), "kind": kind_name(c.kind), "copy": hex(&c.copy) })).collect::<Vec<_>>(),
+        "opened": opened,
+    })
+}
+
 fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
     let suite = need_suite(suite)?;
     let inputs = field(case, "inputs")?;
@@ -1354,7 +1501,11 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
         );
     }
     let expected = field(case, "expected")?;
-    let mail = seal_case(suite, inputs)?;
+    let mail = if inputs.get("origin").is_some() {
+        inbound_case(suite, inputs)?
+    } else {
+        seal_case(suite, inputs)?
+    };
     check_hex(expected, "envelope", &mail.envelope)?;
     let want_pieces = list_of(expected, "pieces")?;
     if want_pieces.len() != mail.pieces.len() {
@@ -1375,9 +1526,15 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
         check_str(w, "kind", kind_name(c.kind))?;
         check_hex(w, "copy", &c.copy)?;
     }
-    let mut parties: Vec<Party> = vec![Party::from_json(field(inputs, "sender")?)?];
+    let mut parties: Vec<Party> = Vec::new();
+    if let Some(sender) = inputs.get("sender") {
+        parties.push(Party::from_json(sender)?);
+    }
     for r in list_of(inputs, "recipients")? {
         parties.push(Party::from_json(r)?);
+    }
+    if let Some(server) = inputs.get("server").filter(|v| !v.is_null()) {
+        parties.push(Party::from_json(server)?);
     }
     let vouched = vouched_from(inputs)?;
     for w in list_of(expected, "opened")? {
@@ -1399,7 +1556,18 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
         .map_err(|e| class(&e))?;
         check_str(w, "kind", kind_name(o.recipient_kind()))?;
         check_str(w, "sender_status", status_name(o.sender_status()))?;
-        check_str(w, "footer", &format!("{:?}", classify(&o, true).footer))?;
+        let c = classify(&o, true);
+        check_str(w, "footer", &format!("{:?}", c.footer))?;
+        let reasons: Vec<String> = c.reasons.iter().map(|r| format!("{r:?}")).collect();
+        let want: Vec<String> = list_of(w, "footer_reasons")?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        if want != reasons {
+            return Err(format!(
+                "footer reasons differ: expected {want:?}, got {reasons:?}"
+            ));
+        }
         let bcc = o.sent_record().map(|s| s.bcc.clone());
         if w.get("bcc").and_then(Value::as_str).map(str::to_string) != bcc {
             return Err(format!("bcc differs: got {bcc:?}"));
