@@ -110,7 +110,6 @@ pub struct OpenedMail {
     suite: Suite,
     kind: RecipientKind,
     sender_status: SenderStatus,
-    e2e_flag: bool,
     pub(crate) manifest: Manifest,
     sent: Option<SentRecord>,
     escrow: Option<EscrowDisclosure>,
@@ -127,7 +126,6 @@ impl OpenedMail {
         escrow: Option<EscrowDisclosure>,
     ) -> Self {
         OpenedMail {
-            e2e_flag: manifest.e2e,
             header,
             suite,
             kind,
@@ -156,7 +154,7 @@ impl OpenedMail {
     }
     /// The E2E flag of the signed manifest.
     pub fn e2e_flag(&self) -> bool {
-        self.e2e_flag
+        self.manifest.e2e
     }
     /// For the sender's own copy: the verified BCC string and recipient list.
     pub fn sent_record(&self) -> Option<&SentRecord> {
