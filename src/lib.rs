@@ -15,45 +15,70 @@
 //! `SPEC.md` in the repository is the normative description of every byte this crate
 //! writes or reads.
 //!
-//! ## What is here so far
+//! ## Map
 //!
 //! - [`piece`]: the key-committing, chunked cipher every piece of a mail is sealed with,
-//!   one shot ([`piece::seal`], [`piece::open`]), incremental ([`piece::PieceEncryptor`],
-//!   [`piece::PieceDecryptor`]) and random access ([`piece::PieceReader`]).
-//! - [`Suite`]: the cipher suites, whose identifiers are bound into every derivation.
+//!   one shot, incremental and random access (SPEC.md §3).
+//! - [`keys`]: device keys, per-user keys (PUKs) and HPKE under each [`Suite`] (§5).
+//! - [`seal`] and [`open`]: sealing a mail on the sender's device, opening a copy (§6).
+//! - [`server`]: key-free validation and splitting, sealing mail received in plaintext (§10).
+//! - [`devices`], [`backup`], [`escrow`], [`userdata`]: seed wraps and rotation, recovery
+//!   codes, escrow and its disclosure, the user's own data (§7–9).
+//! - [`footer`] and [`link`]: the E2E / Server Encrypted planner and classification, and
+//!   access-restricted links (§10–11).
+//! - [`envelope`] and [`wire`]: the wire structures and the strict CBOR they use (§4, §6).
 //! - [`Error`]: typed errors split by cause.
 //!
 //! ## Example
 //!
+//! Alice mails Bob; the server splits the envelope without any key; Bob opens his copy and
+//! sees **E2E Encrypted**; a copy the server tampered with is refused.
+//!
 //! ```
-//! use mailseal::piece::{self, PieceKey, Purpose};
-//! use mailseal::error::{AuthFailure, Error};
+//! use mailseal::footer::{classify, Footer};
+//! use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+//! use mailseal::open::{open_copy, Mailbox, VouchedDevice};
+//! use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
+//! use mailseal::server::split_envelope;
 //! use mailseal::Suite;
 //! use rand_core::SeedableRng;
 //!
-//! // Any CryptoRng works; a seeded one keeps the example reproducible.
+//! // The caller owns randomness and time; a seeded RNG keeps the example reproducible.
 //! let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
-//! let key = PieceKey::generate(&mut rng);
-//! let sealed = piece::seal(Suite::default(), Purpose::MailPiece, &key, &mut rng, b"Hi Bob")?;
+//! let suite = Suite::default();
+//! let (alice, bob) = (UserId::new([1; 16]), UserId::new([2; 16]));
+//! let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng)?;
+//! let laptop = DeviceSecret::generate(suite, DeviceId::new([3; 16]), &mut rng);
+//! let bob_puk = PukSecret::generate(suite, bob, 1, &mut rng)?;
 //!
-//! let opened = piece::open(Suite::default(), Purpose::MailPiece, &key, &sealed.ciphertext)?;
-//! assert_eq!(opened.plaintext, b"Hi Bob");
+//! // Alice's laptop seals.
+//! let sender = SenderIdentity { address: "alice@example.com", puk: &alice_puk, device: &laptop };
+//! let mut mail = MailSealer::new(suite, sender, "<hello@example.com>", 1_764_374_400)?
+//!     .to(RecipientKey::new("bob@example.com", bob_puk.public().clone()));
+//! let body = mail.add_piece(b"Hello Bob", &mut rng)?;
+//! let envelope = mail.seal(&mut rng)?;
 //!
-//! // A tampered copy is rejected, and says which check failed.
-//! let mut tampered = sealed.ciphertext.clone();
-//! *tampered.last_mut().unwrap() ^= 0x80;
-//! assert_eq!(
-//!     piece::open(Suite::default(), Purpose::MailPiece, &key, &tampered).unwrap_err(),
-//!     Error::Authentication(AuthFailure::Chunk { index: 0 }),
-//! );
+//! // The server splits it into copies; it needs no key.
+//! let copies = split_envelope(&envelope)?;
+//! let bobs = &copies.iter().find(|c| c.user == bob).unwrap().copy;
 //!
-//! // So is the right ciphertext under the wrong key, before any chunk is decrypted.
-//! let other = PieceKey::generate(&mut rng);
-//! assert_eq!(
-//!     piece::open(Suite::default(), Purpose::MailPiece, &other, &sealed.ciphertext).unwrap_err(),
-//!     Error::Authentication(AuthFailure::KeyCommitment),
-//! );
-//! # Ok::<(), Error>(())
+//! // Bob's directory vouches for Alice's laptop.
+//! let vouched = [VouchedDevice {
+//!     user: alice,
+//!     device: laptop.id(),
+//!     verifying_key: laptop.public().verifying_key,
+//!     status: DeviceStatus::Active,
+//! }];
+//! let mailbox = Mailbox::new(bob, std::slice::from_ref(&bob_puk));
+//! let opened = open_copy(bobs, &mailbox, &vouched)?;
+//! assert_eq!(opened.open_piece(0, &body)?, b"Hello Bob");
+//! assert_eq!(classify(&opened, true).footer, Footer::E2eEncrypted);
+//!
+//! // One flipped bit anywhere in the copy, and nothing opens.
+//! let mut tampered = bobs.clone();
+//! tampered[40] ^= 1;
+//! assert!(open_copy(&tampered, &mailbox, &vouched).is_err());
+//! # Ok::<(), mailseal::Error>(())
 //! ```
 
 #![no_std]
