@@ -206,7 +206,7 @@ fn inbound(w: &mut World, origin: Origin, e2e_flag: bool) -> (Vec<u8>, Vec<u8>) 
 /// recovers it: what a server holding a box could do with its knowledge.
 fn message_key(holder: &Party2, copy: &[u8], sender: Option<&Party2>) -> PieceKey {
     let c = Copy::parse(copy).unwrap();
-    let (header, suite) = RoutingHeader::parse(&c.header.0).unwrap();
+    let (_, suite) = RoutingHeader::parse(&c.header.0).unwrap();
     let b = &c.recipient_box;
     let md = piece::digest(suite, Purpose::Manifest, &c.manifest.0).unwrap();
     let fp = holder.puk.public().mail_key.fingerprint();
@@ -229,7 +229,6 @@ fn message_key(holder: &Party2, copy: &[u8], sender: Option<&Party2>) -> PieceKe
         manifest_digest: &md,
         bcc_commitment: &c.bcc_commitment.0,
     });
-    let _ = header;
     let pt = crate::keys::kem::open(
         holder.puk.mail_secret(),
         &b.enc.0,

@@ -1100,7 +1100,6 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
             .expect("copy")
             .copy
     };
-    let bob_mailbox = json!([{ "puk_seed": hex(&bob.puk_seed), "generation": bob.generation }]);
     let mut neg = |name: &str, copy: Vec<u8>, user: &Party, vouched: Value, err: &str| {
         cases.push(json!({
             "name": name,
@@ -1113,7 +1112,6 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
             "expected_error": err,
         }));
     };
-    let _ = bob_mailbox;
     let edit = |f: &dyn Fn(&mut Copy)| {
         let mut c = Copy::parse(&copy).expect("copy");
         f(&mut c);
