@@ -95,15 +95,20 @@ fn copy_puk(p: &PukSecret) -> PukSecret {
     PukSecret::derive(p.suite(), p.public().user, p.generation(), seed).unwrap()
 }
 
+/// Alice, who sends the mail the tests open: her user id, PUK and device.
+fn sender(r: &mut ChaCha20Rng) -> (UserId, PukSecret, DeviceSecret) {
+    let id = UserId::new([0xa1; 16]);
+    (
+        id,
+        PukSecret::generate(SUITE, id, 1, r).unwrap(),
+        device(0xa1, r),
+    )
+}
+
 #[test]
 fn per_user_key_and_escrow_lifecycle() {
     let mut r = ChaCha20Rng::from_seed([21; 32]);
-    let alice_id = UserId::new([0xa1; 16]);
-    let alice = (
-        alice_id,
-        PukSecret::generate(SUITE, alice_id, 1, &mut r).unwrap(),
-        device(0xa1, &mut r),
-    );
+    let alice = sender(&mut r);
 
     // The member U with devices D1 and D2, sharing PUK generation 1.
     let u = UserId::new([0x55; 16]);
@@ -470,12 +475,8 @@ fn user_data_cannot_move_between_messages_types_users_or_roll_back() {
 #[test]
 fn mail_opened_from_an_escrowed_mailbox_reports_it() {
     let mut r = ChaCha20Rng::from_seed([26; 32]);
-    let alice_id = UserId::new([0xa1; 16]);
-    let alice = (
-        alice_id,
-        PukSecret::generate(SUITE, alice_id, 1, &mut r).unwrap(),
-        device(0xa1, &mut r),
-    );
+    let alice = sender(&mut r);
+    let alice_id = alice.0;
     let u = UserId::new([0x55; 16]);
     let d1 = device(1, &mut r);
     let puks = vec![PukSecret::generate(SUITE, u, 1, &mut r).unwrap()];

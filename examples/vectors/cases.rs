@@ -123,33 +123,23 @@ fn document(operation: &str, suite: Option<Suite>, cases: Vec<Value>) -> Value {
 
 /// Every file the generator writes, named `<operation>-<suite>.json`.
 pub fn all_files() -> Vec<(String, Value)> {
+    type Generator = fn(Suite) -> Vec<Value>;
+    let per_suite: [(&str, Generator); 6] = [
+        ("piece", piece_cases),
+        ("keys", key_cases),
+        ("mail", mail_cases),
+        ("seed_wrap", seed_wrap_cases),
+        ("escrow", escrow_cases),
+        ("user_data", user_data_cases),
+    ];
     let mut files = Vec::new();
     for suite in Suite::ALL {
-        let s = short(suite);
-        files.push((
-            format!("piece-{s}.json"),
-            document("piece", Some(suite), piece_cases(suite)),
-        ));
-        files.push((
-            format!("keys-{s}.json"),
-            document("keys", Some(suite), key_cases(suite)),
-        ));
-        files.push((
-            format!("mail-{s}.json"),
-            document("mail", Some(suite), mail_cases(suite)),
-        ));
-        files.push((
-            format!("seed_wrap-{s}.json"),
-            document("seed_wrap", Some(suite), seed_wrap_cases(suite)),
-        ));
-        files.push((
-            format!("escrow-{s}.json"),
-            document("escrow", Some(suite), escrow_cases(suite)),
-        ));
-        files.push((
-            format!("user_data-{s}.json"),
-            document("user_data", Some(suite), user_data_cases(suite)),
-        ));
+        for (operation, generate) in per_suite {
+            files.push((
+                format!("{operation}-{}.json", short(suite)),
+                document(operation, Some(suite), generate(suite)),
+            ));
+        }
     }
     files.push((
         "recovery_code.json".into(),
