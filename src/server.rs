@@ -68,7 +68,7 @@ pub fn validate_envelope(envelope: &[u8], piece_lengths: &[u64]) -> Result<Routi
         &env.boxes,
         env.link_box.is_some(),
         env.sender_record.is_some(),
-        piece_lengths,
+        Some(piece_lengths),
         true,
     )
 }
@@ -86,23 +86,25 @@ pub fn validate_copy(copy: &[u8], piece_lengths: &[u64]) -> Result<RoutingInfo, 
         core::slice::from_ref(&c.recipient_box),
         false,
         c.sender_record.is_some(),
-        piece_lengths,
+        Some(piece_lengths),
         false,
     )
 }
 
-/// SPEC.md §10.4 checks, in order.
+/// SPEC.md §10.4 checks, in order. Without `piece_lengths` (splitting, where the server
+/// has not been given the pieces), the header's own sizes are checked to be piece lengths.
 fn check(
     header_bytes: &[u8],
     boxes: &[WireBox],
     link_box: bool,
     sender_record: bool,
-    piece_lengths: &[u64],
+    piece_lengths: Option<&[u64]>,
     whole: bool,
 ) -> Result<RoutingInfo, Error> {
     let set = || Error::from(Malformed::Field(Field::RecipientSet));
     let (header, suite) = RoutingHeader::parse(header_bytes)?;
     let signed = header.origin() == Origin::SenderDevice;
+    let piece_lengths = piece_lengths.unwrap_or(&header.piece_sizes);
 
     // Pieces: as many as the header says, each of the stated length, each a valid piece length.
     if piece_lengths.len() != header.piece_sizes.len() {
@@ -189,39 +191,36 @@ fn check(
 /// `number of boxes × (header + manifest + one box)`.
 pub fn split_envelope(envelope: &[u8]) -> Result<Vec<RecipientCopy>, Error> {
     let env = Envelope::parse(envelope)?;
-    let (header, _) = RoutingHeader::parse(&env.header.0)?;
-    check(
+    let info = check(
         &env.header.0,
         &env.boxes,
         env.link_box.is_some(),
         env.sender_record.is_some(),
-        &header.piece_sizes,
+        None,
         true,
     )?;
     let copies = env
         .boxes
         .iter()
-        .map(|b| {
-            let kind = RecipientKind::from_code(b.kind)?;
-            Ok(RecipientCopy {
-                address: b.address.clone(),
-                user: b.user,
-                kind,
-                copy: Copy {
-                    recipient_box: b.clone(),
-                    header: env.header.clone(),
-                    manifest: env.manifest.clone(),
-                    bcc_commitment: env.bcc_commitment,
-                    sender_record: if kind == RecipientKind::Sender {
-                        env.sender_record.clone()
-                    } else {
-                        None
-                    },
-                }
-                .encode(),
-            })
+        .zip(info.boxes.iter().map(|(kind, _, _)| *kind))
+        .map(|(b, kind)| RecipientCopy {
+            address: b.address.clone(),
+            user: b.user,
+            kind,
+            copy: Copy {
+                recipient_box: b.clone(),
+                header: env.header.clone(),
+                manifest: env.manifest.clone(),
+                bcc_commitment: env.bcc_commitment,
+                sender_record: if kind == RecipientKind::Sender {
+                    env.sender_record.clone()
+                } else {
+                    None
+                },
+            }
+            .encode(),
         })
-        .collect::<Result<Vec<_>, Error>>()?;
+        .collect();
     Ok(copies)
 }
 

@@ -2183,11 +2183,13 @@ fn verify_recovery(_: Option<Suite>, case: &Value) -> Check {
 // Planner decision table.
 
 fn planner_cases() -> Vec<Value> {
+    // A sender with a key, an active device and the server's key.
+    let ready = json!({ "has_key": true, "active_device": true, "has_server_key": true });
     let active = |a: &str| json!({ "address": a, "kind": "to", "entry": "active user" });
     let rows = vec![
         (
             "all_active_users",
-            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            ready.clone(),
             vec![
                 active("bob@example.com"),
                 json!({ "address": "carol@example.com", "kind": "bcc", "entry": "active user" }),
@@ -2196,7 +2198,7 @@ fn planner_cases() -> Vec<Value> {
         ),
         (
             "external_recipient",
-            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            ready.clone(),
             vec![
                 active("bob@example.com"),
                 json!({ "address": "dan@elsewhere.example", "kind": "cc", "entry": "external" }),
@@ -2205,7 +2207,7 @@ fn planner_cases() -> Vec<Value> {
         ),
         (
             "every_reason",
-            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            ready.clone(),
             vec![
                 json!({ "address": "dan@elsewhere.example", "kind": "to", "entry": "external" }),
                 json!({ "address": "team@example.com", "kind": "to", "entry": "mailing list" }),
@@ -2216,19 +2218,19 @@ fn planner_cases() -> Vec<Value> {
         ),
         (
             "calendar_notice",
-            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            ready.clone(),
             vec![active("bob@example.com")],
             "calendar",
         ),
         (
             "system_mail",
-            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            ready.clone(),
             vec![active("bob@example.com")],
             "system",
         ),
         (
             "all_devices_revoked",
-            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            ready.clone(),
             vec![
                 active("bob@example.com"),
                 json!({ "address": "gone@example.com", "kind": "to", "entry": "all devices revoked" }),
@@ -2243,7 +2245,7 @@ fn planner_cases() -> Vec<Value> {
         ),
         (
             "external_in_bcc",
-            json!({ "has_key": true, "active_device": true, "has_server_key": true }),
+            ready.clone(),
             vec![json!({ "address": "dan@elsewhere.example", "kind": "bcc", "entry": "external" })],
             "personal",
         ),
