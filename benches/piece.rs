@@ -45,7 +45,7 @@ fn bench_size(label: &str, size: usize, quick: bool) {
     let key = PieceKey::from_bytes([7; 32]);
     let raw_key = [9u8; 32];
     let plaintext: Vec<u8> = (0..size).map(|i| i as u8).collect();
-    let sealed = piece::seal_with_nonce(
+    let sealed = mailseal::hazmat::seal_piece_with_nonce(
         Suite::XWing,
         Purpose::MailPiece,
         &key,
@@ -72,7 +72,7 @@ fn bench_size(label: &str, size: usize, quick: bool) {
         (
             "mailseal seal",
             Box::new(|| {
-                let s = piece::seal_with_nonce(
+                let s = mailseal::hazmat::seal_piece_with_nonce(
                     Suite::XWing,
                     Purpose::MailPiece,
                     &key,

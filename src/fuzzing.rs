@@ -118,9 +118,14 @@ pub fn piece_round_trip(data: &[u8]) {
         _ => Purpose::UserData,
     };
     let key = PieceKey::from_bytes(FUZZ_PIECE_KEY);
-    let sealed =
-        piece::seal_with_nonce(suite, purpose, &key, PieceNonce([selector; 32]), plaintext)
-            .unwrap_or_else(|e| panic!("seal failed: {e}"));
+    let sealed = crate::hazmat::seal_piece_with_nonce(
+        suite,
+        purpose,
+        &key,
+        PieceNonce([selector; 32]),
+        plaintext,
+    )
+    .unwrap_or_else(|e| panic!("seal failed: {e}"));
     let step = usize::from(selector).max(1);
     let mut dec = PieceDecryptor::new(suite, purpose, &key);
     let mut out = Vec::new();
@@ -148,6 +153,7 @@ use crate::escrow::{
     AccountDomain, EscrowContext, EscrowWrap, enrollment_record, open_escrow_wrap,
     verify_enrollment, wrap_escrow_device,
 };
+use crate::hazmat::XofRng;
 use crate::keys::{
     DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukPublic, PukSecret, PukSeed, UserId,
 };
@@ -155,7 +161,6 @@ use crate::link::open_link_copy;
 use crate::open::{Mailbox, VouchedDevice, open_copy};
 use crate::seal::{MailSealer, RecipientKey, SenderIdentity};
 use crate::server::{link_copy, split_envelope, validate_copy, validate_envelope};
-use crate::testing::XofRng;
 use crate::userdata::{UserDataBinding, open_user_data, seal_user_data};
 use crate::wire;
 
@@ -593,7 +598,7 @@ pub fn piece_reader(data: &[u8]) {
 pub fn piece_reader_seeds() -> Vec<(String, Vec<u8>)> {
     let key = PieceKey::from_bytes(FUZZ_PIECE_KEY);
     let pt = vec![0x33u8; 2 * 65536 + 100];
-    let Ok(sealed) = piece::seal_with_nonce(
+    let Ok(sealed) = crate::hazmat::seal_piece_with_nonce(
         Suite::XWing,
         Purpose::MailPiece,
         &key,

@@ -92,7 +92,7 @@ mod tests {
         let mut l = LinkKey::from_bytes_for_test([7; 32]);
         l.zeroize();
         assert_eq!(l.bytes_for_test(), &[0; 32]);
-        let mut rng = crate::testing::XofRng::new(b"zeroize");
+        let mut rng = crate::hazmat::XofRng::new(b"zeroize");
         let mut code = RecoveryCode::generate(&mut rng);
         code.zeroize();
         assert!(code.expose_text().is_empty());

@@ -103,10 +103,12 @@ pub mod envelope;
 pub mod error;
 pub mod escrow;
 pub mod footer;
-// The fuzz harness uses the default suite set.
-#[cfg(feature = "xwing")]
+// The fuzz harness uses the default suite set and deterministic randomness.
+#[cfg(all(feature = "hazmat", feature = "xwing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(any(test, feature = "hazmat"))]
+pub mod hazmat;
 mod hygiene;
 pub mod keys;
 pub mod link;
@@ -115,8 +117,6 @@ pub mod piece;
 pub mod seal;
 pub mod server;
 pub mod suite;
-#[doc(hidden)]
-pub mod testing;
 pub mod userdata;
 pub mod wire;
 mod wrap;

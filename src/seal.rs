@@ -408,12 +408,10 @@ impl<'a> MailSealer<'a> {
         )
     }
 
-    /// [`MailSealer::seal`], also returning every intermediate value by name (for the
-    /// worked example of SPEC.md appendix A and for test vectors). The trace holds secrets
-    /// (the message key, salts, box plaintexts) in plain vectors: test vectors only, never in
-    /// a product. Hidden: no stability promise.
-    #[doc(hidden)]
-    pub fn seal_traced(self, rng: &mut impl CryptoRng) -> Result<(Vec<u8>, Trace), Error> {
+    /// [`MailSealer::seal`], also returning every intermediate value by name; public only as
+    /// [`crate::hazmat::seal_traced`].
+    #[cfg(any(test, feature = "hazmat"))]
+    pub(crate) fn seal_traced(self, rng: &mut impl CryptoRng) -> Result<(Vec<u8>, Trace), Error> {
         if self.link_expiry.is_some() {
             return Err(Misuse::LinkNeedsSealRestricted.into());
         }

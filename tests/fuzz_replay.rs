@@ -9,7 +9,7 @@ use std::path::Path;
 
 use mailseal::Suite;
 use mailseal::fuzzing::{self, FUZZ_PIECE_KEY, Seed};
-use mailseal::piece::{self, PieceKey, PieceNonce, Purpose};
+use mailseal::piece::{PieceKey, PieceNonce, Purpose};
 
 type Target = fn(&[u8]);
 
@@ -31,7 +31,7 @@ fn piece_stream_seeds() -> Vec<Seed> {
         .into_iter()
         .map(|len| {
             let pt: Vec<u8> = (0..len).map(|i| i as u8).collect();
-            let ct = piece::seal_with_nonce(
+            let ct = mailseal::hazmat::seal_piece_with_nonce(
                 Suite::XWing,
                 Purpose::MailPiece,
                 &key,

@@ -14,6 +14,7 @@ use mailseal::escrow::{
 use mailseal::footer::{
     DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState, classify, plan,
 };
+use mailseal::hazmat::{TapeRng, XofRng, craft_piece, position_draws};
 use mailseal::keys::{
     DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukPublic, PukSecret, PukSeed, UserId,
     VerifyingKey,
@@ -22,7 +23,6 @@ use mailseal::open::{Mailbox, SenderStatus, VouchedDevice, open_copy};
 use mailseal::piece::{self, PieceKey, PieceNonce, Purpose};
 use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
 use mailseal::server::split_envelope;
-use mailseal::testing::{TapeRng, XofRng, craft_piece, position_draws};
 use mailseal::userdata::{UserDataBinding, open_user_data, seal_user_data};
 use mailseal::wire::{Bytes, Fixed};
 use rand_core::Rng;
@@ -205,7 +205,7 @@ fn piece_cases(suite: Suite) -> Vec<Value> {
         let key: [u8; 32] = draw(&mut rng);
         let nonce: [u8; 32] = draw(&mut rng);
         let pt = pattern(len);
-        let sealed = piece::seal_with_nonce(
+        let sealed = mailseal::hazmat::seal_piece_with_nonce(
             suite,
             Purpose::MailPiece,
             &PieceKey::from_bytes(key),
@@ -230,9 +230,15 @@ fn piece_cases(suite: Suite) -> Vec<Value> {
     let nonce: [u8; 32] = draw(&mut rng);
     let k = PieceKey::from_bytes(key);
     let seal = |pt: &[u8]| {
-        piece::seal_with_nonce(suite, Purpose::MailPiece, &k, PieceNonce(nonce), pt)
-            .expect("seal")
-            .ciphertext
+        mailseal::hazmat::seal_piece_with_nonce(
+            suite,
+            Purpose::MailPiece,
+            &k,
+            PieceNonce(nonce),
+            pt,
+        )
+        .expect("seal")
+        .ciphertext
     };
     let small = seal(b"attack at dawn");
     let full = pattern(65536);
@@ -387,7 +393,7 @@ fn piece_cases(suite: Suite) -> Vec<Value> {
         "authentication/chunk",
     );
     let other_nonce: [u8; 32] = draw(&mut rng);
-    let other_piece = piece::seal_with_nonce(
+    let other_piece = mailseal::hazmat::seal_piece_with_nonce(
         suite,
         Purpose::MailPiece,
         &k,
@@ -424,7 +430,8 @@ fn verify_piece(suite: Option<Suite>, case: &Value) -> Check {
         ),
     };
     let nonce = PieceNonce(array_of::<32>(inputs, "nonce")?);
-    let sealed = piece::seal_with_nonce(suite, purpose, &key, nonce, &pt).map_err(|e| class(&e))?;
+    let sealed = mailseal::hazmat::seal_piece_with_nonce(suite, purpose, &key, nonce, &pt)
+        .map_err(|e| class(&e))?;
     check_hex(expected, "digest", &sealed.digest.0)?;
     if expected.get("ciphertext").is_some() {
         check_hex(expected, "ciphertext", &sealed.ciphertext)?;
@@ -2442,7 +2449,7 @@ pub fn worked_example() -> Result<String, String> {
         .get(32..)
         .and_then(|k| k.try_into().ok())
         .ok_or("piece nonce")?;
-    let okm = mailseal::testing::piece_okm(
+    let okm = mailseal::hazmat::piece_okm(
         suite,
         Purpose::MailPiece,
         &PieceKey::from_bytes(key),
@@ -2480,9 +2487,8 @@ pub fn worked_example() -> Result<String, String> {
             .map_err(|e| class(&e))?
             .0),
     );
-    let (envelope, trace) = sealer
-        .seal_traced(&mut TapeRng::new(tape))
-        .map_err(|e| class(&e))?;
+    let (envelope, trace) =
+        mailseal::hazmat::seal_traced(sealer, &mut TapeRng::new(tape)).map_err(|e| class(&e))?;
     for (name, value) in &trace {
         line(name, hex(value));
     }

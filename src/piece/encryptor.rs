@@ -61,9 +61,14 @@ impl PieceEncryptor {
         Self::with_nonce(suite, purpose, key, PieceNonce::generate(rng))
     }
 
-    /// Starts a piece with a caller-chosen nonce (test vectors only: never reuse a key and
-    /// nonce pair).
-    pub fn with_nonce(suite: Suite, purpose: Purpose, key: &PieceKey, nonce: PieceNonce) -> Self {
+    /// Starts a piece with a caller-chosen nonce; public only as
+    /// [`crate::hazmat::piece_encryptor_with_nonce`] (never reuse a key and nonce pair).
+    pub(crate) fn with_nonce(
+        suite: Suite,
+        purpose: Purpose,
+        key: &PieceKey,
+        nonce: PieceNonce,
+    ) -> Self {
         let keys = PieceKeys::derive(suite, purpose, key, &nonce.0);
         let mut header = [0u8; HEADER_LEN];
         header[..NONCE_LEN].copy_from_slice(&nonce.0);

@@ -59,7 +59,8 @@ pub use reader::PieceReader;
 use crate::error::Error;
 use crate::suite::Suite;
 
-/// The key schedule, for [`crate::testing::craft_piece`] only.
+/// The key schedule, for [`crate::hazmat::craft_piece`] only.
+#[cfg(any(test, feature = "hazmat"))]
 pub(crate) fn schedule_for_testing(
     suite: Suite,
     purpose: Purpose,
@@ -69,7 +70,8 @@ pub(crate) fn schedule_for_testing(
     schedule::PieceKeys::derive(suite, purpose, key, nonce)
 }
 
-/// The derived key bytes, for [`crate::testing::piece_okm`] only.
+/// The derived key bytes, for [`crate::hazmat::piece_okm`] only.
+#[cfg(any(test, feature = "hazmat"))]
 pub(crate) fn okm_for_testing(
     suite: Suite,
     purpose: Purpose,
@@ -251,8 +253,8 @@ pub fn seal(
     seal_with_nonce(suite, purpose, key, PieceNonce::generate(rng), plaintext)
 }
 
-/// [`seal`] with a caller-chosen nonce, for reproducing test vectors.
-pub fn seal_with_nonce(
+/// [`seal`] with a caller-chosen nonce; public only as [`crate::hazmat::seal_piece_with_nonce`].
+pub(crate) fn seal_with_nonce(
     suite: Suite,
     purpose: Purpose,
     key: &PieceKey,

@@ -1,6 +1,10 @@
-//! Deterministic randomness for fuzzing, vectors and examples. Not for production keys.
+//! Hazardous material: deterministic randomness and nonce-taking entry points, for test
+//! vectors, fuzzing and benchmarks. **Never enable feature `hazmat` in a product.**
 //!
-//! Hidden from the docs; no stability promise.
+//! Everything here lets a caller choose values that the safe API draws from a
+//! cryptographic RNG: a repeated piece nonce, or a "random" stream anyone can reproduce,
+//! breaks the guarantees of SPEC.md. It exists so that published vectors can be generated and
+//! checked byte for byte, and so that fuzz targets are deterministic. No stability promise.
 
 use core::convert::Infallible;
 
@@ -150,4 +154,36 @@ pub fn piece_okm(
     nonce: &[u8; 32],
 ) -> [u8; 96] {
     *crate::piece::okm_for_testing(suite, purpose, key, nonce)
+}
+
+/// [`crate::piece::seal`] with a caller-chosen nonce, to reproduce test vectors. Sealing twice
+/// under one key and nonce reveals the XOR of the plaintexts.
+pub fn seal_piece_with_nonce(
+    suite: crate::Suite,
+    purpose: crate::piece::Purpose,
+    key: &crate::piece::PieceKey,
+    nonce: crate::piece::PieceNonce,
+    plaintext: &[u8],
+) -> Result<crate::piece::SealedPiece, crate::Error> {
+    crate::piece::seal_with_nonce(suite, purpose, key, nonce, plaintext)
+}
+
+/// [`crate::piece::PieceEncryptor::new`] with a caller-chosen nonce, to reproduce test vectors.
+pub fn piece_encryptor_with_nonce(
+    suite: crate::Suite,
+    purpose: crate::piece::Purpose,
+    key: &crate::piece::PieceKey,
+    nonce: crate::piece::PieceNonce,
+) -> crate::piece::PieceEncryptor {
+    crate::piece::PieceEncryptor::with_nonce(suite, purpose, key, nonce)
+}
+
+/// [`crate::seal::MailSealer::seal`], also returning every intermediate value by name (for the
+/// worked example of SPEC.md appendix A and for test vectors). The trace holds secrets (the
+/// message key, salts, box plaintexts) in plain vectors.
+pub fn seal_traced(
+    sealer: crate::seal::MailSealer<'_>,
+    rng: &mut impl rand_core::CryptoRng,
+) -> Result<(alloc::vec::Vec<u8>, crate::seal::Trace), crate::Error> {
+    sealer.seal_traced(rng)
 }
