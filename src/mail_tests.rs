@@ -388,15 +388,30 @@ fn piece_crafted_under_another_key_fails_at_the_commitment() {
 fn edit_sender_record(alice: &User, copy: &[u8], edit: impl FnOnce(&mut SenderRecord)) -> Vec<u8> {
     let mut c = Copy::parse(copy).unwrap();
     let (_, suite) = crate::envelope::RoutingHeader::parse(&c.header.0).unwrap();
-    let mk = message_key_of(alice, &c, suite);
-    let mut record = SenderRecord::open(suite, &mk, &c.sender_record.as_ref().unwrap().0).unwrap();
+    let key = sender_record_key_of(alice, &c, suite);
+    let mut record = SenderRecord::open(suite, &key, &c.sender_record.as_ref().unwrap().0).unwrap();
     edit(&mut record);
     let mut r = rng(99);
-    c.sender_record = Some(crate::wire::Bytes(record.seal(suite, &mk, &mut r).unwrap()));
+    c.sender_record = Some(crate::wire::Bytes(
+        record.seal(suite, &key, &mut r).unwrap(),
+    ));
     c.encode()
 }
 
-fn message_key_of(user: &User, c: &Copy, suite: Suite) -> PieceKey {
+/// The key of the sender record in `alice`'s own copy (SPEC.md §6.2).
+fn sender_record_key_of(alice: &User, c: &Copy, suite: Suite) -> PieceKey {
+    let (_, digest) = open_box(alice, alice, c, suite);
+    let puk = alice.puks.last().unwrap();
+    crate::envelope::build::sender_record_key(puk, &digest)
+}
+
+fn message_key_of(user: &User, sender: &User, c: &Copy, suite: Suite) -> PieceKey {
+    open_box(user, sender, c, suite).0
+}
+
+/// Opens `user`'s box in copy `c` of `sender`'s mail by hand: its message key and its
+/// recipient digest.
+fn open_box(user: &User, sender: &User, c: &Copy, suite: Suite) -> (PieceKey, [u8; 32]) {
     use crate::envelope::digest::{
         DigestInput, RecipientEntry, box_info, header_hash, recipient_digest,
     };
@@ -415,7 +430,7 @@ fn message_key_of(user: &User, c: &Copy, suite: Suite) -> PieceKey {
         sender: crate::envelope::digest::SenderBinding::signed(
             header.sender.user.as_ref().unwrap(),
             header.sender.device.as_ref().unwrap(),
-            &user.device.public().verifying_key,
+            &sender.device.public().verifying_key,
         ),
         recipient: RecipientEntry {
             address: &b.address,
@@ -445,7 +460,33 @@ fn message_key_of(user: &User, c: &Copy, suite: Suite) -> PieceKey {
         .to_vec()
     };
     let inner = crate::envelope::recipient_box::BoxPlaintext::decode(&pt).unwrap();
-    PieceKey::from_bytes(inner.message_key)
+    (PieceKey::from_bytes(inner.message_key), d)
+}
+
+#[test]
+fn bcc_list_stays_closed_to_recipients_who_know_the_message_key() {
+    // Bob knows the message key (his box carries it) and may obtain the stored envelope,
+    // sender record included: it must not open under anything he holds (SPEC.md §6.2).
+    let mut r = rng(40);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let dave = User::new(4, suite, &mut r);
+    let msg = message(&[&bob], &[], &[&dave], vec![b"body"]);
+    let (mail, copies) = sealed(&alice, &msg, &mut r);
+    let envelope = Envelope::parse(&mail.envelope).unwrap();
+    let record = &envelope.sender_record.as_ref().unwrap().0;
+    let bobs = Copy::parse(copy_for(&copies, &bob)).unwrap();
+    let mk = message_key_of(&bob, &alice, &bobs, suite);
+    assert_eq!(
+        SenderRecord::open(suite, &mk, record).err(),
+        Some(AuthFailure::RecipientList.into())
+    );
+    // Only the sender's own user opens it, and it names Dave.
+    let own = Copy::parse(copy_for(&copies, &alice)).unwrap();
+    let key = sender_record_key_of(&alice, &own, suite);
+    let opened = SenderRecord::open(suite, &key, record).unwrap();
+    assert!(opened.bcc.contains(&dave.address));
 }
 
 #[test]

@@ -341,7 +341,7 @@ pub fn open_copy(
         (Some(record), Some(root)) => Some(check_sender_record(
             &input,
             &header,
-            &message_key,
+            &crate::envelope::build::sender_record_key(puk, &digest),
             &record.0,
             &inner,
             &root,
@@ -405,12 +405,12 @@ pub(crate) fn check_kind_against_header(
 fn check_sender_record(
     own: &DigestInput<'_>,
     header: &RoutingHeader,
-    message_key: &PieceKey,
+    record_key: &PieceKey,
     ciphertext: &[u8],
     own_box: &BoxPlaintext,
     signed_root: &[u8; 32],
 ) -> Result<SentRecord, Error> {
-    let record = SenderRecord::open(own.suite, message_key, ciphertext)?;
+    let record = SenderRecord::open(own.suite, record_key, ciphertext)?;
     let commitment = bcc_commitment(own.suite, &record.bcc_key.0, &record.bcc);
     if !bool::from(commitment.ct_eq(own.bcc_commitment)) {
         return Err(AuthFailure::BccCommitment.into());

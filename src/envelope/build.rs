@@ -241,8 +241,24 @@ pub(crate) fn build(
                 tree_key: Fixed(*tree_key),
                 bcc: parts.bcc_text,
             };
+            // SPEC.md §6.2: the record is sealed under a key only the sender's user derives,
+            // bound to the sender's own digest, never under the message key that every
+            // recipient learns.
+            let own_digest = parts
+                .recipients
+                .iter()
+                .zip(&entries)
+                .find(|((kind, _), _)| *kind == RecipientKind::Sender)
+                .map(|(_, (_, _, digest, _))| *digest);
             entries.iter_mut().for_each(|e| e.1.zeroize());
-            Some(Bytes(record.seal(suite, &message_key, rng)?))
+            let (Some(puk), Some(own_digest)) = (parts.sender_puk, own_digest) else {
+                return Err(
+                    crate::error::Malformed::Field(crate::error::Field::RecipientSet).into(),
+                );
+            };
+            let record_key = sender_record_key(puk, &own_digest);
+            trace.note(|| "sender_record_key".into(), record_key.expose_secret());
+            Some(Bytes(record.seal(suite, &record_key, rng)?))
         }
     };
 
@@ -300,6 +316,18 @@ fn uniform_below(bound: usize, rng: &mut impl CryptoRng) -> usize {
             return (x % bound) as usize;
         }
     }
+}
+
+/// SPEC.md §6.2: `HKDF-SHA256(salt = "mailseal v1 sender record", IKM = sender's PUK symmetric
+/// key, info = suite_id || d_sender, 32)`, the piece key of the sender record. Only devices
+/// holding the sender user's PUK seed derive it: recipients, who know the message key, do not.
+pub(crate) fn sender_record_key(puk: &PukSecret, sender_digest: &[u8; 32]) -> PieceKey {
+    let key = crate::keys::hkdf32(
+        b"mailseal v1 sender record",
+        puk.symmetric_key().expose_secret(),
+        &[&puk.suite().id_bytes(), sender_digest],
+    );
+    PieceKey::from_bytes(*key)
 }
 
 /// SPEC.md §6.4: `HKDF-SHA256(salt = "mailseal v1 self box", IKM = sender's PUK symmetric key,

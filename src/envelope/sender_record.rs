@@ -68,22 +68,22 @@ impl SenderRecord {
     pub(crate) fn seal(
         &self,
         suite: Suite,
-        message_key: &PieceKey,
+        record_key: &PieceKey,
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<u8>, Error> {
         let plaintext = Zeroizing::new(wire::encode(self));
-        Ok(piece::seal(suite, Purpose::SenderRecord, message_key, rng, &plaintext)?.ciphertext)
+        Ok(piece::seal(suite, Purpose::SenderRecord, record_key, rng, &plaintext)?.ciphertext)
     }
 
     pub(crate) fn open(
         suite: Suite,
-        message_key: &PieceKey,
+        record_key: &PieceKey,
         ciphertext: &[u8],
     ) -> Result<SenderRecord, Error> {
         if ciphertext.len() > MAX_SENDER_RECORD_LEN {
             return Err(Limit::SenderRecordSize.into());
         }
-        let opened = piece::open(suite, Purpose::SenderRecord, message_key, ciphertext)
+        let opened = piece::open(suite, Purpose::SenderRecord, record_key, ciphertext)
             .map_err(|_| AuthFailure::RecipientList)?;
         let plaintext = Zeroizing::new(opened.plaintext);
         let record: SenderRecord =
