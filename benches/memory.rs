@@ -134,13 +134,9 @@ fn main() -> std::io::Result<()> {
         seen += plain.len();
         plain.clear();
     }
-    let digest = dec.finish(&mut plain).expect("finish");
+    // `finish` checks the length and the piece digest against the signed manifest.
+    dec.finish(&mut plain).expect("finish");
     seen += plain.len();
-    assert_eq!(
-        digest,
-        opened.piece_digest(0).expect("digest"),
-        "the piece digest matches the manifest"
-    );
     assert_eq!(seen, SIZE);
     let open_peak = PEAK.load(Ordering::Relaxed) - base;
     std::fs::remove_file(&path)?;

@@ -53,6 +53,9 @@ pub enum Malformed {
     LinkFragment,
     /// A recovery code that does not decode.
     RecoveryCode(RecoveryCodeError),
+    /// A piece's tag list (header and chunk tags, SPEC.md §3.8) not of the length the
+    /// piece's ciphertext length implies.
+    TagList,
     /// The manifest disagrees with the routing header (piece count or sizes).
     ManifestMismatch,
     /// A piece ciphertext's length is not the one the routing header states.
@@ -201,6 +204,11 @@ pub enum Misuse {
     ChunkIndexOutOfRange {
         /// The index asked for.
         index: u64,
+    },
+    /// A piece index past the last piece of the mail.
+    PieceIndexOutOfRange {
+        /// The index asked for.
+        index: usize,
     },
     /// Escrow asked for on a shared (not custom) mail domain, or for a member whose address is
     /// not on the account's domain.

@@ -361,6 +361,125 @@ fn co_recipient_reencrypting_under_the_piece_key_is_rejected_by_the_digest() {
     );
 }
 
+/// A three-chunk attachment from Alice to Bob and Carol, and Bob's forgery of it under the
+/// piece key he knows: same length, same header, other content.
+fn attachment_and_co_recipient_forgery() -> (User, User, SealedMail, Vec<RecipientCopy>, Vec<u8>) {
+    let mut r = rng(41);
+    let suite = Suite::X25519;
+    let alice = User::new(1, suite, &mut r);
+    let bob = User::new(2, suite, &mut r);
+    let carol = User::new(3, suite, &mut r);
+    let attachment = vec![0x11u8; 2 * piece::CHUNK_SIZE + 100];
+    let msg = message(
+        &[&bob, &carol],
+        &[],
+        &[],
+        vec![b"see attached", &attachment],
+    );
+    let (mail, copies) = sealed(&alice, &msg, &mut r);
+    let bobs = bob.open(copy_for(&copies, &bob), &alice).unwrap();
+    let key = PieceKey::from_bytes(*bobs.manifest.pieces[1].key.expose_secret());
+    let nonce: [u8; 32] = mail.pieces[1][..32].try_into().unwrap();
+    let forged = piece::seal_with_nonce(
+        suite,
+        Purpose::MailPiece,
+        &key,
+        crate::piece::PieceNonce(nonce),
+        &vec![0x99u8; attachment.len()],
+    )
+    .unwrap()
+    .ciphertext;
+    assert_eq!(forged[..64], mail.pieces[1][..64], "same header");
+    (alice, carol, mail, copies, forged)
+}
+
+#[test]
+fn streamed_attachment_is_checked_against_the_manifest_at_finish() {
+    let (alice, carol, mail, copies, forged) = attachment_and_co_recipient_forgery();
+    let carols = carol.open(copy_for(&copies, &carol), &alice).unwrap();
+    let stream = |ct: &[u8]| {
+        let mut dec = carols.piece_decryptor(1)?;
+        let mut out = Vec::new();
+        for part in ct.chunks(5000) {
+            dec.push(part, &mut out)?;
+        }
+        dec.finish(&mut out).map(|()| out)
+    };
+    assert_eq!(
+        stream(&mail.pieces[1]).unwrap().len(),
+        2 * piece::CHUNK_SIZE + 100
+    );
+    // Bob's forgery authenticates under the piece key, but not against the manifest.
+    assert_eq!(stream(&forged).err(), Some(AuthFailure::PieceDigest.into()));
+    // Cut short, or longer than the header says: refused.
+    let cut = &mail.pieces[1][..mail.pieces[1].len() - piece::CHUNK_SIZE];
+    assert_eq!(
+        stream(cut).err(),
+        Some(Malformed::PieceSize { index: 1 }.into())
+    );
+    let mut longer = mail.pieces[1].clone();
+    longer.push(0);
+    let mut dec = carols.piece_decryptor(1).unwrap();
+    assert_eq!(
+        dec.push(&longer, &mut Vec::new()).err(),
+        Some(Malformed::PieceSize { index: 1 }.into())
+    );
+    assert_eq!(
+        dec.push(b"", &mut Vec::new()).err(),
+        Some(crate::error::Misuse::StreamFailed.into())
+    );
+}
+
+#[test]
+fn verified_streaming_releases_no_byte_a_co_recipient_substituted() {
+    let (alice, carol, mail, copies, forged) = attachment_and_co_recipient_forgery();
+    let carols = carol.open(copy_for(&copies, &carol), &alice).unwrap();
+    // The server cuts the tag list out of the stored piece without any key.
+    let tags = piece::tag_list(&mail.pieces[1]).unwrap();
+    let mut dec = carols.verified_piece_decryptor(1, &tags).unwrap();
+    let mut out = Vec::new();
+    for part in mail.pieces[1].chunks(7000) {
+        dec.push(part, &mut out).unwrap();
+    }
+    dec.finish().unwrap();
+    assert_eq!(out, vec![0x11u8; 2 * piece::CHUNK_SIZE + 100]);
+
+    // Bob's forgery: not one byte comes out, at the first chunk.
+    let mut dec = carols.verified_piece_decryptor(1, &tags).unwrap();
+    let mut out = Vec::new();
+    assert_eq!(
+        dec.push(&forged, &mut out).err(),
+        Some(AuthFailure::Chunk { index: 0 }.into())
+    );
+    assert!(out.is_empty());
+    // A tag list of the forgery does not match the manifest's digest.
+    assert_eq!(
+        carols
+            .verified_piece_decryptor(1, &piece::tag_list(&forged).unwrap())
+            .err(),
+        Some(AuthFailure::PieceDigest.into())
+    );
+    // A truncated download releases only authentic chunks, and finish says it is incomplete.
+    let mut dec = carols.verified_piece_decryptor(1, &tags).unwrap();
+    let mut out = Vec::new();
+    dec.push(&mail.pieces[1][..64 + piece::FULL_CHUNK_LEN + 10], &mut out)
+        .unwrap();
+    assert_eq!(out, vec![0x11u8; piece::CHUNK_SIZE]);
+    assert_eq!(dec.finish().err(), Some(Malformed::PieceTruncated.into()));
+    // Random access: the forged middle chunk is refused, the real one opens.
+    let reader = carols.verified_piece_reader(1, &tags).unwrap();
+    let range = reader.chunk_range(1).unwrap();
+    let (a, b) = (range.start as usize, range.end as usize);
+    assert_eq!(
+        reader.open_chunk(1, &forged[a..b]).err(),
+        Some(AuthFailure::Chunk { index: 1 }.into())
+    );
+    assert_eq!(
+        reader.open_chunk(1, &mail.pieces[1][a..b]).unwrap(),
+        vec![0x11u8; piece::CHUNK_SIZE]
+    );
+}
+
 #[test]
 fn piece_crafted_under_another_key_fails_at_the_commitment() {
     let mut r = rng(9);

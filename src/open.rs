@@ -20,11 +20,15 @@ use crate::envelope::recipient_box::BoxPlaintext;
 use crate::envelope::sender_record::SenderRecord;
 use crate::envelope::tree::{self, TREE_SLOTS, Tree};
 use crate::envelope::{Copy, Origin, RecipientKind, RoutingHeader, check_address};
+use crate::error::Misuse;
 use crate::error::{AuthFailure, Error, Field, Malformed};
 use crate::escrow::EscrowDisclosure;
 use crate::keys::kem;
 use crate::keys::{DeviceId, DeviceStatus, PukSecret, UserId, VerifyingKey};
-use crate::piece::{self, PieceDecryptor, PieceDigest, PieceKey, Purpose};
+use crate::piece::{
+    self, PieceDecryptor, PieceDigest, PieceKey, Purpose, VerifiedPieceDecryptor,
+    VerifiedPieceReader,
+};
 use crate::suite::Suite;
 
 /// A sender device the caller's key directory vouches for.
@@ -194,27 +198,135 @@ impl OpenedMail {
         )
     }
 
-    /// A stream decryptor for piece `index`, for attachments too large to hold.
+    /// The ciphertext length the routing header states for piece `index`.
+    pub fn piece_size(&self, index: usize) -> Result<u64, Error> {
+        self.header
+            .piece_sizes
+            .get(index)
+            .copied()
+            .ok_or_else(|| Misuse::PieceIndexOutOfRange { index }.into())
+    }
+
+    /// A stream decryptor for piece `index` that releases only bytes the sender signed
+    /// (SPEC.md §3.8): give it the piece's tag list (the server cuts it out of the stored
+    /// ciphertext with [`crate::piece::tag_list`]), which is checked against the manifest's
+    /// digest and the header's length before any chunk; then every chunk is checked against
+    /// it as it arrives. Use this to show or forward an attachment while it downloads.
     ///
-    /// Chunks it releases are authenticated against the piece key; compare the digest its
-    /// `finish` returns with [`OpenedMail::piece_digest`] (SPEC.md §3.6) before trusting the
-    /// content against a co-recipient, who also knows the piece key.
-    pub fn piece_decryptor(&self, index: usize) -> Result<PieceDecryptor, Error> {
+    /// Memory: 32 bytes per 64 KiB chunk of tag list, plus one chunk.
+    pub fn verified_piece_decryptor(
+        &self,
+        index: usize,
+        tag_list: &[u8],
+    ) -> Result<VerifiedPieceDecryptor, Error> {
         let entry = self.entry(index)?;
-        Ok(PieceDecryptor::new(
+        VerifiedPieceDecryptor::new(
             self.suite,
             Purpose::MailPiece,
             &entry.key,
-        ))
+            tag_list,
+            self.piece_size(index)?,
+            &entry.digest,
+        )
+    }
+
+    /// Random access to the chunks of piece `index`, each checked against the tag list that
+    /// the manifest's digest vouches for (SPEC.md §3.8): for inline previews.
+    ///
+    /// Memory: 32 bytes per 64 KiB chunk of tag list, plus the chunk opened.
+    pub fn verified_piece_reader(
+        &self,
+        index: usize,
+        tag_list: &[u8],
+    ) -> Result<VerifiedPieceReader, Error> {
+        let entry = self.entry(index)?;
+        VerifiedPieceReader::new(
+            self.suite,
+            Purpose::MailPiece,
+            &entry.key,
+            tag_list,
+            self.piece_size(index)?,
+            &entry.digest,
+        )
+    }
+
+    /// A stream decryptor for piece `index` when no tag list is at hand. It knows the
+    /// manifest's digest and the header's length: bytes past that length fail at once, and
+    /// [`CheckedPieceDecryptor::finish`] fails unless the digest and the length match.
+    ///
+    /// The chunks it releases before `finish` are authenticated under the piece key only: a
+    /// co-recipient, who knows that key, could have made them (SPEC.md §3.6). Write them
+    /// somewhere provisional and keep them only if `finish` succeeds; to release only the
+    /// sender's bytes, use [`OpenedMail::verified_piece_decryptor`].
+    ///
+    /// Memory: one chunk (64 KiB).
+    pub fn piece_decryptor(&self, index: usize) -> Result<CheckedPieceDecryptor, Error> {
+        let entry = self.entry(index)?;
+        Ok(CheckedPieceDecryptor {
+            inner: PieceDecryptor::new(self.suite, Purpose::MailPiece, &entry.key),
+            expected: entry.digest,
+            stated_len: self.piece_size(index)?,
+            received: 0,
+            index,
+            failed: false,
+        })
     }
 
     fn entry(&self, index: usize) -> Result<&crate::envelope::manifest::PieceEntry, Error> {
-        self.manifest.pieces.get(index).ok_or(
-            crate::error::Misuse::ChunkIndexOutOfRange {
-                index: index as u64,
+        self.manifest
+            .pieces
+            .get(index)
+            .ok_or(Misuse::PieceIndexOutOfRange { index }.into())
+    }
+}
+
+/// A piece stream decryptor bound to the digest and length an opened mail expects
+/// ([`OpenedMail::piece_decryptor`]).
+pub struct CheckedPieceDecryptor {
+    inner: PieceDecryptor,
+    expected: PieceDigest,
+    stated_len: u64,
+    received: u64,
+    index: usize,
+    failed: bool,
+}
+
+impl CheckedPieceDecryptor {
+    /// Consumes `ciphertext` and appends the plaintext of every chunk authenticated under the
+    /// piece key so far. Input past the length the routing header states fails at once.
+    pub fn push(&mut self, ciphertext: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.failed {
+            return Err(Misuse::StreamFailed.into());
+        }
+        self.received = self.received.saturating_add(ciphertext.len() as u64);
+        let result = if self.received > self.stated_len {
+            Err(Malformed::PieceSize { index: self.index }.into())
+        } else {
+            self.inner.push(ciphertext, out)
+        };
+        self.failed = result.is_err();
+        result
+    }
+
+    /// Appends the final chunk, then requires the header's length and the manifest's digest:
+    /// only then is everything released so far the sender's piece.
+    pub fn finish(self, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.failed {
+            return Err(Misuse::StreamFailed.into());
+        }
+        if self.received != self.stated_len {
+            return Err(Malformed::PieceSize { index: self.index }.into());
+        }
+        let start = out.len();
+        let digest = self.inner.finish(out)?;
+        if digest != self.expected {
+            if let Some(tail) = out.get_mut(start..) {
+                zeroize::Zeroize::zeroize(tail);
             }
-            .into(),
-        )
+            out.truncate(start);
+            return Err(AuthFailure::PieceDigest.into());
+        }
+        Ok(())
     }
 }
 

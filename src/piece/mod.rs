@@ -43,6 +43,7 @@ mod reader;
 mod schedule;
 #[cfg(test)]
 mod tests;
+mod verified;
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -55,6 +56,9 @@ pub use decryptor::PieceDecryptor;
 pub use encryptor::PieceEncryptor;
 pub use geometry::{ciphertext_len, plaintext_len};
 pub use reader::PieceReader;
+pub use verified::{
+    VerifiedPieceDecryptor, VerifiedPieceReader, tag_list, tag_list_len, tag_list_ranges,
+};
 
 use crate::error::Error;
 use crate::suite::Suite;

@@ -521,3 +521,144 @@ fn digest_binds_header_and_purpose() {
     let c = seal_with_nonce(S, Purpose::UserData, &k, PieceNonce([5; 32]), &pt).unwrap();
     assert_ne!(a.digest, c.digest, "the purpose is covered");
 }
+
+#[test]
+fn tag_list_ranges_cut_out_the_header_and_every_tag() {
+    for len in BOUNDARY_SIZES {
+        let k = key(30);
+        let sealed = seal_fixed(&k, &data(len));
+        let ct = &sealed.ciphertext;
+        let list = tag_list(ct).unwrap();
+        assert_eq!(list.len() as u64, tag_list_len(ct.len() as u64).unwrap());
+        let mut joined = Vec::new();
+        for r in tag_list_ranges(ct.len() as u64).unwrap() {
+            joined.extend_from_slice(&ct[r.start as usize..r.end as usize]);
+        }
+        assert_eq!(joined, list);
+        assert_eq!(&list[..HEADER_LEN], &ct[..HEADER_LEN]);
+    }
+}
+
+#[test]
+fn verified_decryptor_agrees_with_one_shot_in_every_split() {
+    let k = key(31);
+    for len in BOUNDARY_SIZES {
+        let pt = data(len);
+        let sealed = seal_fixed(&k, &pt);
+        let ct = &sealed.ciphertext;
+        let list = tag_list(ct).unwrap();
+        for split in [1usize, 31, 64, 65, 4096, F, F + 1, ct.len()] {
+            let mut dec =
+                VerifiedPieceDecryptor::new(S, P, &k, &list, ct.len() as u64, &sealed.digest)
+                    .unwrap();
+            let mut out = Vec::new();
+            for part in ct.chunks(split) {
+                dec.push(part, &mut out).unwrap();
+            }
+            dec.finish().unwrap();
+            assert_eq!(out, pt, "len {len} split {split}");
+        }
+    }
+}
+
+#[test]
+fn verified_decryptor_refuses_a_chunk_its_tag_list_does_not_vouch_for() {
+    // A holder of the piece key crafts other content under the same header: every chunk
+    // authenticates under the key, but its tag is not the vouched one.
+    let k = key(32);
+    let pt = data(2 * C + 5);
+    let sealed = seal_fixed(&k, &pt);
+    let list = tag_list(&sealed.ciphertext).unwrap();
+    let mut other = pt.clone();
+    other[C + 3] ^= 1;
+    let forged = seal_fixed(&k, &other).ciphertext;
+    assert!(
+        open(S, P, &k, &forged).is_ok(),
+        "the forgery is valid under the key"
+    );
+    let len = forged.len() as u64;
+    let mut dec = VerifiedPieceDecryptor::new(S, P, &k, &list, len, &sealed.digest).unwrap();
+    let mut out = Vec::new();
+    dec.push(&forged[..HEADER_LEN + F], &mut out).unwrap();
+    assert_eq!(out, pt[..C], "chunk 0 is identical, so it is released");
+    assert_eq!(
+        dec.push(&forged[HEADER_LEN + F..], &mut out),
+        Err(auth(AuthFailure::Chunk { index: 1 }))
+    );
+    assert_eq!(out, pt[..C], "nothing of the forged chunk");
+    assert_eq!(dec.push(b"", &mut out), Err(Misuse::StreamFailed.into()));
+
+    // Under a wrong key the vouched header's commitment fails before any chunk.
+    assert_eq!(
+        VerifiedPieceDecryptor::new(S, P, &key(33), &list, len, &sealed.digest).err(),
+        Some(auth(AuthFailure::KeyCommitment))
+    );
+    // A forged tag list, a wrong length, or a list of the wrong size: refused up front.
+    assert_eq!(
+        VerifiedPieceDecryptor::new(S, P, &k, &tag_list(&forged).unwrap(), len, &sealed.digest)
+            .err(),
+        Some(auth(AuthFailure::PieceDigest))
+    );
+    // The length is bound into the digest; a length with more chunks needs a longer list.
+    assert_eq!(
+        VerifiedPieceDecryptor::new(S, P, &k, &list, len + 1, &sealed.digest).err(),
+        Some(auth(AuthFailure::PieceDigest))
+    );
+    assert_eq!(
+        VerifiedPieceDecryptor::new(S, P, &k, &list, len + F as u64, &sealed.digest).err(),
+        Some(Malformed::TagList.into())
+    );
+    assert_eq!(
+        VerifiedPieceDecryptor::new(S, P, &k, &list[1..], len, &sealed.digest).err(),
+        Some(Malformed::TagList.into())
+    );
+    // Bytes past the stated length fail at once; a header other than the vouched one too.
+    let mut dec = VerifiedPieceDecryptor::new(S, P, &k, &list, len, &sealed.digest).unwrap();
+    let mut longer = sealed.ciphertext.clone();
+    longer.push(0);
+    assert_eq!(
+        dec.push(&longer, &mut Vec::new()),
+        Err(auth(AuthFailure::DataAfterFinalChunk { index: 2 }))
+    );
+    let mut dec = VerifiedPieceDecryptor::new(S, P, &k, &list, len, &sealed.digest).unwrap();
+    let mut bad_header = sealed.ciphertext.clone();
+    bad_header[40] ^= 1;
+    assert_eq!(
+        dec.push(&bad_header[..50], &mut Vec::new()),
+        Err(auth(AuthFailure::KeyCommitment))
+    );
+}
+
+#[test]
+fn verified_reader_opens_vouched_chunks_only() {
+    let k = key(34);
+    let pt = data(3 * C + 1);
+    let sealed = seal_fixed(&k, &pt);
+    let ct = &sealed.ciphertext;
+    let list = tag_list(ct).unwrap();
+    let reader =
+        VerifiedPieceReader::new(S, P, &k, &list, ct.len() as u64, &sealed.digest).unwrap();
+    assert_eq!(reader.chunk_count(), 4);
+    let mut joined = Vec::new();
+    for i in 0..4 {
+        let r = reader.chunk_range(i).unwrap();
+        joined.extend(
+            reader
+                .open_chunk(i, &ct[r.start as usize..r.end as usize])
+                .unwrap(),
+        );
+    }
+    assert_eq!(joined, pt);
+    let mut other = pt.clone();
+    other[5] ^= 1;
+    let forged = seal_fixed(&k, &other).ciphertext;
+    let r = reader.chunk_range(0).unwrap();
+    assert_eq!(
+        reader.open_chunk(0, &forged[r.start as usize..r.end as usize]),
+        Err(auth(AuthFailure::Chunk { index: 0 }))
+    );
+    assert_eq!(
+        reader.open_chunk(4, &[]),
+        Err(Misuse::ChunkIndexOutOfRange { index: 4 }.into())
+    );
+}

@@ -284,8 +284,7 @@ fn streaming(
                 black_box(&out);
                 out.clear();
             }
-            let digest = dec.finish(&mut out).expect("finish");
-            assert_eq!(digest, opened.piece_digest(0).expect("digest"));
+            dec.finish(&mut out).expect("finish");
         })),
         ("age stream decrypt", Box::new(|| {
             let dec = age::Decryptor::new(&age_ct[..]).expect("age");
