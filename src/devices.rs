@@ -41,6 +41,8 @@ pub const MAX_SEED_WRAP_BATCH_LEN: usize = 8 * 1024 * 1024;
 pub const MAX_SEED_WRAPS: usize = 4096;
 /// Largest encoded single seed wrap.
 pub const MAX_SEED_WRAP_LEN: usize = 4096;
+/// Most devices one user may have listed at a rotation (real devices, backup and escrow).
+pub const MAX_DEVICES: usize = 1024;
 
 const LABELS: WrapLabels = WrapLabels {
     info: b"mailseal v1 seed wrap",
@@ -351,7 +353,8 @@ pub struct Rotation {
 
 /// Rotates `user`'s PUK (SPEC.md §7.3): a fresh seed at `current_generation + 1`, wrapped to
 /// every device marked [`DeviceStatus::Active`] in `devices` and to no other, signed by
-/// `approver` (which must itself be among the active devices).
+/// `approver` (which must itself be among the active devices). More than [`MAX_DEVICES`]
+/// devices fail before any key is drawn.
 pub fn rotate(
     suite: Suite,
     user: UserId,
@@ -360,6 +363,9 @@ pub fn rotate(
     approver: &DeviceSecret,
     rng: &mut impl CryptoRng,
 ) -> Result<Rotation, Error> {
+    if devices.len() > MAX_DEVICES {
+        return Err(Limit::Devices.into());
+    }
     let approver_active = devices.iter().any(|(d, s)| {
         d.id == approver.id() && *s == DeviceStatus::Active && d == approver.public()
     });

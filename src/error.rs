@@ -225,6 +225,12 @@ pub enum Misuse {
     ServerCannotSign,
     /// A refused plan applied to a sealer.
     PlanRefused,
+    /// A mail with no recipient at all (for a draft, use the draft entry point).
+    NoRecipients,
+    /// A draft given recipients.
+    DraftWithRecipients,
+    /// Server sealing asked to name a local user in To or CC without sealing a box for them.
+    NamedUserWithoutBox,
 }
 
 /// Documented limits (SPEC.md §2.4).
@@ -257,6 +263,8 @@ pub enum Limit {
     WrapSize,
     /// A user-data blob larger than [`crate::userdata::MAX_USER_DATA_LEN`].
     UserDataSize,
+    /// More devices than [`crate::devices::MAX_DEVICES`].
+    Devices,
 }
 
 impl fmt::Display for Error {

@@ -127,6 +127,8 @@ mod footer_tests;
 mod lifecycle_tests;
 #[cfg(test)]
 mod mail_tests;
+#[cfg(test)]
+mod refusal_tests;
 
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]

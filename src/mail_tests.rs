@@ -235,15 +235,15 @@ fn a_users_second_device_and_older_generations_open_too() {
 fn drafts_are_sealed_to_the_senders_own_puk_only() {
     let mut r = rng(4);
     let alice = User::new(1, Suite::X25519, &mut r);
-    let msg = message(&[], &[], &[], vec![b"draft text"]);
-    let (mail, copies) = sealed(&alice, &msg, &mut r);
+    let mut draft =
+        crate::seal::MailSealer::new(Suite::X25519, alice.sender(), "<d@example.com>", 1).unwrap();
+    let body = draft.add_piece(b"draft text", &mut r).unwrap();
+    let envelope = draft.seal_draft(&mut r).unwrap();
+    let copies = split_envelope(&envelope).unwrap();
     assert_eq!(copies.len(), 1);
-    assert_eq!(Envelope::parse(&mail.envelope).unwrap().boxes.len(), 1);
+    assert_eq!(Envelope::parse(&envelope).unwrap().boxes.len(), 1);
     let opened = alice.open(&copies[0].copy, &alice).unwrap();
-    assert_eq!(
-        opened.open_piece(0, &mail.pieces[0]).unwrap(),
-        b"draft text"
-    );
+    assert_eq!(opened.open_piece(0, &body).unwrap(), b"draft text");
 }
 
 /// A small mail to flip, truncate and extend byte by byte.

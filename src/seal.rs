@@ -21,6 +21,7 @@
 //! # Ok::<(), mailseal::Error>(())
 //! ```
 
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -29,8 +30,8 @@ use rand_core::CryptoRng;
 use crate::envelope::build::{self, Parts};
 use crate::envelope::manifest::PieceEntry;
 use crate::envelope::{
-    MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION,
-    check_address, check_message_id,
+    MAX_BCC_LEN, MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind, RoutingHeader,
+    SenderParty, VERSION, check_address, check_message_id,
 };
 use crate::error::{Error, Field, Limit, Malformed, Misuse};
 use crate::keys::{DeviceSecret, PukPublic, PukSecret, UserId};
@@ -284,12 +285,16 @@ impl<'a> MailSealer<'a> {
 
     /// Seals a whole piece at once and returns its ciphertext (to upload).
     ///
-    /// Memory: the returned ciphertext, about the plaintext's size.
+    /// Memory: the returned ciphertext, about the plaintext's size. A mail that already has
+    /// [`MAX_PIECES`] pieces fails before any work.
     pub fn add_piece(
         &mut self,
         plaintext: &[u8],
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<u8>, Error> {
+        if self.pieces.len() >= MAX_PIECES {
+            return Err(Limit::Pieces.into());
+        }
         let (out, finished) = seal_piece(self.suite, plaintext, rng)?;
         self.attach(finished)?;
         Ok(out)
@@ -312,11 +317,57 @@ impl<'a> MailSealer<'a> {
     /// Seals the mail: returns the envelope to upload beside the piece ciphertexts.
     ///
     /// Memory: the envelope, about 1.6 KiB per X-Wing recipient or 0.5 KiB per X25519 one.
+    /// A mail with no recipient is refused ([`Misuse::NoRecipients`]): seal drafts with
+    /// [`MailSealer::seal_draft`].
     pub fn seal(self, rng: &mut impl CryptoRng) -> Result<Vec<u8>, Error> {
         if self.link_expiry.is_some() {
             return Err(Misuse::LinkNeedsSealRestricted.into());
         }
+        if !self.has_recipients() {
+            return Err(Misuse::NoRecipients.into());
+        }
         Ok(self.seal_inner(None, None, rng)?.0)
+    }
+
+    /// Seals a draft (SPEC.md §6.8): a mail with no To, CC or BCC, whose only box is the
+    /// sender's own. A draft given recipients is [`Misuse::DraftWithRecipients`].
+    ///
+    /// Memory: the envelope, about 1 KiB plus the header.
+    pub fn seal_draft(self, rng: &mut impl CryptoRng) -> Result<Vec<u8>, Error> {
+        if self.has_recipients() || self.server.is_some() || self.link_expiry.is_some() {
+            return Err(Misuse::DraftWithRecipients.into());
+        }
+        Ok(self.seal_inner(None, None, rng)?.0)
+    }
+
+    /// Whether anyone but the sender is addressed.
+    fn has_recipients(&self) -> bool {
+        !(self.to.is_empty()
+            && self.cc.is_empty()
+            && self.bcc.is_empty()
+            && self.external.is_empty()
+            && self.unprovisioned.is_empty())
+    }
+
+    /// Every check that needs no randomness: counts against the SPEC.md §4.2 limits, the
+    /// BCC string, and the recipient list (6.8 step 1). Runs before any key is drawn or any
+    /// public-key operation, so an oversized mail fails in microseconds.
+    fn check_addressing(&self) -> Result<Vec<(RecipientKind, RecipientKey)>, Error> {
+        let named = [
+            self.to.len(),
+            self.cc.len(),
+            self.external.len(),
+            self.unprovisioned.len(),
+        ]
+        .iter()
+        .fold(0usize, |a, n| a.saturating_add(*n));
+        if named > MAX_RECIPIENTS {
+            return Err(Limit::Recipients.into());
+        }
+        if self.bcc_text.len() > MAX_BCC_LEN {
+            return Err(Limit::BccSize.into());
+        }
+        self.recipient_list()
     }
 
     /// Seals access-restricted mail: returns the envelope and the link fragment to send the
@@ -328,6 +379,10 @@ impl<'a> MailSealer<'a> {
         if self.link_expiry.is_none() {
             return Err(Misuse::LinkNeedsSealRestricted.into());
         }
+        if !self.has_recipients() {
+            return Err(Misuse::NoRecipients.into());
+        }
+        self.check_addressing()?;
         let link = LinkKey::generate(rng);
         let (envelope, pinned) = self.seal_inner(Some(&link), None, rng)?;
         let pinned = pinned.ok_or(Misuse::LinkNeedsSealRestricted)?;
@@ -340,7 +395,7 @@ impl<'a> MailSealer<'a> {
         trace: Option<&mut Trace>,
         rng: &mut impl CryptoRng,
     ) -> Result<(Vec<u8>, Option<[u8; 32]>), Error> {
-        let recipients = self.recipient_list()?;
+        let recipients = self.check_addressing()?;
         if self.pieces.is_empty() {
             return Err(Malformed::ManifestMismatch.into());
         }
@@ -430,20 +485,21 @@ impl<'a> MailSealer<'a> {
             (RecipientKind::Bcc, &self.bcc),
         ];
         let mut list = alloc::vec![(RecipientKind::Sender, own)];
-        let mut seen: Vec<UserId> = alloc::vec![self.sender.puk.public().user];
+        // A sorted set keeps the duplicate check at n·log n for the largest mails.
+        let mut seen: BTreeSet<UserId> = BTreeSet::new();
+        seen.insert(self.sender.puk.public().user);
         let add = |kind: RecipientKind,
                    r: &RecipientKey,
                    list: &mut Vec<_>,
-                   seen: &mut Vec<UserId>|
+                   seen: &mut BTreeSet<UserId>|
          -> Result<(), Error> {
             check_address(&r.address)?;
             if r.puk.mail_key.suite() != self.suite {
                 return Err(Misuse::SuiteMismatch.into());
             }
-            if seen.contains(&r.puk.user) {
+            if !seen.insert(r.puk.user) {
                 return Err(Malformed::Field(Field::RecipientSet).into());
             }
-            seen.push(r.puk.user);
             list.push((kind, r.clone()));
             Ok(())
         };
@@ -458,10 +514,9 @@ impl<'a> MailSealer<'a> {
         }
         for (kind, address, user) in &self.unprovisioned {
             check_address(address)?;
-            if !matches!(kind, RecipientKind::To | RecipientKind::Cc) || seen.contains(user) {
+            if !matches!(kind, RecipientKind::To | RecipientKind::Cc) || !seen.insert(*user) {
                 return Err(Malformed::Field(Field::RecipientSet).into());
             }
-            seen.push(*user);
         }
         for (kind, address) in &self.external {
             check_address(address)?;
@@ -524,6 +579,14 @@ pub fn seal_mail(
         .unprovisioned
         .extend_from_slice(&message.unprovisioned);
     sealer.server.clone_from(&message.server);
+    // Refuse what can be refused before sealing a single piece.
+    if !sealer.has_recipients() {
+        return Err(Misuse::NoRecipients.into());
+    }
+    if message.pieces.len() > MAX_PIECES {
+        return Err(Limit::Pieces.into());
+    }
+    sealer.check_addressing()?;
     let mut ciphertexts = Vec::with_capacity(message.pieces.len());
     for p in &message.pieces {
         ciphertexts.push(sealer.add_piece(p, rng)?);

@@ -6,6 +6,7 @@
 //! mailing-list fan-out, system mail) into unsigned envelopes at once, so the server keeps
 //! no plaintext; [`reseal_held`] does the same for mail held for a user who had no key yet.
 
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -13,10 +14,10 @@ use rand_core::CryptoRng;
 
 use crate::envelope::build::{self, Parts};
 use crate::envelope::{
-    Copy, Envelope, LinkCopy, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION,
-    WireBox,
+    Copy, Envelope, LinkCopy, MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind,
+    RoutingHeader, SenderParty, VERSION, WireBox,
 };
-use crate::error::{Error, Field, Malformed, Misuse};
+use crate::error::{Error, Field, Limit, Malformed, Misuse};
 use crate::keys::UserId;
 use crate::open::{OpenedMail, check_kind_against_header};
 use crate::piece;
@@ -267,6 +268,11 @@ pub struct InboundMail<'p> {
 /// unsigned boxes, manifest flag "not E2E", no sender record. Returns the envelope and the
 /// piece ciphertexts; the caller discards the plaintext.
 ///
+/// Refused before any piece is sealed or any key drawn: no recipient
+/// ([`Misuse::NoRecipients`]), a local user named in To or CC who gets no box
+/// ([`Misuse::NamedUserWithoutBox`], except for held mail, whose other recipients received
+/// the original), a recipient listed twice, and every limit of SPEC.md §4.2.
+///
 /// Memory: the piece ciphertexts plus the envelope.
 pub fn seal_inbound(
     suite: Suite,
@@ -276,38 +282,21 @@ pub fn seal_inbound(
     if mail.origin == Origin::SenderDevice {
         return Err(Misuse::ServerCannotSign.into());
     }
-    let mut ciphertexts = Vec::with_capacity(mail.pieces.len());
-    let mut finished = Vec::with_capacity(mail.pieces.len());
-    for p in &mail.pieces {
-        let (ct, f) = seal_piece(suite, p, rng)?;
-        ciphertexts.push(ct);
-        finished.push(f);
+    if mail.recipients.is_empty() {
+        return Err(Misuse::NoRecipients.into());
     }
-    if finished.is_empty() {
-        return Err(Malformed::ManifestMismatch.into());
+    if mail.recipients.len() > MAX_RECIPIENTS {
+        return Err(Limit::Recipients.into());
     }
-    let (piece_sizes, pieces) = manifest_entries(finished);
-    let named = |list: &[Party], u: &UserId| list.iter().any(|p| p.user == Some(*u));
-    let mut recipients = Vec::with_capacity(mail.recipients.len());
-    for r in &mail.recipients {
-        if r.puk.mail_key.suite() != suite {
-            return Err(Misuse::SuiteMismatch.into());
-        }
-        if recipients
-            .iter()
-            .any(|(_, x): &(RecipientKind, RecipientKey)| x.puk.user == r.puk.user)
-        {
-            return Err(Malformed::Field(Field::RecipientSet).into());
-        }
-        let kind = if named(&mail.to, &r.puk.user) {
-            RecipientKind::To
-        } else if named(&mail.cc, &r.puk.user) {
-            RecipientKind::Cc
-        } else {
-            RecipientKind::Bcc
-        };
-        recipients.push((kind, r.clone()));
+    if mail.pieces.len() > MAX_PIECES {
+        return Err(Limit::Pieces.into());
     }
+    // The header, complete but for nothing: piece sizes follow from the plaintext lengths.
+    let piece_sizes = mail
+        .pieces
+        .iter()
+        .map(|p| piece::ciphertext_len(p.len() as u64).ok_or(Limit::PieceSize))
+        .collect::<Result<Vec<u64>, _>>()?;
     let header = RoutingHeader {
         sender: SenderParty {
             address: mail.sender_address.clone(),
@@ -325,6 +314,16 @@ pub fn seal_inbound(
         to: mail.to.clone(),
     };
     header.validate()?;
+    let recipients = inbound_recipients(suite, mail)?;
+
+    let mut ciphertexts = Vec::with_capacity(mail.pieces.len());
+    let mut finished = Vec::with_capacity(mail.pieces.len());
+    for p in &mail.pieces {
+        let (ct, f) = seal_piece(suite, p, rng)?;
+        ciphertexts.push(ct);
+        finished.push(f);
+    }
+    let (_, pieces) = manifest_entries(finished);
     let (envelope, _) = build::build(
         Parts {
             suite,
@@ -344,6 +343,46 @@ pub fn seal_inbound(
         envelope,
         pieces: ciphertexts,
     })
+}
+
+/// SPEC.md §10.2: each local recipient once, of the mail's suite, with the kind the header
+/// gives it (To, CC, else BCC); every local user the header names gets a box, except in held
+/// mail (origin 4).
+fn inbound_recipients(
+    suite: Suite,
+    mail: &InboundMail<'_>,
+) -> Result<Vec<(RecipientKind, RecipientKey)>, Error> {
+    let mut boxed = BTreeSet::new();
+    let mut recipients = Vec::with_capacity(mail.recipients.len());
+    for r in &mail.recipients {
+        if r.puk.mail_key.suite() != suite {
+            return Err(Misuse::SuiteMismatch.into());
+        }
+        if !boxed.insert(r.puk.user) {
+            return Err(Malformed::Field(Field::RecipientSet).into());
+        }
+        recipients.push((r.puk.user, r));
+    }
+    let kind_of: BTreeMap<UserId, RecipientKind> = mail
+        .cc
+        .iter()
+        .filter_map(|p| p.user.map(|u| (u, RecipientKind::Cc)))
+        .chain(
+            mail.to
+                .iter()
+                .filter_map(|p| p.user.map(|u| (u, RecipientKind::To))),
+        )
+        .collect();
+    if mail.origin != Origin::HeldForNewUser && kind_of.keys().any(|u| !boxed.contains(u)) {
+        return Err(Misuse::NamedUserWithoutBox.into());
+    }
+    Ok(recipients
+        .into_iter()
+        .map(|(user, r)| {
+            let kind = kind_of.get(&user).copied().unwrap_or(RecipientKind::Bcc);
+            (kind, r.clone())
+        })
+        .collect())
 }
 
 /// Re-seals mail the server held for a user who had no key yet, once their first PUK exists

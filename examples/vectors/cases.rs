@@ -925,7 +925,14 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
         }
     }
     let mut rng = TapeRng::new(tape);
-    let envelope = sealer.seal(&mut rng).map_err(|e| class(&e))?;
+    // A mail with no recipient is a draft, sealed through its own entry point (SPEC.md §6.8).
+    let draft = list_of(inputs, "recipients")?.is_empty() && inputs.get("external").is_none();
+    let envelope = if draft {
+        sealer.seal_draft(&mut rng)
+    } else {
+        sealer.seal(&mut rng)
+    }
+    .map_err(|e| class(&e))?;
     if rng.overrun() || rng.remaining() != 0 {
         return Err(format!(
             "randomness: overrun {}, {} bytes left over",
