@@ -182,7 +182,7 @@ fn main() -> Result<(), mailseal::Error> {
     }
     let escrow_wrap = wrap_escrow_device(&ctx, &escrow_dev, &d1, &mut rng)?;
     let record = enrollment_record(&ctx, escrow_dev.public(), true, 1_764_374_400, &d1)?;
-    let disclosure = verify_enrollment(&record, &directory)?;
+    let disclosure = verify_enrollment(&record, "uma@example.com", &directory)?;
     println!(
         "  disclosure any client can verify: mailbox escrowed = {}, domain {}, EA group {:?} (generation {})",
         disclosure.enabled, disclosure.domain, disclosure.ea_group, disclosure.ea_generation
@@ -233,7 +233,7 @@ fn main() -> Result<(), mailseal::Error> {
     directory.push(vouch(uma, &d4, DeviceStatus::Active));
     println!(
         "  disclosure now: mailbox escrowed = {}",
-        verify_enrollment(&off, &directory)?.enabled
+        verify_enrollment(&off, "uma@example.com", &directory)?.enabled
     );
     let devices = [
         (d4.public().clone(), DeviceStatus::Active),

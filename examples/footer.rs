@@ -273,7 +273,7 @@ fn main() -> Result<(), Error> {
     };
     let escrow_dev = DeviceSecret::generate(SUITE, DeviceId::new([0xee; 16]), &mut rng);
     let record = enrollment_record(&ctx, escrow_dev.public(), true, 1_764_374_400, &bob.device)?;
-    let disclosure = verify_enrollment(&record, &[bob.vouched()])?;
+    let disclosure = verify_enrollment(&record, &bob.address, &[bob.vouched()])?;
     let env = seal_plan(
         &plan(&state, std::slice::from_ref(&to_bob), MailContext::Personal),
         &mut rng,

@@ -57,14 +57,15 @@ impl RecoveryCode {
 
     // safe: indices and bit offsets stay below the fixed array sizes (28 symbols, 16 bytes).
     #[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
-    fn from_entropy(entropy: [u8; ENTROPY_LEN]) -> Self {
+    fn from_entropy(mut entropy: [u8; ENTROPY_LEN]) -> Self {
         let mut symbols = Zeroizing::new([0u8; CODE_SYMBOLS]);
         // 128 bits, most significant first, in 5-bit groups; the 26th group has 2 zero bits.
         for (i, s) in symbols.iter_mut().take(DATA_SYMBOLS).enumerate() {
             *s = bits5(&entropy, i * 5);
         }
-        let data: [u8; DATA_SYMBOLS] =
-            core::array::from_fn(|i| symbols.get(i).copied().unwrap_or(0));
+        let data: Zeroizing<[u8; DATA_SYMBOLS]> = Zeroizing::new(core::array::from_fn(|i| {
+            symbols.get(i).copied().unwrap_or(0)
+        }));
         symbols[DATA_SYMBOLS] = luhn32_check(&data);
         symbols[DATA_SYMBOLS + 1] = hash_symbol(&entropy);
         let mut text = String::with_capacity(CODE_SYMBOLS + CODE_SYMBOLS / 4);
@@ -74,7 +75,10 @@ impl RecoveryCode {
             }
             text.push(char::from(ALPHABET[usize::from(*s & 31)]));
         }
-        RecoveryCode { entropy, text }
+        let code = RecoveryCode { entropy, text };
+        // `entropy` was copied into the code; wipe this copy.
+        entropy.zeroize();
+        code
     }
 
     /// Parses a typed code, ignoring case, spaces and dashes. Fails on a wrong length, a
@@ -95,21 +99,21 @@ impl RecoveryCode {
         if n != CODE_SYMBOLS {
             return Err(err(RecoveryCodeError::Length));
         }
-        let data: [u8; DATA_SYMBOLS] =
-            core::array::from_fn(|i| symbols.get(i).copied().unwrap_or(0));
+        let data: Zeroizing<[u8; DATA_SYMBOLS]> = Zeroizing::new(core::array::from_fn(|i| {
+            symbols.get(i).copied().unwrap_or(0)
+        }));
         // The 2 padding bits of the last data symbol must be zero: one spelling per code.
         if data[DATA_SYMBOLS - 1] & 0b11 != 0 || luhn32_check(&data) != symbols[DATA_SYMBOLS] {
             return Err(err(RecoveryCodeError::Checksum));
         }
-        let mut entropy = [0u8; ENTROPY_LEN];
+        let mut entropy = Zeroizing::new([0u8; ENTROPY_LEN]);
         for (i, s) in data.iter().enumerate() {
-            put_bits5(&mut entropy, i * 5, *s);
+            put_bits5(entropy.as_mut_slice(), i * 5, *s);
         }
         if hash_symbol(&entropy) != symbols[DATA_SYMBOLS + 1] {
-            entropy.zeroize();
             return Err(err(RecoveryCodeError::Checksum));
         }
-        Ok(Self::from_entropy(entropy))
+        Ok(Self::from_entropy(*entropy))
     }
 
     /// The code as shown to the user: seven dash-separated groups of four symbols.

@@ -27,6 +27,7 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 
 use crate::error::{AuthFailure, Error, Limit, Misuse};
 use crate::keys::{DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukSecret, PukSeed, UserId};
@@ -322,7 +323,13 @@ fn open_parsed(
         &approver.verifying_key,
     )?;
     let puk = PukSecret::derive(suite, w.user, w.generation, PukSeed::from_bytes(*seed))?;
-    if puk.public().mail_key.fingerprint() != w.puk_fingerprint.0 {
+    // Derived from the decrypted seed: compared in constant time.
+    if !bool::from(
+        puk.public()
+            .mail_key
+            .fingerprint()
+            .ct_eq(&w.puk_fingerprint.0),
+    ) {
         return Err(AuthFailure::Wrap.into());
     }
     let cosigner = match &w.cosignature {

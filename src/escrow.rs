@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 
 use crate::error::{AuthFailure, Error, Field, Limit, Malformed, Misuse};
 use crate::keys::{DevicePublic, DeviceSecret, PukPublic, PukSecret, UserId, VerifyingKey};
@@ -72,15 +73,18 @@ impl EscrowContext<'_> {
             return Err(Misuse::EscrowNeedsCustomDomain.into());
         };
         check_domain(domain)?;
-        let on_domain = self
-            .member_address
-            .rsplit_once('@')
-            .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain));
-        if !on_domain {
+        if !on_domain(self.member_address, domain) {
             return Err(Misuse::EscrowNeedsCustomDomain.into());
         }
         Ok(domain)
     }
+}
+
+/// Whether `address`'s domain part is `domain` (ASCII case-insensitive).
+fn on_domain(address: &str, domain: &str) -> bool {
+    address
+        .rsplit_once('@')
+        .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain))
 }
 
 fn check_domain(d: &str) -> Result<(), Error> {
@@ -252,9 +256,16 @@ pub fn open_escrow_wrap(
     )?;
     let device = DeviceSecret::from_seed(suite, w.escrow_device, &seed);
     let public = device.public();
-    if public.verifying_key != w.escrow_verifying_key
-        || public.encryption_key.fingerprint() != w.escrow_encryption_fingerprint.0
-    {
+    // Derived from the decrypted seed: compared in constant time.
+    let same_signing = public
+        .verifying_key
+        .to_bytes()
+        .ct_eq(&w.escrow_verifying_key.to_bytes());
+    let same_encryption = public
+        .encryption_key
+        .fingerprint()
+        .ct_eq(&w.escrow_encryption_fingerprint.0);
+    if !bool::from(same_signing & same_encryption) {
         return Err(AuthFailure::Wrap.into());
     }
     Ok(device)
@@ -357,15 +368,21 @@ pub fn enrollment_record(
 }
 
 /// Verifies an enrollment record against the member's vouched devices and returns what to
-/// disclose. Checks: parse and limits; suite; domain syntax; signer vouched for the member;
-/// `verify_strict`.
+/// disclose. `member_address` is the member's address as the caller knows it; the custom-domain
+/// rule (SPEC.md §8.1) holds on verification too: it must be on the record's domain. Checks:
+/// parse and limits; suite; domain syntax; the member's address on the domain; signer vouched
+/// for the member; `verify_strict`.
 pub fn verify_enrollment(
     bytes: &[u8],
+    member_address: &str,
     member_devices: &[VouchedDevice],
 ) -> Result<EscrowDisclosure, Error> {
     let w: EnrollmentWire = wire::decode(bytes, MAX_ESCROW_RECORD_LEN, Limit::WrapSize)?;
     Suite::from_id(w.suite)?;
     check_domain(&w.domain)?;
+    if !on_domain(member_address, &w.domain) {
+        return Err(Misuse::EscrowNeedsCustomDomain.into());
+    }
     let signer = member_devices
         .iter()
         .find(|v| v.user == w.member && v.device == w.signer_device)

@@ -605,7 +605,7 @@ fn escrowed_mailbox_is_disclosed_in_the_classification() {
     };
     let escrow_dev = DeviceSecret::generate(SUITE, DeviceId::new([0xee; 16]), &mut w.r);
     let rec = enrollment_record(&ctx, escrow_dev.public(), true, 1, &w.bob.device).unwrap();
-    let disclosure = verify_enrollment(&rec, &[w.bob.vouched()]).unwrap();
+    let disclosure = verify_enrollment(&rec, &w.bob.address, &[w.bob.vouched()]).unwrap();
     let (env, _) = e2e_mail(&mut w, b"hi");
     let mailbox =
         Mailbox::new(w.bob.id, core::slice::from_ref(&w.bob.puk)).with_escrow(&disclosure);

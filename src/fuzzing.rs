@@ -400,7 +400,7 @@ pub fn open_path(data: &[u8]) -> bool {
             }
             Err(_) => false,
         },
-        5 => verify_enrollment(bytes, &vouched).is_ok(),
+        5 => verify_enrollment(bytes, "bob@example.com", &vouched).is_ok(),
         6 => {
             let binding = UserDataBinding {
                 data_type: "label",

@@ -11,7 +11,7 @@ use crate::backup::{RecoveryCode, backup_device};
 use crate::devices::{
     SeedWrap, open_seed_wrap, open_seed_wraps, rotate, wrap_seed, wrap_seed_cosigned, wrap_seeds,
 };
-use crate::error::{AuthFailure, Error};
+use crate::error::{AuthFailure, Error, Malformed};
 use crate::escrow::{
     AccountDomain, EscrowContext, enrollment_record, open_escrow_wrap, verify_enrollment,
     wrap_escrow_device,
@@ -197,7 +197,7 @@ fn per_user_key_and_escrow_lifecycle() {
     let escrow = device(0xee, &mut r);
     let escrow_wrap = wrap_escrow_device(&ctx, &escrow, &d1, &mut r).unwrap();
     let record = enrollment_record(&ctx, escrow.public(), true, 100, &d1).unwrap();
-    let disclosure = verify_enrollment(&record, &u_devices).unwrap();
+    let disclosure = verify_enrollment(&record, "member@example.com", &u_devices).unwrap();
     assert!(disclosure.enabled);
     assert_eq!(
         (disclosure.ea_group, disclosure.domain.as_str()),
@@ -354,16 +354,16 @@ fn every_wrap_record_and_blob_rejects_every_flipped_byte() {
     );
 
     let rec = enrollment_record(&ctx, escrow.public(), true, 5, &d1).unwrap();
-    let genuine = verify_enrollment(&rec, &vouched).unwrap();
+    let genuine = verify_enrollment(&rec, "m@example.com", &vouched).unwrap();
     // A flipped byte may still parse and verify only if it changed nothing disclosed: it must not.
     every_byte_flip_fails(
         &rec,
-        |b| verify_enrollment(b, &vouched).is_ok_and(|d| d == genuine),
+        |b| verify_enrollment(b, "m@example.com", &vouched).is_ok_and(|d| d == genuine),
         "enrollment",
     );
     every_byte_flip_fails(
         &rec,
-        |b| verify_enrollment(b, &vouched).is_ok(),
+        |b| verify_enrollment(b, "m@example.com", &vouched).is_ok(),
         "enrollment (any)",
     );
 
@@ -470,6 +470,30 @@ fn user_data_cannot_move_between_messages_types_users_or_roll_back() {
         open_user_data(&blob, &u, &puks, &on_m1, Some(8)).err(),
         Some(AuthFailure::Rollback.into())
     );
+    // Opening validates the binding exactly as sealing does.
+    for bad in [
+        UserDataBinding {
+            data_type: "",
+            ..on_m1
+        },
+        UserDataBinding {
+            data_type: &"t".repeat(300),
+            ..on_m1
+        },
+    ] {
+        assert_eq!(
+            open_user_data(&blob, &u, &puks, &bad, None).err(),
+            Some(Malformed::Field(crate::error::Field::UserDataType).into())
+        );
+    }
+    let bad_mid = UserDataBinding {
+        message_id: Some("<m1@example.com>\n"),
+        ..on_m1
+    };
+    assert_eq!(
+        open_user_data(&blob, &u, &puks, &bad_mid, None).err(),
+        Some(Malformed::Field(crate::error::Field::MessageId).into())
+    );
 }
 
 #[test]
@@ -492,14 +516,27 @@ fn mail_opened_from_an_escrowed_mailbox_reports_it() {
     let directory = vec![vouch(u, &d1, DeviceStatus::Active)];
     let on = verify_enrollment(
         &enrollment_record(&ctx, escrow.public(), true, 1, &d1).unwrap(),
+        "member@example.com",
         &directory,
     )
     .unwrap();
     let off = verify_enrollment(
         &enrollment_record(&ctx, escrow.public(), false, 2, &d1).unwrap(),
+        "member@example.com",
         &directory,
     )
     .unwrap();
+    // The custom-domain rule holds when verifying, too: the member is not on the record's
+    // domain, so the record discloses nothing and is refused.
+    assert_eq!(
+        verify_enrollment(
+            &enrollment_record(&ctx, escrow.public(), true, 1, &d1).unwrap(),
+            "member@elsewhere.example",
+            &directory,
+        )
+        .err(),
+        Some(crate::error::Misuse::EscrowNeedsCustomDomain.into())
+    );
     let (_, copy) = mail_to(&alice, u, &puks[0], b"hello", &mut r);
     let senders = [vouch(alice.0, &alice.2, DeviceStatus::Active)];
 

@@ -164,11 +164,12 @@ pub fn open_link_copy(copy: &[u8], fragment: &str, now: u64) -> Result<OpenedMai
             .map_err(|_| AuthFailure::RecipientBox)?
             .plaintext,
     );
-    let mk: [u8; 32] = mk
-        .as_slice()
-        .try_into()
-        .map_err(|_| Malformed::BoxPlaintext)?;
-    let message_key = PieceKey::from_bytes(mk);
+    let mut mk_bytes = Zeroizing::new([0u8; 32]);
+    if mk.len() != mk_bytes.len() {
+        return Err(Malformed::BoxPlaintext.into());
+    }
+    mk_bytes.copy_from_slice(&mk);
+    let message_key = PieceKey::from_bytes(*mk_bytes);
     let manifest = Manifest::open(suite, &message_key, &copy.manifest.0, &manifest_digest)?;
     if manifest.pieces.len() != header.piece_sizes.len() {
         return Err(Malformed::ManifestMismatch.into());

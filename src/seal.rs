@@ -149,14 +149,17 @@ pub(crate) fn seal_piece(
     Ok((out, finished))
 }
 
+/// The header's piece sizes and the manifest's entries. The keys are copied, not moved out:
+/// a value moved out of a heap buffer leaves its bytes behind when the buffer is freed,
+/// while `pieces` dropping here wipes every original in place.
 pub(crate) fn manifest_entries(pieces: Vec<FinishedPiece>) -> (Vec<u64>, Vec<PieceEntry>) {
     pieces
-        .into_iter()
+        .iter()
         .map(|p| {
             (
                 p.ciphertext_len,
                 PieceEntry {
-                    key: p.key,
+                    key: p.key.duplicate(),
                     digest: p.digest,
                 },
             )
@@ -214,7 +217,9 @@ impl<'a> MailSealer<'a> {
             server: None,
             link_expiry: None,
             bcc_text: String::new(),
-            pieces: Vec::new(),
+            // Room for every piece up front: a growing Vec would move the piece keys and free
+            // the old buffer unwiped.
+            pieces: Vec::with_capacity(MAX_PIECES),
         })
     }
 

@@ -88,8 +88,14 @@ fn check_binding(b: &UserDataBinding<'_>) -> Result<(), Error> {
 ///                || u8(has_mid) || u16be(len(mid)) || mid || u8(has_version) || u64be(version), 32)
 /// ```
 /// (`mid` empty and `version` 0 when absent.)
-fn blob_key(puk: &PukSecret, b: &UserDataBinding<'_>) -> PieceKey {
+/// `b` must have passed [`check_binding`]: the lengths then fit their prefixes (type ≤ 64
+/// bytes in a `u8`, message id ≤ 998 bytes in a `u16`); a length that did not would be an
+/// error here, never a truncation.
+fn blob_key(puk: &PukSecret, b: &UserDataBinding<'_>) -> Result<PieceKey, Error> {
     let mid = b.message_id.unwrap_or("");
+    let type_len =
+        u8::try_from(b.data_type.len()).map_err(|_| Malformed::Field(Field::UserDataType))?;
+    let mid_len = u16::try_from(mid.len()).map_err(|_| Malformed::Field(Field::MessageId))?;
     let key = crate::keys::hkdf32(
         b"mailseal v1 user data",
         puk.symmetric_key().expose_secret(),
@@ -97,16 +103,16 @@ fn blob_key(puk: &PukSecret, b: &UserDataBinding<'_>) -> PieceKey {
             &puk.suite().id_bytes(),
             puk.public().user.as_bytes(),
             &puk.generation().to_be_bytes(),
-            &[b.data_type.len() as u8],
+            &[type_len],
             b.data_type.as_bytes(),
             &[u8::from(b.message_id.is_some())],
-            &(mid.len() as u16).to_be_bytes(),
+            &mid_len.to_be_bytes(),
             mid.as_bytes(),
             &[u8::from(b.version.is_some())],
             &b.version.unwrap_or(0).to_be_bytes(),
         ],
     );
-    PieceKey::from_bytes(*key)
+    Ok(PieceKey::from_bytes(*key))
 }
 
 /// Encrypts `plaintext` as user data of `puk`'s user under `binding`.
@@ -119,7 +125,7 @@ pub fn seal_user_data(
     rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, Error> {
     check_binding(binding)?;
-    let key = blob_key(puk, binding);
+    let key = blob_key(puk, binding)?;
     let sealed = piece::seal(puk.suite(), Purpose::UserData, &key, rng, plaintext)?;
     let blob = wire::encode(&UserDataWire {
         ciphertext: Bytes(sealed.ciphertext),
@@ -152,6 +158,7 @@ pub fn open_user_data(
     binding: &UserDataBinding<'_>,
     min_version: Option<u64>,
 ) -> Result<Vec<u8>, Error> {
+    check_binding(binding)?;
     let w: UserDataWire = wire::decode(blob, MAX_USER_DATA_LEN, Limit::UserDataSize)?;
     let suite = Suite::from_id(w.suite)?;
     if w.user != *user
@@ -174,7 +181,7 @@ pub fn open_user_data(
         version: w.version,
         ..*binding
     };
-    let key = blob_key(puk, &bound);
+    let key = blob_key(puk, &bound)?;
     let opened = piece::open(suite, Purpose::UserData, &key, &w.ciphertext.0)
         .map_err(|_| AuthFailure::UserData)?;
     Ok(opened.plaintext)

@@ -1910,13 +1910,23 @@ fn escrow_cases(suite: Suite) -> Vec<Value> {
         enc_any(&x),
         "authentication/signature",
     );
+    // The member's address is on the new spelling too, so the signature is what fails.
     let mut rv: ciborium::Value = ciborium::from_reader(&record[..]).expect("record");
-    set(&mut rv, "n", ciborium::Value::Text("other.example".into()));
+    set(&mut rv, "n", ciborium::Value::Text("EXAMPLE.com".into()));
     neg(
         "enrollment_domain_changed",
         "verify_enrollment",
         enc(&rv),
         "authentication/signature",
+    );
+    // A record for another domain than the member's address: the custom-domain rule.
+    let mut rv: ciborium::Value = ciborium::from_reader(&record[..]).expect("record");
+    set(&mut rv, "n", ciborium::Value::Text("other.example".into()));
+    neg(
+        "enrollment_member_not_on_domain",
+        "verify_enrollment",
+        enc(&rv),
+        "misuse/escrow_needs_custom_domain",
     );
     let mut rv: ciborium::Value = ciborium::from_reader(&record[..]).expect("record");
     set(&mut rv, "o", ciborium::Value::Bool(false));
@@ -1961,7 +1971,11 @@ fn verify_escrow(suite: Option<Suite>, case: &Value) -> Check {
             );
         }
         return expect_error(
-            verify_enrollment(&bytes_of(i, "verify_enrollment")?, &directory),
+            verify_enrollment(
+                &bytes_of(i, "verify_enrollment")?,
+                str_of(i, "member_address")?,
+                &directory,
+            ),
             case,
         );
     }
@@ -1974,7 +1988,7 @@ fn verify_escrow(suite: Option<Suite>, case: &Value) -> Check {
     if unlocked.public() != w.escrow.public() {
         return Err("the escrow device did not unwrap".into());
     }
-    verify_enrollment(&record, &directory)
+    verify_enrollment(&record, str_of(i, "member_address")?, &directory)
         .map(|_| ())
         .map_err(|e| class(&e))
 }

@@ -68,7 +68,7 @@ impl Manifest {
                 })
                 .collect(),
         };
-        let plaintext = Zeroizing::new(wire::encode(&wire));
+        let plaintext = wire::encode_secret(&wire, MAX_MANIFEST_LEN).ok_or(Limit::ManifestSize)?;
         piece::seal(suite, Purpose::Manifest, message_key, rng, &plaintext)
     }
 

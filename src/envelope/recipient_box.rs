@@ -3,6 +3,7 @@
 //! Fixed size on purpose: every box of a suite has the same length, so box sizes say nothing
 //! about the recipient's place in the tree or about the other recipients.
 
+use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::tree::{TREE_DEPTH, TREE_SLOTS};
@@ -58,13 +59,14 @@ impl BoxPlaintext {
             [KIND_UNSIGNED] => false,
             _ => return Err(bad()),
         };
-        // An unsigned box has one encoding: zeros after the message key.
-        if !signed
-            && bytes
-                .get(33..)
-                .is_some_and(|rest| rest.iter().any(|b| *b != 0))
-        {
-            return Err(bad());
+        // An unsigned box has one encoding: zeros after the message key. The bytes are
+        // decrypted secrets: fold them without an early exit.
+        if !signed {
+            let rest = bytes.get(33..).unwrap_or_default();
+            let nonzero = rest.iter().fold(0u8, |acc, b| acc | b);
+            if !bool::from(nonzero.ct_eq(&0)) {
+                return Err(bad());
+            }
         }
         let message_key = r.array::<32>()?;
         let salt = r.array::<32>()?;

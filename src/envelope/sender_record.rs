@@ -71,7 +71,8 @@ impl SenderRecord {
         record_key: &PieceKey,
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<u8>, Error> {
-        let plaintext = Zeroizing::new(wire::encode(self));
+        let plaintext =
+            wire::encode_secret(self, MAX_SENDER_RECORD_LEN).ok_or(Limit::SenderRecordSize)?;
         Ok(piece::seal(suite, Purpose::SenderRecord, record_key, rng, &plaintext)?.ciphertext)
     }
 

@@ -15,7 +15,13 @@ use core::fmt;
 use serde::de::{self, DeserializeOwned, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
 use crate::error::{CborError, Error, Limit, Malformed};
+
+/// Bytes of the decoder's scratch buffer (ciborium's default): short strings are read here.
+const SCRATCH_LEN: usize = 4096;
 
 /// Encodes `value` as canonical CBOR.
 pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -26,7 +32,40 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
+/// Encodes a value that holds secrets (a manifest's piece keys, a sender record's salts) of
+/// at most `max_len` bytes. The result is wiped on drop, and so is every buffer tried on the
+/// way: the encoder writes into fixed buffers that never grow (a growing `Vec` would hand
+/// its old contents back to the allocator unwiped), starting small and retrying larger.
+/// `None` if the encoding is longer than `max_len`.
+pub(crate) fn encode_secret<T: Serialize>(value: &T, max_len: usize) -> Option<Zeroizing<Vec<u8>>> {
+    let mut size = max_len.min(1024);
+    loop {
+        if let Some(encoded) = encode_into_fixed(value, size) {
+            return Some(encoded);
+        }
+        if size >= max_len {
+            return None;
+        }
+        size = size.saturating_mul(4).min(max_len);
+    }
+}
+
+/// Encodes `value` into a zero-filled buffer of exactly `size` bytes that never grows;
+/// `None` if it does not fit. The buffer is wiped on drop either way.
+fn encode_into_fixed<T: Serialize>(value: &T, size: usize) -> Option<Zeroizing<Vec<u8>>> {
+    let mut buffer = Zeroizing::new(alloc::vec![0u8; size]);
+    let mut window: &mut [u8] = buffer.as_mut_slice();
+    // `&mut [u8]` is a writer with and without `std`; it fails, rather than grows, when full.
+    ciborium::into_writer(value, &mut window).ok()?;
+    let written = size.saturating_sub(window.len());
+    buffer.truncate(written);
+    Some(buffer)
+}
+
 /// Decodes `bytes` as exactly one canonical `T`, refusing inputs longer than `max_len`.
+///
+/// The bytes may be a decrypted secret (a manifest, a sender record): the decoder's scratch
+/// buffer and the canonical re-encoding are wiped, and the comparison is constant time.
 pub(crate) fn decode<T: Serialize + DeserializeOwned>(
     bytes: &[u8],
     max_len: usize,
@@ -36,8 +75,14 @@ pub(crate) fn decode<T: Serialize + DeserializeOwned>(
         return Err(limit.into());
     }
     canonical::check(bytes)?;
-    let value: T = ciborium::from_reader(bytes).map_err(|_| Malformed::Cbor(CborError::Schema))?;
-    if encode(&value) != bytes {
+    let mut scratch = Zeroizing::new([0u8; SCRATCH_LEN]);
+    let value: T = ciborium::from_reader_with_buffer(bytes, scratch.as_mut_slice())
+        .map_err(|_| Malformed::Cbor(CborError::Schema))?;
+    // A canonical input re-encodes to exactly its own length, so a buffer of that length
+    // suffices; a longer re-encoding does not fit and is not canonical either.
+    let canonical = encode_into_fixed(&value, bytes.len())
+        .is_some_and(|reencoded| bool::from(reencoded.as_slice().ct_eq(bytes)));
+    if !canonical {
         return Err(Malformed::Cbor(CborError::NotCanonical).into());
     }
     Ok(value)
