@@ -21,6 +21,11 @@ const TARGETS: &[(&str, Target)] = &[
     ("server_validate", fuzzing::server_validate),
     ("open_paths", fuzzing::open_paths),
     ("mutate_mail", fuzzing::mutate_mail),
+    ("link_copy", fuzzing::link_copy_target),
+    ("user_data", fuzzing::user_data_target),
+    ("recovery_code", fuzzing::recovery_code_target),
+    ("seed_wrap_batch", fuzzing::seed_wrap_batch_target),
+    ("verified_piece", fuzzing::verified_piece_target),
 ];
 
 /// Valid pieces under the fuzz key, around the chunk boundaries, each prefixed with a split
@@ -52,6 +57,11 @@ fn generated() -> Vec<(&'static str, Vec<Seed>)> {
     let (decode, validate) = fuzzing::wire_seeds();
     vec![
         ("piece_stream", piece_stream_seeds()),
+        ("verified_piece", piece_stream_seeds()),
+        ("link_copy", fuzzing::link_copy_seeds()),
+        ("user_data", fuzzing::user_data_seeds()),
+        ("recovery_code", fuzzing::recovery_code_seeds()),
+        ("seed_wrap_batch", fuzzing::seed_wrap_batch_seeds()),
         (
             "piece_round_trip",
             vec![("hello".into(), b"\x03hello world".to_vec())],
@@ -135,5 +145,30 @@ fn seeds_exercise_the_success_paths() {
     assert_eq!(info.boxes.len(), 3);
     for (name, seed) in fuzzing::open_paths_seeds() {
         assert!(fuzzing::open_path(&seed), "the {name} seed does not open");
+    }
+    // The dedicated targets' seeds reach their success paths too.
+    let w = fuzzing::FuzzWorld::new();
+    for (name, seed) in fuzzing::link_copy_seeds() {
+        let len = usize::from(seed[0]);
+        let fragment = std::str::from_utf8(&seed[1..1 + len]).expect("fragment");
+        let now = u64::from(u16::from_le_bytes([seed[1 + len], seed[2 + len]]));
+        assert!(
+            mailseal::link::open_link_copy(&seed[3 + len..], fragment, now).is_ok(),
+            "link seed {name}"
+        );
+    }
+    for (name, seed) in fuzzing::seed_wrap_batch_seeds() {
+        let vouched = [mailseal::open::VouchedDevice {
+            user: w.bob,
+            device: w.bob_device.id(),
+            verifying_key: w.bob_device.public().verifying_key,
+            status: mailseal::keys::DeviceStatus::Active,
+        }];
+        let opened = mailseal::devices::open_seed_wraps(&seed, &w.bob_device, &w.bob, &vouched);
+        assert_eq!(opened.map(|s| s.len()).ok(), Some(3), "batch seed {name}");
+    }
+    for (name, seed) in fuzzing::recovery_code_seeds() {
+        let text = std::str::from_utf8(&seed).expect("text");
+        assert!(mailseal::backup::RecoveryCode::parse(text).is_ok(), "code seed {name}");
     }
 }

@@ -14,7 +14,15 @@
     clippy::arithmetic_side_effects
 )]
 
+mod more;
+
 use alloc::vec::Vec;
+
+pub use more::{
+    link_copy_seeds, link_copy_target, recovery_code_seeds, recovery_code_target,
+    seed_wrap_batch_seeds, seed_wrap_batch_target, user_data_seeds, user_data_target,
+    verified_piece_target,
+};
 
 use crate::error::Error;
 use crate::piece::{
