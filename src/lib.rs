@@ -129,6 +129,8 @@ mod lifecycle_tests;
 mod mail_tests;
 #[cfg(test)]
 mod refusal_tests;
+#[cfg(test)]
+mod strength_tests;
 
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]

@@ -169,6 +169,9 @@ fn seeds_exercise_the_success_paths() {
     }
     for (name, seed) in fuzzing::recovery_code_seeds() {
         let text = std::str::from_utf8(&seed).expect("text");
-        assert!(mailseal::backup::RecoveryCode::parse(text).is_ok(), "code seed {name}");
+        assert!(
+            mailseal::backup::RecoveryCode::parse(text).is_ok(),
+            "code seed {name}"
+        );
     }
 }

@@ -18,7 +18,10 @@ fn library_code_denies_panicking_lints() {
         "clippy::indexing_slicing",
         "clippy::arithmetic_side_effects",
     ] {
-        assert!(attribute.contains(lint), "{lint} is not denied in src/lib.rs");
+        assert!(
+            attribute.contains(lint),
+            "{lint} is not denied in src/lib.rs"
+        );
     }
     assert!(lib.contains("#![forbid(unsafe_code)]"));
 }

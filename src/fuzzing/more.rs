@@ -40,7 +40,10 @@ pub fn link_copy_target(data: &[u8]) {
         return;
     };
     if let Ok(opened) = open_link_copy(copy, fragment, now) {
-        assert!(now <= opened.header().expiry.unwrap_or(0), "expired link opened");
+        assert!(
+            now <= opened.header().expiry.unwrap_or(0),
+            "expired link opened"
+        );
         assert_eq!(opened.recipient_kind(), RecipientKind::Link);
         let c = crate::footer::classify(&opened, true);
         assert_eq!(c.footer, crate::footer::Footer::ServerEncrypted);
@@ -190,7 +193,8 @@ pub fn recovery_code_seeds() -> Vec<Seed> {
 pub fn seed_wrap_batch_target(data: &[u8]) {
     let w = FuzzWorld::new();
     let vouched = w.vouched();
-    if let Ok(wraps) = wire::decode::<Vec<SeedWrap>>(data, usize::MAX, crate::error::Limit::WrapSize)
+    if let Ok(wraps) =
+        wire::decode::<Vec<SeedWrap>>(data, usize::MAX, crate::error::Limit::WrapSize)
     {
         assert_eq!(wire::encode(&wraps), data, "batch re-encodes differently");
     }
@@ -229,17 +233,18 @@ pub fn verified_piece_target(data: &[u8]) {
     };
     let len = ciphertext.len() as u64;
     let one_shot = piece::open_expecting(s, p, &key, ciphertext, &digest);
-    let verified = VerifiedPieceDecryptor::new(s, p, &key, &list, len, &digest).and_then(|mut d| {
-        let mut out = Vec::new();
-        let mut last = 0;
-        for point in points.iter().copied().chain([ciphertext.len()]) {
-            if let Some(part) = ciphertext.get(last..point) {
-                d.push(part, &mut out)?;
+    let verified =
+        VerifiedPieceDecryptor::new(s, p, &key, &list, len, &digest).and_then(|mut d| {
+            let mut out = Vec::new();
+            let mut last = 0;
+            for point in points.iter().copied().chain([ciphertext.len()]) {
+                if let Some(part) = ciphertext.get(last..point) {
+                    d.push(part, &mut out)?;
+                }
+                last = point;
             }
-            last = point;
-        }
-        d.finish().map(|()| out)
-    });
+            d.finish().map(|()| out)
+        });
     match (&one_shot, &verified) {
         (Ok(a), Ok(b)) => assert_eq!(a, b, "verified and one-shot plaintexts differ"),
         (Err(_), Err(_)) => {}

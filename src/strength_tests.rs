@@ -1,0 +1,552 @@
+//! Tests that pin the lines a mutation run showed no other test looks at (TESTING.md): the
+//! footer's conditions, the planner's branches, the box kind against the header, the sender
+//! record's checks, and a canonical-CBOR bound. Where the attack needs a sender that signs
+//! what it likes, a test-only sealer below builds it from the crate's own parts.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+
+use crate::envelope::build::{self, Parts, self_box_key, sender_record_key};
+use crate::envelope::digest::{
+    DigestInput, RecipientEntry, SenderBinding, bcc_commitment, header_hash, recipient_digest,
+};
+use crate::envelope::manifest::{Manifest, PieceEntry};
+use crate::envelope::recipient_box::BoxPlaintext;
+use crate::envelope::sender_record::{RecordEntry, SenderRecord};
+use crate::envelope::tree::{self, Tree};
+use crate::envelope::{
+    Copy, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION, WireBox,
+};
+use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::footer::{
+    DirectoryEntry, Footer, MailContext, Plan, PlannedRecipient, RefusalReason, SenderState,
+    ServerEncryptedReason, classify, plan,
+};
+use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use crate::open::{Mailbox, OpenedMail, VouchedDevice, open_copy};
+use crate::piece::{self, PieceKey, Purpose};
+use crate::seal::{MailSealer, RecipientKey, SenderIdentity};
+use crate::server::split_envelope;
+use crate::suite::Suite;
+use crate::wire::{Bytes, Fixed};
+
+const SUITE: Suite = Suite::X25519;
+
+struct Person {
+    id: UserId,
+    address: String,
+    puk: PukSecret,
+    device: DeviceSecret,
+}
+
+impl Person {
+    fn new(n: u8, name: &str, r: &mut ChaCha20Rng) -> Person {
+        let id = UserId::new([n; 16]);
+        Person {
+            id,
+            address: alloc::format!("{name}@example.com"),
+            puk: PukSecret::generate(SUITE, id, 1, r).unwrap(),
+            device: DeviceSecret::generate(SUITE, DeviceId::new([n ^ 0x80; 16]), r),
+        }
+    }
+    fn key(&self) -> RecipientKey {
+        RecipientKey::new(self.address.clone(), self.puk.public().clone())
+    }
+    fn party(&self) -> Party {
+        Party {
+            address: self.address.clone(),
+            user: Some(self.id),
+        }
+    }
+    fn vouched(&self) -> VouchedDevice {
+        VouchedDevice {
+            user: self.id,
+            device: self.device.id(),
+            verifying_key: self.device.public().verifying_key,
+            status: DeviceStatus::Active,
+        }
+    }
+    fn open(&self, copy: &[u8], sender: &Person) -> Result<OpenedMail, Error> {
+        open_copy(
+            copy,
+            &Mailbox::new(self.id, core::slice::from_ref(&self.puk)),
+            &[sender.vouched()],
+        )
+    }
+}
+
+fn header(sender: &Person, to: Vec<Party>, cc: Vec<Party>, piece_len: u64) -> RoutingHeader {
+    RoutingHeader {
+        sender: SenderParty {
+            address: sender.address.clone(),
+            device: Some(sender.device.id()),
+            user: Some(sender.id),
+        },
+        origin: Origin::SenderDevice.code(),
+        piece_sizes: vec![piece_len],
+        suite: SUITE.id(),
+        timestamp: 1,
+        version: VERSION,
+        expiry: None,
+        cc,
+        message_id: "<strength@example.com>".into(),
+        to,
+    }
+}
+
+fn one_piece(r: &mut ChaCha20Rng) -> (Vec<u8>, PieceEntry) {
+    let key = PieceKey::generate(r);
+    let sealed = piece::seal(SUITE, Purpose::MailPiece, &key, r, b"body").unwrap();
+    (
+        sealed.ciphertext,
+        PieceEntry {
+            key,
+            digest: sealed.digest,
+        },
+    )
+}
+
+fn copy_of(envelope: &[u8], user: &UserId) -> Vec<u8> {
+    split_envelope(envelope)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.user == *user)
+        .unwrap()
+        .copy
+}
+
+// ---- The footer -------------------------------------------------------------------------
+
+#[test]
+fn signed_e2e_flag_beside_an_external_party_is_still_server_encrypted() {
+    // A buggy or malicious sender flags E2E although To names an external address.
+    let mut r = ChaCha20Rng::from_seed([60; 32]);
+    let alice = Person::new(1, "alice", &mut r);
+    let bob = Person::new(2, "bob", &mut r);
+    let (ct, entry) = one_piece(&mut r);
+    let dan = Party {
+        address: "dan@elsewhere.example".into(),
+        user: None,
+    };
+    let (envelope, _) = build::build(
+        Parts {
+            suite: SUITE,
+            header: header(&alice, vec![bob.party(), dan], vec![], ct.len() as u64),
+            signer: Some(&alice.device),
+            sender_puk: Some(&alice.puk),
+            recipients: vec![
+                (RecipientKind::Sender, alice.key()),
+                (RecipientKind::To, bob.key()),
+            ],
+            pieces: vec![entry],
+            e2e: true,
+            bcc_text: String::new(),
+            link: None,
+            trace: None,
+        },
+        &mut r,
+    )
+    .unwrap();
+    // Server validation would refuse to split this (an external party and no server box),
+    // so Bob's copy is cut out by hand, as a server that skips validation would.
+    let env = crate::envelope::Envelope::parse(&envelope).unwrap();
+    let bobs = Copy {
+        recipient_box: env.boxes.iter().find(|b| b.user == bob.id).unwrap().clone(),
+        header: env.header.clone(),
+        manifest: env.manifest.clone(),
+        bcc_commitment: env.bcc_commitment,
+        sender_record: None,
+    }
+    .encode();
+    let opened = bob.open(&bobs, &alice).unwrap();
+    assert!(opened.e2e_flag(), "the signed manifest does say E2E");
+    let c = classify(&opened, true);
+    assert_eq!(c.footer, Footer::ServerEncrypted);
+    assert_eq!(c.reasons, vec![ServerEncryptedReason::External]);
+}
+
+// ---- The planner ------------------------------------------------------------------------
+
+fn planned(address: &str, kind: RecipientKind, entry: DirectoryEntry) -> PlannedRecipient {
+    PlannedRecipient {
+        address: address.into(),
+        kind,
+        entry,
+    }
+}
+
+#[test]
+fn planner_branches_without_a_server_key_and_with_cc_and_bcc() {
+    let mut r = ChaCha20Rng::from_seed([61; 32]);
+    let alice = Person::new(1, "alice", &mut r);
+    let bob = Person::new(2, "bob", &mut r);
+    let carol = Person::new(3, "carol", &mut r);
+    let dave = Person::new(4, "dave", &mut r);
+    let no_server = SenderState {
+        puk: Some(alice.puk.public().clone()),
+        active_device: true,
+        server: None,
+    };
+    let users = [
+        planned(
+            &bob.address,
+            RecipientKind::To,
+            DirectoryEntry::ActiveUser(bob.puk.public().clone()),
+        ),
+        planned(
+            &carol.address,
+            RecipientKind::Cc,
+            DirectoryEntry::ActiveUser(carol.puk.public().clone()),
+        ),
+        planned(
+            &dave.address,
+            RecipientKind::Bcc,
+            DirectoryEntry::ActiveUser(dave.puk.public().clone()),
+        ),
+    ];
+    // Every recipient an active user: E2E needs no server key.
+    let e2e = plan(&no_server, &users, MailContext::Personal);
+    assert!(e2e.is_e2e());
+    // An external CC without a server key: refused, for that reason.
+    let mut with_external = users.to_vec();
+    with_external.push(planned(
+        "x@elsewhere.example",
+        RecipientKind::Cc,
+        DirectoryEntry::External,
+    ));
+    match plan(&no_server, &with_external, MailContext::Personal) {
+        Plan::Refuse { reasons } => assert_eq!(reasons, vec![RefusalReason::NoServerKey]),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // With the server's key it is a not-E2E plan, which says so.
+    let with_server = SenderState {
+        server: Some(RecipientKey::new(
+            "server@example.com",
+            alice.puk.public().clone(),
+        )),
+        ..no_server.clone()
+    };
+    let not_e2e = plan(&with_server, &with_external, MailContext::Personal);
+    assert!(matches!(not_e2e, Plan::NotE2e { .. }));
+    assert!(!not_e2e.is_e2e());
+    assert!(!plan(&no_server, &with_external, MailContext::Personal).is_e2e());
+
+    // Applying the E2E plan addresses each user as planned: To, CC and BCC boxes.
+    let sealer = MailSealer::new(
+        SUITE,
+        SenderIdentity {
+            address: &alice.address,
+            puk: &alice.puk,
+            device: &alice.device,
+        },
+        "<plan@example.com>",
+        1,
+    )
+    .unwrap();
+    let mut sealer = e2e.apply(sealer).unwrap();
+    sealer.add_piece(b"hi", &mut r).unwrap();
+    let envelope = sealer.seal(&mut r).unwrap();
+    let kinds: Vec<(UserId, RecipientKind)> = split_envelope(&envelope)
+        .unwrap()
+        .iter()
+        .map(|c| (c.user, c.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (alice.id, RecipientKind::Sender),
+            (bob.id, RecipientKind::To),
+            (carol.id, RecipientKind::Cc),
+            (dave.id, RecipientKind::Bcc),
+        ]
+    );
+}
+
+// ---- The box kind against the header (SPEC.md §6.9 step 3) --------------------------------
+
+/// Alice mails Bob (To) and Carol (BCC); returns everyone and the envelope.
+fn to_and_bcc() -> (Person, Person, Person, Vec<u8>) {
+    let mut r = ChaCha20Rng::from_seed([62; 32]);
+    let alice = Person::new(1, "alice", &mut r);
+    let bob = Person::new(2, "bob", &mut r);
+    let carol = Person::new(3, "carol", &mut r);
+    let mut s = MailSealer::new(
+        SUITE,
+        SenderIdentity {
+            address: &alice.address,
+            puk: &alice.puk,
+            device: &alice.device,
+        },
+        "<kinds@example.com>",
+        1,
+    )
+    .unwrap()
+    .to(bob.key())
+    .bcc(carol.key());
+    s.add_piece(b"hi", &mut r).unwrap();
+    let envelope = s.seal(&mut r).unwrap();
+    (alice, bob, carol, envelope)
+}
+
+fn edited(copy: &[u8], edit: impl FnOnce(&mut Copy, &mut RoutingHeader)) -> Vec<u8> {
+    let mut c = Copy::parse(copy).unwrap();
+    let (mut h, _) = RoutingHeader::parse(&c.header.0).unwrap();
+    edit(&mut c, &mut h);
+    c.header = Bytes(h.encode());
+    c.encode()
+}
+
+/// Refused by the structural check, before any cryptography: `RecipientSet`, not a failed box.
+fn refused_as_misplaced(opened: Result<OpenedMail, Error>) {
+    assert_eq!(
+        opened.err(),
+        Some(Malformed::Field(Field::RecipientSet).into())
+    );
+}
+
+#[test]
+fn a_box_whose_kind_the_header_contradicts_is_refused_before_decryption() {
+    let (alice, bob, carol, envelope) = to_and_bcc();
+    let bobs = copy_of(&envelope, &bob.id);
+    let carols = copy_of(&envelope, &carol.id);
+    let alices = copy_of(&envelope, &alice.id);
+    // A To box whose address is not the one the header names for that user.
+    refused_as_misplaced(bob.open(
+        &edited(&bobs, |c, _| {
+            c.recipient_box.address = "bob@elsewhere.example".into()
+        }),
+        &alice,
+    ));
+    // Carol's BCC box while the header names her in CC.
+    refused_as_misplaced(carol.open(&edited(&carols, |_, h| h.cc.push(carol.party())), &alice));
+    // The sender's own box in mail presented as server-sealed.
+    refused_as_misplaced(alice.open(
+        &edited(&alices, |_, h| {
+            h.origin = Origin::InboundExternal.code();
+            h.sender.device = None;
+        }),
+        &alice,
+    ));
+    // A server-access box in mail presented as server-sealed.
+    refused_as_misplaced(carol.open(
+        &edited(&carols, |c, h| {
+            c.recipient_box.kind = RecipientKind::ServerAccess.code();
+            h.origin = Origin::InboundExternal.code();
+            h.sender.device = None;
+        }),
+        &alice,
+    ));
+    // A To box for the sender's own user.
+    refused_as_misplaced(bob.open(
+        &edited(&bobs, |_, h| {
+            h.sender.user = Some(bob.id);
+        }),
+        &alice,
+    ));
+}
+
+// ---- The sender record (SPEC.md §6.9 step 9) ----------------------------------------------
+
+/// One entry of a forged sender record.
+#[derive(Clone)]
+struct Forged {
+    kind: RecipientKind,
+    who: usize,
+    position: u16,
+    salt: [u8; 32],
+}
+
+/// A test-only sealer that signs whatever recipient tree and record it is given: the tree is
+/// built from exactly the record's entries (so the signature matches the record), and the
+/// sender's own box sits at entry `own`. Returns the sender's own copy.
+fn forge_sender_copy(
+    people: &[&Person],
+    header: RoutingHeader,
+    entries: &[Forged],
+    own: usize,
+) -> Vec<u8> {
+    let mut r = ChaCha20Rng::from_seed([63; 32]);
+    let alice = people[0];
+    let (_, entry) = one_piece(&mut r);
+    let header_bytes = header.encode();
+    let hh = header_hash(&header_bytes);
+    let mk = PieceKey::generate(&mut r);
+    let manifest = Manifest {
+        e2e: true,
+        pieces: vec![entry],
+    }
+    .seal(SUITE, &mk, &mut r)
+    .unwrap();
+    let mut bcc_key = [0u8; 32];
+    r.fill_bytes(&mut bcc_key);
+    let commitment = bcc_commitment(SUITE, &bcc_key, "");
+    let sender = SenderBinding::signed(
+        &alice.id,
+        &alice.device.id(),
+        &alice.device.public().verifying_key,
+    );
+    let digests: Vec<[u8; 32]> = entries
+        .iter()
+        .map(|e| {
+            let p = people[e.who];
+            recipient_digest(&DigestInput {
+                suite: SUITE,
+                header_hash: &hh,
+                sender,
+                recipient: RecipientEntry {
+                    address: &p.address,
+                    user: &p.id,
+                    generation: 1,
+                    kind: e.kind,
+                    key_fingerprint: &p.puk.public().mail_key.fingerprint(),
+                },
+                manifest_digest: &manifest.digest,
+                bcc_commitment: &commitment,
+            })
+        })
+        .collect();
+    let mut tree_key = [0u8; 32];
+    r.fill_bytes(&mut tree_key);
+    let leaves = entries
+        .iter()
+        .zip(&digests)
+        .map(|(e, d)| (usize::from(e.position), tree::leaf(&e.salt, d)))
+        .collect();
+    let tree = Tree::build(leaves, tree_key);
+    let signature = alice
+        .device
+        .sign(&tree::signed_message(SUITE, &tree.root()));
+    let own_entry = &entries[own];
+    let plaintext = BoxPlaintext {
+        signed: true,
+        message_key: *mk.expose_secret(),
+        salt: own_entry.salt,
+        position: usize::from(own_entry.position),
+        path: tree.path(usize::from(own_entry.position)),
+        signature,
+    }
+    .encode();
+    let box_ct = piece::seal(
+        SUITE,
+        Purpose::SelfBox,
+        &self_box_key(&alice.puk, &digests[own]),
+        &mut r,
+        &plaintext,
+    )
+    .unwrap()
+    .ciphertext;
+    let record = SenderRecord {
+        recipients: entries
+            .iter()
+            .map(|e| {
+                let p = people[e.who];
+                RecordEntry {
+                    address: p.address.clone(),
+                    key_fingerprint: Fixed(p.puk.public().mail_key.fingerprint()),
+                    generation: 1,
+                    position: e.position,
+                    kind: e.kind.code(),
+                    salt: Fixed(e.salt),
+                    user: p.id,
+                }
+            })
+            .collect(),
+        bcc_key: Fixed(bcc_key),
+        tree_key: Fixed(tree_key),
+        bcc: String::new(),
+    };
+    let record_ct = record
+        .seal(SUITE, &sender_record_key(&alice.puk, &digests[own]), &mut r)
+        .unwrap();
+    Copy {
+        recipient_box: WireBox {
+            address: alice.address.clone(),
+            ciphertext: Bytes(box_ct),
+            enc: Bytes(Vec::new()),
+            generation: 1,
+            kind: RecipientKind::Sender.code(),
+            user: alice.id,
+        },
+        header: Bytes(header_bytes),
+        manifest: Bytes(manifest.ciphertext),
+        bcc_commitment: Fixed(commitment),
+        sender_record: Some(Bytes(record_ct)),
+    }
+    .encode()
+}
+
+fn entry(kind: RecipientKind, who: usize, position: u16, salt: u8) -> Forged {
+    Forged {
+        kind,
+        who,
+        position,
+        salt: [salt; 32],
+    }
+}
+
+#[test]
+fn a_signed_sender_record_that_lies_about_the_recipients_is_refused() {
+    let mut r = ChaCha20Rng::from_seed([64; 32]);
+    let alice = Person::new(1, "alice", &mut r);
+    let bob = Person::new(2, "bob", &mut r);
+    let mallory = Person::new(3, "mallory", &mut r);
+    let people = [&alice, &bob, &mallory];
+    let h = || header(&alice, vec![bob.party()], vec![], 0);
+    let own = entry(RecipientKind::Sender, 0, 10, 1);
+    let to_bob = entry(RecipientKind::To, 1, 20, 2);
+    // The honest record opens: the forger itself is sound.
+    let honest = forge_sender_copy(&people, h(), &[own.clone(), to_bob.clone()], 0);
+    let opened = alice.open(&honest, &alice).unwrap();
+    assert_eq!(opened.sent_record().unwrap().recipients.len(), 2);
+
+    let refused = |entries: &[Forged], header: RoutingHeader| {
+        let copy = forge_sender_copy(&people, header, entries, 0);
+        assert_eq!(
+            alice.open(&copy, &alice).err(),
+            Some(AuthFailure::RecipientList.into()),
+            "entries at {:?}",
+            entries.iter().map(|e| e.position).collect::<Vec<_>>()
+        );
+    };
+    // An extra BCC "recipient" at a position past the tree: it would never be in the signed
+    // root, yet the record would list it.
+    refused(
+        &[
+            own.clone(),
+            to_bob.clone(),
+            entry(RecipientKind::Bcc, 2, 1500, 3),
+        ],
+        h(),
+    );
+    // Bob listed twice at one position. (Two different leaves at one position cannot both
+    // sit in a consistent tree; two identical ones can, and only the position check sees it.)
+    refused(&[own.clone(), to_bob.clone(), to_bob.clone()], h());
+    // Two entries for the sender's own user.
+    refused(
+        &[
+            own.clone(),
+            to_bob.clone(),
+            entry(RecipientKind::Sender, 0, 30, 4),
+        ],
+        h(),
+    );
+    // Bob is named in To but absent from the record, and the server has no box.
+    refused(&[own.clone()], h());
+}
+
+// ---- Canonical CBOR ---------------------------------------------------------------------
+
+#[test]
+fn a_map_that_ends_exactly_at_the_end_of_the_input_is_accepted() {
+    // One pair of one-byte items: the pair count equals the bytes left after the head.
+    assert_eq!(crate::wire::canonical::check(&[0xa1, 0x01, 0x02]), Ok(()));
+    assert_eq!(
+        crate::wire::canonical::check(&[0xa2, 0x01, 0x02, 0x03, 0x04]),
+        Ok(())
+    );
+    assert!(crate::wire::canonical::check(&[0xa2, 0x01, 0x02, 0x03]).is_err());
+}
