@@ -535,7 +535,7 @@ fn a_signed_sender_record_that_lies_about_the_recipients_is_refused() {
         h(),
     );
     // Bob is named in To but absent from the record, and the server has no box.
-    refused(&[own.clone()], h());
+    refused(core::slice::from_ref(&own), h());
 }
 
 // ---- Canonical CBOR ---------------------------------------------------------------------
