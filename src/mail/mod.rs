@@ -1,0 +1,12 @@
+//! Mail: the envelope, sealing on the sender's device, opening a copy, the server's key-free
+//! work, access-restricted links and the footer (SPEC.md §6, §10, §11).
+
+pub mod envelope;
+pub mod footer;
+pub mod link;
+pub mod open;
+pub mod seal;
+pub mod server;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,7 @@
+//! Tests of whole mails: sealing, splitting, opening, the footer, refusals, and the lines a
+//! mutation run showed unpinned.
+
+mod footer;
+mod mail;
+mod refusal;
+mod strength;
