@@ -24,12 +24,14 @@ use hpke::kdf::HkdfSha256;
 use hpke::kem::{X25519HkdfSha256, XWing};
 use hpke::{Kem, OpModeR, OpModeS};
 use mailseal::Suite;
-use mailseal::devices::{open_seed_wraps, wrap_seed, wrap_seed_cosigned, wrap_seeds};
-use mailseal::escrow::{AccountDomain, EscrowContext, open_escrow_wrap, wrap_escrow_device};
+use mailseal::account::devices::{open_seed_wraps, wrap_seed, wrap_seed_cosigned, wrap_seeds};
+use mailseal::account::escrow::{
+    AccountDomain, EscrowContext, open_escrow_wrap, wrap_escrow_device,
+};
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::open::VouchedDevice;
-use mailseal::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
-use mailseal::server::{split_envelope, validate_envelope};
+use mailseal::mail::open::VouchedDevice;
+use mailseal::mail::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
+use mailseal::mail::server::{split_envelope, validate_envelope};
 use mailseal::wire::Fixed;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

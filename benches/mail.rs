@@ -25,10 +25,10 @@ use hpke::kem::{X25519HkdfSha256, XWing};
 use hpke::{Kem, OpModeR, OpModeS};
 use mailseal::Suite;
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::open::{Mailbox, VouchedDevice, open_copy};
+use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
+use mailseal::mail::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
+use mailseal::mail::server::split_envelope;
 use mailseal::piece::{self, PieceKey, Purpose};
-use mailseal::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
-use mailseal::server::split_envelope;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 

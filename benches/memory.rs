@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mailseal::Suite;
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::open::{Mailbox, VouchedDevice, open_copy};
-use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
-use mailseal::server::split_envelope;
+use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
+use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use mailseal::mail::server::split_envelope;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 

@@ -9,17 +9,17 @@
 //! Run with `cargo run --example escrow`.
 
 use mailseal::Suite;
-use mailseal::devices::{
+use mailseal::account::devices::{
     open_seed_wrap, open_seed_wraps, rotate, wrap_seed, wrap_seed_cosigned, wrap_seeds,
 };
-use mailseal::escrow::{
+use mailseal::account::escrow::{
     AccountDomain, EscrowContext, enrollment_record, open_escrow_wrap, verify_enrollment,
     wrap_escrow_device,
 };
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, PukSeed, UserId};
-use mailseal::open::{Mailbox, VouchedDevice, open_copy};
-use mailseal::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
-use mailseal::server::split_envelope;
+use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
+use mailseal::mail::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
+use mailseal::mail::server::split_envelope;
 use mailseal::wire::Fixed;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

@@ -3,16 +3,18 @@
 //!
 //! Run with `cargo run --example footer`.
 
-use mailseal::envelope::{Copy, Origin, Party, RecipientKind, RoutingHeader};
-use mailseal::escrow::{AccountDomain, EscrowContext, enrollment_record, verify_enrollment};
-use mailseal::footer::{
-    DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState, classify, plan,
+use mailseal::account::escrow::{
+    AccountDomain, EscrowContext, enrollment_record, verify_enrollment,
 };
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::link::open_link_copy;
-use mailseal::open::{Mailbox, OpenedMail, VouchedDevice, open_copy};
-use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
-use mailseal::server::{InboundMail, link_copy, reseal_held, seal_inbound, split_envelope};
+use mailseal::mail::envelope::{Copy, Origin, Party, RecipientKind, RoutingHeader};
+use mailseal::mail::footer::{
+    DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState, classify, plan,
+};
+use mailseal::mail::link::open_link_copy;
+use mailseal::mail::open::{Mailbox, OpenedMail, VouchedDevice, open_copy};
+use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use mailseal::mail::server::{InboundMail, link_copy, reseal_held, seal_inbound, split_envelope};
 use mailseal::wire::{Bytes, Fixed};
 use mailseal::{Error, Suite};
 use rand_chacha::ChaCha20Rng;

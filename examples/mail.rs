@@ -9,9 +9,9 @@
 
 use mailseal::Suite;
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, PukSeed, UserId};
-use mailseal::open::{Mailbox, VouchedDevice, open_copy};
-use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
-use mailseal::server::split_envelope;
+use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
+use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use mailseal::mail::server::split_envelope;
 use rand_core::SeedableRng;
 
 fn main() -> Result<(), mailseal::Error> {
@@ -161,8 +161,8 @@ fn main() -> Result<(), mailseal::Error> {
     }
 
     // A server that swaps Bob's box into Carol's copy gets nothing.
-    let mut forged = mailseal::envelope::Copy::parse(copy_of(carol))?;
-    forged.recipient_box = mailseal::envelope::Copy::parse(copy_of(bob))?.recipient_box;
+    let mut forged = mailseal::mail::envelope::Copy::parse(copy_of(carol))?;
+    forged.recipient_box = mailseal::mail::envelope::Copy::parse(copy_of(bob))?.recipient_box;
     match open_copy(
         &forged.encode(),
         &Mailbox::new(carol, std::slice::from_ref(&carol_puk)),

@@ -241,29 +241,29 @@ pub enum Limit {
     ChunkCounter,
     /// CBOR nested deeper than [`crate::wire::canonical::MAX_DEPTH`].
     NestingDepth,
-    /// An envelope or copy larger than [`crate::envelope::MAX_ENVELOPE_LEN`].
+    /// An envelope or copy larger than [`crate::mail::envelope::MAX_ENVELOPE_LEN`].
     EnvelopeSize,
-    /// A routing header larger than [`crate::envelope::MAX_HEADER_LEN`].
+    /// A routing header larger than [`crate::mail::envelope::MAX_HEADER_LEN`].
     HeaderSize,
-    /// A manifest larger than [`crate::envelope::MAX_MANIFEST_LEN`].
+    /// A manifest larger than [`crate::mail::envelope::MAX_MANIFEST_LEN`].
     ManifestSize,
-    /// A sender record larger than [`crate::envelope::MAX_SENDER_RECORD_LEN`].
+    /// A sender record larger than [`crate::mail::envelope::MAX_SENDER_RECORD_LEN`].
     SenderRecordSize,
-    /// More recipients than [`crate::envelope::MAX_RECIPIENTS`].
+    /// More recipients than [`crate::mail::envelope::MAX_RECIPIENTS`].
     Recipients,
-    /// More pieces than [`crate::envelope::MAX_PIECES`].
+    /// More pieces than [`crate::mail::envelope::MAX_PIECES`].
     Pieces,
-    /// A piece larger than [`crate::envelope::MAX_PIECE_LEN`].
+    /// A piece larger than [`crate::mail::envelope::MAX_PIECE_LEN`].
     PieceSize,
-    /// A BCC string longer than [`crate::envelope::MAX_BCC_LEN`].
+    /// A BCC string longer than [`crate::mail::envelope::MAX_BCC_LEN`].
     BccSize,
     /// A public-key record longer than [`crate::keys::MAX_PUBLIC_RECORD_LEN`].
     PublicRecordSize,
     /// A seed wrap, batch, escrow wrap or enrollment record over its size or count limit.
     WrapSize,
-    /// A user-data blob larger than [`crate::userdata::MAX_USER_DATA_LEN`].
+    /// A user-data blob larger than [`crate::account::userdata::MAX_USER_DATA_LEN`].
     UserDataSize,
-    /// More devices than [`crate::devices::MAX_DEVICES`].
+    /// More devices than [`crate::account::devices::MAX_DEVICES`].
     Devices,
 }
 

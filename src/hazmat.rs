@@ -110,7 +110,7 @@ impl TryCryptoRng for TapeRng {}
 /// (SPEC.md §6.5, test-vectors/README.md) pick `positions` in order; `None` if they are not
 /// distinct slots of the tree.
 pub fn position_draws(positions: &[u16]) -> Option<alloc::vec::Vec<u8>> {
-    let slots_len = crate::envelope::tree_slots();
+    let slots_len = crate::mail::envelope::tree_slots();
     let mut slots: alloc::vec::Vec<usize> = (0..slots_len).collect();
     let mut out = alloc::vec::Vec::with_capacity(positions.len().saturating_mul(4));
     for (i, p) in positions.iter().enumerate() {
@@ -178,12 +178,12 @@ pub fn piece_encryptor_with_nonce(
     crate::piece::PieceEncryptor::with_nonce(suite, purpose, key, nonce)
 }
 
-/// [`crate::seal::MailSealer::seal`], also returning every intermediate value by name (for the
+/// [`crate::mail::seal::MailSealer::seal`], also returning every intermediate value by name (for the
 /// worked example of SPEC.md appendix A and for test vectors). The trace holds secrets (the
 /// message key, salts, box plaintexts) in plain vectors.
 pub fn seal_traced(
-    sealer: crate::seal::MailSealer<'_>,
+    sealer: crate::mail::seal::MailSealer<'_>,
     rng: &mut impl rand_core::CryptoRng,
-) -> Result<(alloc::vec::Vec<u8>, crate::seal::Trace), crate::Error> {
+) -> Result<(alloc::vec::Vec<u8>, crate::mail::seal::Trace), crate::Error> {
     sealer.seal_traced(rng)
 }

@@ -6,13 +6,13 @@ use core::fmt::Debug;
 
 use zeroize::ZeroizeOnDrop;
 
-use crate::backup::RecoveryCode;
-use crate::devices::{Rotation, UnwrappedSeed};
+use crate::account::backup::RecoveryCode;
+use crate::account::devices::{Rotation, UnwrappedSeed};
 use crate::keys::{DeviceSecret, PukSecret, PukSeed, SymmetricKey};
-use crate::link::{LinkFragment, LinkKey};
-use crate::open::OpenedMail;
+use crate::mail::link::{LinkFragment, LinkKey};
+use crate::mail::open::OpenedMail;
+use crate::mail::seal::{FinishedPiece, PieceSealer};
 use crate::piece::{PieceDecryptor, PieceEncryptor, PieceKey, PieceReader};
-use crate::seal::{FinishedPiece, PieceSealer};
 
 /// Fails to compile when `$t` implements `$tr`: with the impl, the call below is ambiguous
 /// between the two blanket impls.
@@ -56,13 +56,13 @@ secret_types!(
     PieceReader,
     crate::piece::VerifiedPieceDecryptor,
     crate::piece::VerifiedPieceReader,
-    crate::open::CheckedPieceDecryptor,
+    crate::mail::open::CheckedPieceDecryptor,
     OpenedMail,
     UnwrappedSeed,
     Rotation,
     crate::keys::kem::KemSecretKey,
-    crate::envelope::recipient_box::BoxPlaintext,
-    crate::envelope::manifest::Manifest,
+    crate::mail::envelope::recipient_box::BoxPlaintext,
+    crate::mail::envelope::manifest::Manifest,
 );
 
 const fn wipes_on_drop<T: ZeroizeOnDrop>() {}
@@ -73,7 +73,7 @@ const _: () = {
     wipes_on_drop::<DeviceSecret>();
     wipes_on_drop::<RecoveryCode>();
     wipes_on_drop::<LinkKey>();
-    wipes_on_drop::<crate::envelope::recipient_box::BoxPlaintext>();
+    wipes_on_drop::<crate::mail::envelope::recipient_box::BoxPlaintext>();
 };
 
 #[cfg(test)]

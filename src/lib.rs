@@ -17,17 +17,20 @@
 //!
 //! ## Map
 //!
-//! - [`piece`]: the key-committing, chunked cipher every piece of a mail is sealed with,
-//!   one shot, incremental and random access (SPEC.md §3).
-//! - [`keys`]: device keys, per-user keys (PUKs) and HPKE under each [`Suite`] (§5).
-//! - [`seal`] and [`open`]: sealing a mail on the sender's device, opening a copy (§6).
-//! - [`server`]: key-free validation and splitting, sealing mail received in plaintext (§10).
-//! - [`devices`], [`backup`], [`escrow`], [`userdata`]: seed wraps and rotation, recovery
-//!   codes, escrow and its disclosure, the user's own data (§7–9).
-//! - [`footer`] and [`link`]: the E2E / Server Encrypted planner and classification, and
-//!   access-restricted links (§10–11).
-//! - [`envelope`] and [`wire`]: the wire structures and the strict CBOR they use (§4, §6).
-//! - [`Error`]: typed errors split by cause.
+//! The crate has two halves over a common base:
+//!
+//! - [`mail`]: a mail's [`envelope`](mail::envelope), [`seal`](mail::seal)ing on the sender's
+//!   device, [`open`](mail::open)ing a copy, the [`server`](mail::server)'s key-free
+//!   validation and splitting and its sealing of mail received in plaintext,
+//!   access-restricted [`link`](mail::link)s, and the [`footer`](mail::footer): planner and
+//!   classification (SPEC.md §6, §10, §11).
+//! - [`account`]: what a user's devices do with their keys: seed wraps and rotation
+//!   ([`devices`](account::devices)), recovery codes ([`backup`](account::backup)),
+//!   [`escrow`](account::escrow), and the user's own data
+//!   ([`userdata`](account::userdata)) (§7–9).
+//! - the base: [`piece`], the key-committing chunked cipher every piece is sealed with (§3);
+//!   [`keys`], device keys, per-user keys and HPKE under each [`Suite`] (§5); [`wire`], the
+//!   strict canonical CBOR (§4); [`Error`], typed errors split by cause.
 //!
 //! ## Example
 //!
@@ -35,11 +38,11 @@
 //! sees **E2E Encrypted**; a copy the server tampered with is refused.
 //!
 //! ```
-//! use mailseal::footer::{classify, Footer};
+//! use mailseal::mail::footer::{classify, Footer};
 //! use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-//! use mailseal::open::{open_copy, Mailbox, VouchedDevice};
-//! use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
-//! use mailseal::server::split_envelope;
+//! use mailseal::mail::open::{open_copy, Mailbox, VouchedDevice};
+//! use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+//! use mailseal::mail::server::split_envelope;
 //! use mailseal::Suite;
 //! use rand_core::SeedableRng;
 //!
@@ -111,11 +114,6 @@ pub mod mail;
 pub mod piece;
 pub mod suite;
 pub mod wire;
-
-// Temporary: the old top-level paths, until every use names the new ones.
-use account::wrap;
-pub use account::{backup, devices, escrow, userdata};
-pub use mail::{envelope, footer, link, open, seal, server};
 
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]

@@ -137,7 +137,7 @@ fn seeds_exercise_the_success_paths() {
     // A seed corpus that never opens anything would fuzz only the error paths.
     let w = fuzzing::FuzzWorld::new();
     let (env, pieces) = w.sample_mail(b"wire seeds");
-    let info = mailseal::server::validate_envelope(
+    let info = mailseal::mail::server::validate_envelope(
         &env,
         &pieces.iter().map(|p| p.len() as u64).collect::<Vec<_>>(),
     )
@@ -153,24 +153,25 @@ fn seeds_exercise_the_success_paths() {
         let fragment = std::str::from_utf8(&seed[1..1 + len]).expect("fragment");
         let now = u64::from(u16::from_le_bytes([seed[1 + len], seed[2 + len]]));
         assert!(
-            mailseal::link::open_link_copy(&seed[3 + len..], fragment, now).is_ok(),
+            mailseal::mail::link::open_link_copy(&seed[3 + len..], fragment, now).is_ok(),
             "link seed {name}"
         );
     }
     for (name, seed) in fuzzing::seed_wrap_batch_seeds() {
-        let vouched = [mailseal::open::VouchedDevice {
+        let vouched = [mailseal::mail::open::VouchedDevice {
             user: w.bob,
             device: w.bob_device.id(),
             verifying_key: w.bob_device.public().verifying_key,
             status: mailseal::keys::DeviceStatus::Active,
         }];
-        let opened = mailseal::devices::open_seed_wraps(&seed, &w.bob_device, &w.bob, &vouched);
+        let opened =
+            mailseal::account::devices::open_seed_wraps(&seed, &w.bob_device, &w.bob, &vouched);
         assert_eq!(opened.map(|s| s.len()).ok(), Some(3), "batch seed {name}");
     }
     for (name, seed) in fuzzing::recovery_code_seeds() {
         let text = std::str::from_utf8(&seed).expect("text");
         assert!(
-            mailseal::backup::RecoveryCode::parse(text).is_ok(),
+            mailseal::account::backup::RecoveryCode::parse(text).is_ok(),
             "code seed {name}"
         );
     }

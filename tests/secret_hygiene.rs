@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use mailseal::Suite;
 use mailseal::hazmat::XofRng;
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::open::{Mailbox, VouchedDevice, open_copy};
-use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
-use mailseal::server::split_envelope;
+use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
+use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use mailseal::mail::server::split_envelope;
 use rand_core::Rng;
 
 const NEEDLE_LEN: usize = 16;
@@ -187,12 +187,14 @@ fn leaked_secrets(suite: Suite) -> Vec<String> {
 /// Seed wraps (single and batch), escrow wraps, user data, recovery codes and an
 /// access-restricted mail, each made and opened: returns the secrets found in freed blocks.
 fn leaked_by_account_operations(suite: Suite) -> Vec<String> {
-    use mailseal::backup::{RecoveryCode, backup_device};
-    use mailseal::devices::{open_seed_wrap, open_seed_wraps, wrap_seed, wrap_seeds};
-    use mailseal::escrow::{AccountDomain, EscrowContext, open_escrow_wrap, wrap_escrow_device};
+    use mailseal::account::backup::{RecoveryCode, backup_device};
+    use mailseal::account::devices::{open_seed_wrap, open_seed_wraps, wrap_seed, wrap_seeds};
+    use mailseal::account::escrow::{
+        AccountDomain, EscrowContext, open_escrow_wrap, wrap_escrow_device,
+    };
+    use mailseal::account::userdata::{UserDataBinding, open_user_data, seal_user_data};
     use mailseal::keys::PukSeed;
-    use mailseal::link::open_link_copy;
-    use mailseal::userdata::{UserDataBinding, open_user_data, seal_user_data};
+    use mailseal::mail::link::open_link_copy;
 
     let user = UserId::new([1; 16]);
     let ea = UserId::new([0xea; 16]);
@@ -272,12 +274,17 @@ fn leaked_by_account_operations(suite: Suite) -> Vec<String> {
         };
         let mut mail = MailSealer::new(suite, sender, "<l@example.com>", 1)
             .unwrap()
-            .external(mailseal::envelope::RecipientKind::To, "x@elsewhere.example")
+            .external(
+                mailseal::mail::envelope::RecipientKind::To,
+                "x@elsewhere.example",
+            )
             .access_restricted(10);
         let body = mail.add_piece(b"linked", &mut rng).unwrap();
         let mut link_rng = LinkKeyFirst(XofRng::new(b"link"), XofRng::new(b"after link"), false);
         let (envelope, fragment) = mail.seal_restricted(&mut link_rng).unwrap();
-        let copy = mailseal::server::link_copy(&envelope).unwrap().unwrap();
+        let copy = mailseal::mail::server::link_copy(&envelope)
+            .unwrap()
+            .unwrap();
         let opened = open_link_copy(&copy, fragment.expose_text(), 5).unwrap();
         assert_eq!(opened.open_piece(0, &body).unwrap(), b"linked");
     }

@@ -3,27 +3,27 @@
 //! code, so a file verifies exactly when the crate reproduces it.
 
 use mailseal::Suite;
-use mailseal::backup::RecoveryCode;
-use mailseal::devices::{SeedWrap, open_seed_wrap, wrap_seed};
-use mailseal::envelope::{Copy, RecipientKind, RoutingHeader};
-use mailseal::error::Error;
-use mailseal::escrow::{
+use mailseal::account::backup::RecoveryCode;
+use mailseal::account::devices::{SeedWrap, open_seed_wrap, wrap_seed};
+use mailseal::account::escrow::{
     AccountDomain, EscrowContext, EscrowWrap, enrollment_record, open_escrow_wrap,
     verify_enrollment, wrap_escrow_device,
 };
-use mailseal::footer::{
-    DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState, classify, plan,
-};
+use mailseal::account::userdata::{UserDataBinding, open_user_data, seal_user_data};
+use mailseal::error::Error;
 use mailseal::hazmat::{TapeRng, XofRng, craft_piece, position_draws};
 use mailseal::keys::{
     DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukPublic, PukSecret, PukSeed, UserId,
     VerifyingKey,
 };
-use mailseal::open::{Mailbox, SenderStatus, VouchedDevice, open_copy};
+use mailseal::mail::envelope::{Copy, RecipientKind, RoutingHeader};
+use mailseal::mail::footer::{
+    DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState, classify, plan,
+};
+use mailseal::mail::open::{Mailbox, SenderStatus, VouchedDevice, open_copy};
+use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use mailseal::mail::server::split_envelope;
 use mailseal::piece::{self, PieceKey, PieceNonce, Purpose};
-use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
-use mailseal::server::split_envelope;
-use mailseal::userdata::{UserDataBinding, open_user_data, seal_user_data};
 use mailseal::wire::{Bytes, Fixed};
 use rand_core::Rng;
 use serde_json::{Value, json};
@@ -774,8 +774,8 @@ struct Mail {
     pieces: Vec<Vec<u8>>,
 }
 
-fn origin_named(name: &str) -> Result<mailseal::envelope::Origin, String> {
-    use mailseal::envelope::Origin;
+fn origin_named(name: &str) -> Result<mailseal::mail::envelope::Origin, String> {
+    use mailseal::mail::envelope::Origin;
     Ok(match name {
         "inbound external" => Origin::InboundExternal,
         "mailing list" => Origin::MailingList,
@@ -805,11 +805,11 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
         tape.extend(bytes_of(r, k)?);
     }
     tape.extend(list("box_randomness")?.concat());
-    let parties = |k: &str| -> Result<Vec<mailseal::envelope::Party>, String> {
+    let parties = |k: &str| -> Result<Vec<mailseal::mail::envelope::Party>, String> {
         list_of(inputs, k)?
             .iter()
             .map(|p| {
-                Ok(mailseal::envelope::Party {
+                Ok(mailseal::mail::envelope::Party {
                     address: str_of(p, "address")?.to_string(),
                     user: match p.get("user").and_then(Value::as_str) {
                         Some(u) => Some(UserId::new(
@@ -835,7 +835,7 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
         .iter()
         .map(|p| unhex(p.as_str().unwrap_or("")))
         .collect::<Result<Vec<_>, _>>()?;
-    let mail = mailseal::server::InboundMail {
+    let mail = mailseal::mail::server::InboundMail {
         origin: origin_named(str_of(inputs, "origin")?)?,
         sender_address: str_of(inputs, "sender_address")?.to_string(),
         sender_user: None,
@@ -847,7 +847,8 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
         pieces: pieces.iter().map(Vec::as_slice).collect(),
     };
     let mut rng = TapeRng::new(tape);
-    let sealed = mailseal::server::seal_inbound(suite, &mail, &mut rng).map_err(|e| class(&e))?;
+    let sealed =
+        mailseal::mail::server::seal_inbound(suite, &mail, &mut rng).map_err(|e| class(&e))?;
     if rng.overrun() || rng.remaining() != 0 {
         return Err(format!(
             "randomness: overrun {}, {} bytes left over",

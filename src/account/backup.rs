@@ -8,7 +8,7 @@
 //! `0`, `1`, `1`.
 //!
 //! ```
-//! use mailseal::backup::{RecoveryCode, backup_device};
+//! use mailseal::account::backup::{RecoveryCode, backup_device};
 //! use mailseal::keys::DeviceId;
 //! use mailseal::Suite;
 //! # use rand_core::SeedableRng;

@@ -1,9 +1,9 @@
 //! Per-user keys across devices: seed wraps, batches, rotation (SPEC.md §7.2, §7.3).
 //!
 //! ```
-//! use mailseal::devices::{open_seed_wrap, wrap_seed};
+//! use mailseal::account::devices::{open_seed_wrap, wrap_seed};
 //! use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-//! use mailseal::open::VouchedDevice;
+//! use mailseal::mail::open::VouchedDevice;
 //! use mailseal::Suite;
 //! # use rand_core::SeedableRng;
 //! # let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
@@ -29,12 +29,12 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use crate::account::wrap::{self, WrapLabels};
 use crate::error::{AuthFailure, Error, Limit, Misuse};
 use crate::keys::{DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukSecret, PukSeed, UserId};
-use crate::open::VouchedDevice;
+use crate::mail::open::VouchedDevice;
 use crate::suite::Suite;
 use crate::wire::{self, Bytes, Fixed};
-use crate::wrap::{self, WrapLabels};
 
 /// Largest encoded seed wrap batch (4096 X-Wing wraps fit).
 pub const MAX_SEED_WRAP_BATCH_LEN: usize = 8 * 1024 * 1024;

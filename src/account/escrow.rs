@@ -7,12 +7,12 @@
 //! [enrollment record](enrollment_record) so clients can disclose it, and seed-wraps its PUK
 //! generations to the escrow device like to any device. EAs can then:
 //! - **recover** the member onto a new device: [`open_escrow_wrap`], then
-//!   [`crate::devices::open_seed_wraps`] as the escrow device, then
-//!   [`crate::devices::wrap_seed_cosigned`] to the new device;
-//! - **read mail for discovery**: the same unwrapping, then [`crate::open::open_copy`].
+//!   [`crate::account::devices::open_seed_wraps`] as the escrow device, then
+//!   [`crate::account::devices::wrap_seed_cosigned`] to the new device;
+//! - **read mail for discovery**: the same unwrapping, then [`crate::mail::open::open_copy`].
 //!
 //! Disabling escrow publishes a record with `enabled = false`, marks the escrow device revoked
-//! and rotates the member's PUK ([`crate::devices::rotate`]), so later mail is out of reach.
+//! and rotates the member's PUK ([`crate::account::devices::rotate`]), so later mail is out of reach.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -21,12 +21,12 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use crate::account::wrap::{self, WrapLabels};
 use crate::error::{AuthFailure, Error, Field, Limit, Malformed, Misuse};
 use crate::keys::{DevicePublic, DeviceSecret, PukPublic, PukSecret, UserId, VerifyingKey};
-use crate::open::VouchedDevice;
+use crate::mail::open::VouchedDevice;
 use crate::suite::Suite;
 use crate::wire::{self, Bytes, Fixed};
-use crate::wrap::{self, WrapLabels};
 
 /// Largest encoded escrow wrap or enrollment record.
 pub const MAX_ESCROW_RECORD_LEN: usize = 8192;

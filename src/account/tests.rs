@@ -7,21 +7,21 @@ use alloc::vec::Vec;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-use crate::backup::{RecoveryCode, backup_device};
-use crate::devices::{
+use crate::account::backup::{RecoveryCode, backup_device};
+use crate::account::devices::{
     SeedWrap, open_seed_wrap, open_seed_wraps, rotate, wrap_seed, wrap_seed_cosigned, wrap_seeds,
 };
-use crate::error::{AuthFailure, Error, Malformed};
-use crate::escrow::{
+use crate::account::escrow::{
     AccountDomain, EscrowContext, enrollment_record, open_escrow_wrap, verify_enrollment,
     wrap_escrow_device,
 };
+use crate::account::userdata::{UserDataBinding, open_user_data, seal_user_data};
+use crate::error::{AuthFailure, Error, Malformed};
 use crate::keys::{DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use crate::open::{Mailbox, VouchedDevice, open_copy};
-use crate::seal::{Message, RecipientKey, SealedMail, SenderIdentity, seal_mail};
-use crate::server::split_envelope;
+use crate::mail::open::{Mailbox, VouchedDevice, open_copy};
+use crate::mail::seal::{Message, RecipientKey, SealedMail, SenderIdentity, seal_mail};
+use crate::mail::server::split_envelope;
 use crate::suite::Suite;
-use crate::userdata::{UserDataBinding, open_user_data, seal_user_data};
 use crate::wire::{self, Fixed};
 
 const SUITE: Suite = Suite::X25519;
@@ -551,7 +551,7 @@ fn mail_opened_from_an_escrowed_mailbox_reports_it() {
     let opened = open_copy(&copy, &Mailbox::new(u, &puks), &senders).unwrap();
     assert_eq!(opened.mailbox_escrow(), None);
     // A record for someone else's mailbox is the caller's mistake, not a silent pass.
-    let other = crate::escrow::EscrowDisclosure {
+    let other = crate::account::escrow::EscrowDisclosure {
         member: alice_id,
         ..on.clone()
     };

@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use mailseal::keys::{PukSecret, UserId};
-//! use mailseal::userdata::{open_user_data, seal_user_data, UserDataBinding};
+//! use mailseal::account::userdata::{open_user_data, seal_user_data, UserDataBinding};
 //! use mailseal::Suite;
 //! # use rand_core::SeedableRng;
 //! # let mut rng = rand_chacha::ChaCha20Rng::from_seed([12; 32]);
@@ -28,9 +28,9 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
-use crate::envelope::check_message_id;
 use crate::error::{AuthFailure, Error, Field, Limit, Malformed};
 use crate::keys::{PukSecret, UserId};
+use crate::mail::envelope::check_message_id;
 use crate::piece::{self, PieceKey, Purpose};
 use crate::suite::Suite;
 use crate::wire::{self, Bytes};

@@ -154,22 +154,22 @@ pub fn piece_round_trip(data: &[u8]) {
 use alloc::string::{String, ToString};
 use alloc::vec;
 
-use crate::backup::RecoveryCode;
-use crate::devices::{SeedWrap, open_seed_wrap, wrap_seed};
-use crate::envelope::{Copy, Envelope, LinkCopy, RecipientKind, RoutingHeader, WireBox};
-use crate::escrow::{
+use crate::account::backup::RecoveryCode;
+use crate::account::devices::{SeedWrap, open_seed_wrap, wrap_seed};
+use crate::account::escrow::{
     AccountDomain, EscrowContext, EscrowWrap, enrollment_record, open_escrow_wrap,
     verify_enrollment, wrap_escrow_device,
 };
+use crate::account::userdata::{UserDataBinding, open_user_data, seal_user_data};
 use crate::hazmat::XofRng;
 use crate::keys::{
     DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukPublic, PukSecret, PukSeed, UserId,
 };
-use crate::link::open_link_copy;
-use crate::open::{Mailbox, VouchedDevice, open_copy};
-use crate::seal::{MailSealer, RecipientKey, SenderIdentity};
-use crate::server::{link_copy, split_envelope, validate_copy, validate_envelope};
-use crate::userdata::{UserDataBinding, open_user_data, seal_user_data};
+use crate::mail::envelope::{Copy, Envelope, LinkCopy, RecipientKind, RoutingHeader, WireBox};
+use crate::mail::link::open_link_copy;
+use crate::mail::open::{Mailbox, VouchedDevice, open_copy};
+use crate::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use crate::mail::server::{link_copy, split_envelope, validate_copy, validate_envelope};
 use crate::wire;
 
 /// Fixed users and devices (suite X25519, for speed), all derived from constant seeds.
@@ -321,10 +321,10 @@ pub fn decode_round_trip(data: &[u8]) {
         5 => rt::<SeedWrap>(bytes),
         6 => rt::<Vec<SeedWrap>>(bytes),
         7 => rt::<EscrowWrap>(bytes),
-        8 => rt::<crate::escrow::EnrollmentWire>(bytes),
-        9 => rt::<crate::userdata::UserDataWire>(bytes),
-        10 => rt::<crate::envelope::manifest::ManifestWire>(bytes),
-        11 => rt::<crate::envelope::sender_record::SenderRecord>(bytes),
+        8 => rt::<crate::account::escrow::EnrollmentWire>(bytes),
+        9 => rt::<crate::account::userdata::UserDataWire>(bytes),
+        10 => rt::<crate::mail::envelope::manifest::ManifestWire>(bytes),
+        11 => rt::<crate::mail::envelope::sender_record::SenderRecord>(bytes),
         _ => {
             if let Ok(d) = DevicePublic::from_cbor(bytes) {
                 assert_eq!(d.to_cbor(), bytes);
@@ -379,7 +379,7 @@ pub fn open_path(data: &[u8]) -> bool {
         0 => {
             let mb = Mailbox::new(w.bob, core::slice::from_ref(&w.bob_puk));
             open_copy(bytes, &mb, &vouched)
-                .map(|o| crate::footer::classify(&o, true))
+                .map(|o| crate::mail::footer::classify(&o, true))
                 .is_ok()
         }
         1 => {
@@ -573,7 +573,7 @@ pub fn mutate_mail(data: &[u8]) {
     }
 }
 
-fn manifest_key(opened: &crate::open::OpenedMail, i: usize) -> PieceKey {
+fn manifest_key(opened: &crate::mail::open::OpenedMail, i: usize) -> PieceKey {
     opened
         .manifest
         .pieces

@@ -7,17 +7,17 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::{FUZZ_PIECE_KEY, FuzzWorld, Seed, split_points};
-use crate::backup::RecoveryCode;
-use crate::devices::{SeedWrap, open_seed_wraps, wrap_seeds};
-use crate::envelope::RecipientKind;
+use crate::account::backup::RecoveryCode;
+use crate::account::devices::{SeedWrap, open_seed_wraps, wrap_seeds};
+use crate::account::userdata::{UserDataBinding, open_user_data, seal_user_data};
 use crate::hazmat::XofRng;
 use crate::keys::{PukSecret, PukSeed};
-use crate::link::open_link_copy;
+use crate::mail::envelope::RecipientKind;
+use crate::mail::link::open_link_copy;
+use crate::mail::seal::{MailSealer, SenderIdentity};
+use crate::mail::server::link_copy;
 use crate::piece::{self, PieceKey, Purpose, VerifiedPieceDecryptor};
-use crate::seal::{MailSealer, SenderIdentity};
-use crate::server::link_copy;
 use crate::suite::Suite;
-use crate::userdata::{UserDataBinding, open_user_data, seal_user_data};
 use crate::wire;
 
 /// The expiry of the seed link mail; the target reads its clock from the input.
@@ -45,8 +45,8 @@ pub fn link_copy_target(data: &[u8]) {
             "expired link opened"
         );
         assert_eq!(opened.recipient_kind(), RecipientKind::Link);
-        let c = crate::footer::classify(&opened, true);
-        assert_eq!(c.footer, crate::footer::Footer::ServerEncrypted);
+        let c = crate::mail::footer::classify(&opened, true);
+        assert_eq!(c.footer, crate::mail::footer::Footer::ServerEncrypted);
         assert!(opened.piece_digest(0).is_ok());
     }
 }
@@ -167,8 +167,8 @@ pub fn recovery_code_target(data: &[u8]) {
     assert_eq!(normalised, canonical, "two spellings of one code differ");
     let id = crate::keys::DeviceId::new([0xbb; 16]);
     assert_eq!(
-        crate::backup::backup_device(Suite::X25519, &code, id).public(),
-        crate::backup::backup_device(Suite::X25519, &again, id).public()
+        crate::account::backup::backup_device(Suite::X25519, &code, id).public(),
+        crate::account::backup::backup_device(Suite::X25519, &again, id).public()
     );
 }
 

@@ -10,12 +10,12 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::envelope::{Origin, RecipientKind};
+use crate::account::escrow::EscrowDisclosure;
 use crate::error::{Error, Misuse};
-use crate::escrow::EscrowDisclosure;
 use crate::keys::{PukPublic, UserId};
-use crate::open::{OpenedMail, SenderStatus};
-use crate::seal::{MailSealer, RecipientKey};
+use crate::mail::envelope::{Origin, RecipientKind};
+use crate::mail::open::{OpenedMail, SenderStatus};
+use crate::mail::seal::{MailSealer, RecipientKey};
 
 /// What the caller's key directory says of one recipient address.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,12 +13,12 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::envelope::digest::{header_hash, link_digest};
-use crate::envelope::manifest::Manifest;
-use crate::envelope::{LinkCopy, Origin, RoutingHeader};
 use crate::error::{AuthFailure, Error, Field, Malformed};
 use crate::keys::hkdf32;
-use crate::open::{OpenedMail, SenderStatus};
+use crate::mail::envelope::digest::{header_hash, link_digest};
+use crate::mail::envelope::manifest::Manifest;
+use crate::mail::envelope::{LinkCopy, Origin, RoutingHeader};
+use crate::mail::open::{OpenedMail, SenderStatus};
 use crate::piece::{self, PieceKey, Purpose};
 use crate::suite::Suite;
 
@@ -177,7 +177,7 @@ pub fn open_link_copy(copy: &[u8], fragment: &str, now: u64) -> Result<OpenedMai
     Ok(OpenedMail::from_parts(
         header,
         suite,
-        crate::envelope::RecipientKind::Link,
+        crate::mail::envelope::RecipientKind::Link,
         SenderStatus::Unsigned,
         manifest,
         None,

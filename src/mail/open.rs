@@ -11,20 +11,20 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use subtle::ConstantTimeEq;
 
-use crate::envelope::digest::{
+use crate::account::escrow::EscrowDisclosure;
+use crate::error::Misuse;
+use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::keys::kem;
+use crate::keys::{DeviceId, DeviceStatus, PukSecret, UserId, VerifyingKey};
+use crate::mail::envelope::digest::{
     DigestInput, RecipientEntry, SenderBinding, bcc_commitment, box_info, header_hash,
     recipient_digest,
 };
-use crate::envelope::manifest::Manifest;
-use crate::envelope::recipient_box::BoxPlaintext;
-use crate::envelope::sender_record::SenderRecord;
-use crate::envelope::tree::{self, TREE_SLOTS, Tree};
-use crate::envelope::{Copy, Origin, RecipientKind, RoutingHeader, check_address};
-use crate::error::Misuse;
-use crate::error::{AuthFailure, Error, Field, Malformed};
-use crate::escrow::EscrowDisclosure;
-use crate::keys::kem;
-use crate::keys::{DeviceId, DeviceStatus, PukSecret, UserId, VerifyingKey};
+use crate::mail::envelope::manifest::Manifest;
+use crate::mail::envelope::recipient_box::BoxPlaintext;
+use crate::mail::envelope::sender_record::SenderRecord;
+use crate::mail::envelope::tree::{self, TREE_SLOTS, Tree};
+use crate::mail::envelope::{Copy, Origin, RecipientKind, RoutingHeader, check_address};
 use crate::piece::{
     self, PieceDecryptor, PieceDigest, PieceKey, Purpose, VerifiedPieceDecryptor,
     VerifiedPieceReader,
@@ -272,7 +272,7 @@ impl OpenedMail {
         })
     }
 
-    fn entry(&self, index: usize) -> Result<&crate::envelope::manifest::PieceEntry, Error> {
+    fn entry(&self, index: usize) -> Result<&crate::mail::envelope::manifest::PieceEntry, Error> {
         self.manifest
             .pieces
             .get(index)
@@ -405,7 +405,7 @@ pub fn open_copy(
     let plaintext = match kind {
         // SPEC.md §6.4: the sender's own box is sealed under its PUK's symmetric key.
         RecipientKind::Sender => {
-            let key = crate::envelope::build::self_box_key(puk, &digest);
+            let key = crate::mail::envelope::build::self_box_key(puk, &digest);
             let opened = piece::open(suite, Purpose::SelfBox, &key, &b.ciphertext.0)
                 .map_err(|_| AuthFailure::RecipientBox)?;
             zeroize::Zeroizing::new(opened.plaintext)
@@ -453,7 +453,7 @@ pub fn open_copy(
         (Some(record), Some(root)) => Some(check_sender_record(
             &input,
             &header,
-            &crate::envelope::build::sender_record_key(puk, &digest),
+            &crate::mail::envelope::build::sender_record_key(puk, &digest),
             &record.0,
             &inner,
             &root,
@@ -486,7 +486,7 @@ pub(crate) fn check_kind_against_header(
     address: &str,
     user: &UserId,
 ) -> Result<(), Error> {
-    let named = |list: &[crate::envelope::Party]| {
+    let named = |list: &[crate::mail::envelope::Party]| {
         list.iter()
             .any(|p| p.user == Some(*user) && p.address == address)
     };

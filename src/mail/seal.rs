@@ -2,7 +2,7 @@
 //!
 //! ```
 //! use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
-//! use mailseal::seal::{MailSealer, RecipientKey, SenderIdentity};
+//! use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 //! use mailseal::Suite;
 //! # use rand_core::SeedableRng;
 //! # let mut rng = rand_chacha::ChaCha20Rng::from_seed([1; 32]);
@@ -27,15 +27,15 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use crate::envelope::build::{self, Parts};
-use crate::envelope::manifest::PieceEntry;
-use crate::envelope::{
+use crate::error::{Error, Field, Limit, Malformed, Misuse};
+use crate::keys::{DeviceSecret, PukPublic, PukSecret, UserId};
+use crate::mail::envelope::build::{self, Parts};
+use crate::mail::envelope::manifest::PieceEntry;
+use crate::mail::envelope::{
     MAX_BCC_LEN, MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind, RoutingHeader,
     SenderParty, VERSION, check_address, check_message_id,
 };
-use crate::error::{Error, Field, Limit, Malformed, Misuse};
-use crate::keys::{DeviceSecret, PukPublic, PukSecret, UserId};
-use crate::link::{LinkFragment, LinkKey};
+use crate::mail::link::{LinkFragment, LinkKey};
 use crate::piece::{PieceDigest, PieceEncryptor, PieceKey, Purpose};
 use crate::suite::Suite;
 
@@ -252,7 +252,7 @@ impl<'a> MailSealer<'a> {
     }
 
     /// Adds a To or CC user who has no device yet: the server holds the mail and re-seals it
-    /// to their first PUK ([`crate::server::reseal_held`]); the mail cannot be E2E.
+    /// to their first PUK ([`crate::mail::server::reseal_held`]); the mail cannot be E2E.
     #[must_use]
     pub fn unprovisioned(
         mut self,

@@ -12,16 +12,16 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use crate::envelope::build::{self, Parts};
-use crate::envelope::{
+use crate::error::{Error, Field, Limit, Malformed, Misuse};
+use crate::keys::UserId;
+use crate::mail::envelope::build::{self, Parts};
+use crate::mail::envelope::{
     Copy, Envelope, LinkCopy, MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind,
     RoutingHeader, SenderParty, VERSION, WireBox,
 };
-use crate::error::{Error, Field, Limit, Malformed, Misuse};
-use crate::keys::UserId;
-use crate::open::{OpenedMail, check_kind_against_header};
+use crate::mail::open::{OpenedMail, check_kind_against_header};
+use crate::mail::seal::{RecipientKey, SealedMail, manifest_entries, seal_piece};
 use crate::piece;
-use crate::seal::{RecipientKey, SealedMail, manifest_entries, seal_piece};
 use crate::suite::Suite;
 
 /// One recipient's copy, with where to deliver it.

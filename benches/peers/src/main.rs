@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use mailseal::Suite;
 use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::open::{Mailbox, VouchedDevice, open_copy};
-use mailseal::seal::{MailSealer, Message, RecipientKey, SenderIdentity, seal_mail};
-use mailseal::server::split_envelope;
+use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
+use mailseal::mail::seal::{MailSealer, Message, RecipientKey, SenderIdentity, seal_mail};
+use mailseal::mail::server::split_envelope;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 

@@ -1,5 +1,5 @@
 //! Assembles an envelope from its parts: the one builder behind device sealing
-//! ([`crate::seal`]) and server sealing ([`crate::server`]) (SPEC.md §6.8, §10).
+//! ([`crate::mail::seal`]) and server sealing ([`crate::mail::server`]) (SPEC.md §6.8, §10).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -19,9 +19,9 @@ use super::{Envelope, MAX_BCC_LEN, MAX_RECIPIENTS, RecipientKind, RoutingHeader,
 use crate::error::{Error, Limit};
 use crate::keys::kem;
 use crate::keys::{DeviceSecret, PukSecret};
-use crate::link::LinkKey;
+use crate::mail::link::LinkKey;
+use crate::mail::seal::RecipientKey;
 use crate::piece::{self, PieceKey, Purpose};
-use crate::seal::RecipientKey;
 use crate::suite::Suite;
 use crate::wire::{Bytes, Fixed};
 

@@ -2,8 +2,8 @@
 //! copies (SPEC.md §6).
 //!
 //! This module holds the wire structures and the derivations every side shares; sealing is
-//! in [`crate::seal`], opening in [`crate::open`], the server's key-free work in
-//! [`crate::server`].
+//! in [`crate::mail::seal`], opening in [`crate::mail::open`], the server's key-free work in
+//! [`crate::mail::server`].
 
 pub(crate) mod build;
 pub(crate) mod digest;

@@ -8,30 +8,30 @@ use alloc::vec::Vec;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-use crate::envelope::build::{self, Parts};
-use crate::envelope::digest::{
+use crate::account::escrow::{AccountDomain, EscrowContext, enrollment_record, verify_enrollment};
+use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use crate::mail::envelope::build::{self, Parts};
+use crate::mail::envelope::digest::{
     DigestInput, RecipientEntry, SenderBinding, box_info, header_hash, recipient_digest,
 };
-use crate::envelope::manifest::{Manifest, PieceEntry};
-use crate::envelope::recipient_box::BoxPlaintext;
-use crate::envelope::{
+use crate::mail::envelope::manifest::{Manifest, PieceEntry};
+use crate::mail::envelope::recipient_box::BoxPlaintext;
+use crate::mail::envelope::{
     Copy, Envelope, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION,
 };
-use crate::error::{AuthFailure, Error, Field, Malformed};
-use crate::escrow::{AccountDomain, EscrowContext, enrollment_record, verify_enrollment};
-use crate::footer::{
+use crate::mail::footer::{
     Caution, DirectoryEntry, Footer, MailContext, NotE2eReason, Plan, PlannedRecipient,
     RefusalReason, SenderState, ServerEncryptedReason, classify,
 };
-use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use crate::link::open_link_copy;
-use crate::open::{Mailbox, OpenedMail, SenderStatus, VouchedDevice, open_copy};
-use crate::piece::{self, PieceKey, Purpose};
-use crate::seal::{MailSealer, RecipientKey, SenderIdentity};
-use crate::server::{
+use crate::mail::link::open_link_copy;
+use crate::mail::open::{Mailbox, OpenedMail, SenderStatus, VouchedDevice, open_copy};
+use crate::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use crate::mail::server::{
     InboundMail, link_copy, reseal_held, seal_inbound, split_envelope, validate_copy,
     validate_envelope,
 };
+use crate::piece::{self, PieceKey, Purpose};
 use crate::suite::Suite;
 use crate::wire::{Bytes, Fixed};
 
@@ -641,7 +641,7 @@ fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
     );
     let state = sender_state(&w);
 
-    let p = crate::footer::plan(&state, core::slice::from_ref(&bob), MailContext::Personal);
+    let p = crate::mail::footer::plan(&state, core::slice::from_ref(&bob), MailContext::Personal);
     assert!(p.is_e2e());
 
     let mixed = vec![
@@ -667,7 +667,7 @@ fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
             DirectoryEntry::ThirdPartyIntegration,
         ),
     ];
-    match crate::footer::plan(&state, &mixed, MailContext::Personal) {
+    match crate::mail::footer::plan(&state, &mixed, MailContext::Personal) {
         Plan::NotE2e { reasons, .. } => assert_eq!(
             reasons,
             vec![
@@ -679,7 +679,7 @@ fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
         ),
         other => panic!("expected NotE2e, got {other:?}"),
     }
-    match crate::footer::plan(&state, core::slice::from_ref(&bob), MailContext::Calendar) {
+    match crate::mail::footer::plan(&state, core::slice::from_ref(&bob), MailContext::Calendar) {
         Plan::NotE2e { reasons, .. } => assert_eq!(reasons, vec![NotE2eReason::CalendarMail]),
         other => panic!("expected NotE2e, got {other:?}"),
     }
@@ -689,7 +689,7 @@ fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
         RecipientKind::To,
         DirectoryEntry::AllDevicesRevoked(UserId::new([7; 16])),
     );
-    match crate::footer::plan(&state, &[bob.clone(), revoked], MailContext::Personal) {
+    match crate::mail::footer::plan(&state, &[bob.clone(), revoked], MailContext::Personal) {
         Plan::Refuse { reasons } => assert_eq!(
             reasons,
             vec![RefusalReason::AllDevicesRevoked("gone@example.com".into())]
@@ -700,7 +700,7 @@ fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
         server: None,
         ..state.clone()
     };
-    match crate::footer::plan(&no_server, &mixed, MailContext::Personal) {
+    match crate::mail::footer::plan(&no_server, &mixed, MailContext::Personal) {
         Plan::Refuse { reasons } => assert_eq!(reasons, vec![RefusalReason::NoServerKey]),
         other => panic!("expected Refuse, got {other:?}"),
     }
@@ -709,7 +709,7 @@ fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
         active_device: false,
         ..state
     };
-    match crate::footer::plan(&keyless, core::slice::from_ref(&bob), MailContext::Personal) {
+    match crate::mail::footer::plan(&keyless, core::slice::from_ref(&bob), MailContext::Personal) {
         Plan::Refuse { reasons } => {
             assert_eq!(
                 reasons,
@@ -741,7 +741,7 @@ fn a_plan_applied_and_sealed_gets_the_footer_it_promised() {
         (vec![bob.clone()], Footer::E2eEncrypted),
         (vec![bob, external], Footer::ServerEncrypted),
     ] {
-        let p = crate::footer::plan(&state, &recipients, MailContext::Personal);
+        let p = crate::mail::footer::plan(&state, &recipients, MailContext::Personal);
         let sealer = MailSealer::new(SUITE, w.alice.sender(), "<planned@example.com>", 1).unwrap();
         let mut sealer = p.apply(sealer).unwrap();
         sealer.add_piece(b"planned", &mut w.r).unwrap();

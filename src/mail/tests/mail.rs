@@ -9,14 +9,14 @@ use alloc::vec::Vec;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-use crate::envelope::sender_record::SenderRecord;
-use crate::envelope::{Copy, Envelope, RecipientKind};
 use crate::error::{AuthFailure, Error, Field, Malformed};
 use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use crate::open::{Mailbox, OpenedMail, SenderStatus, VouchedDevice, open_copy};
+use crate::mail::envelope::sender_record::SenderRecord;
+use crate::mail::envelope::{Copy, Envelope, RecipientKind};
+use crate::mail::open::{Mailbox, OpenedMail, SenderStatus, VouchedDevice, open_copy};
+use crate::mail::seal::{Message, RecipientKey, SealedMail, SenderIdentity, seal_mail};
+use crate::mail::server::{RecipientCopy, split_envelope};
 use crate::piece::{self, PieceKey, Purpose};
-use crate::seal::{Message, RecipientKey, SealedMail, SenderIdentity, seal_mail};
-use crate::server::{RecipientCopy, split_envelope};
 use crate::suite::Suite;
 
 struct User {
@@ -236,7 +236,8 @@ fn drafts_are_sealed_to_the_senders_own_puk_only() {
     let mut r = rng(4);
     let alice = User::new(1, Suite::X25519, &mut r);
     let mut draft =
-        crate::seal::MailSealer::new(Suite::X25519, alice.sender(), "<d@example.com>", 1).unwrap();
+        crate::mail::seal::MailSealer::new(Suite::X25519, alice.sender(), "<d@example.com>", 1)
+            .unwrap();
     let body = draft.add_piece(b"draft text", &mut r).unwrap();
     let envelope = draft.seal_draft(&mut r).unwrap();
     let copies = split_envelope(&envelope).unwrap();
@@ -506,7 +507,7 @@ fn piece_crafted_under_another_key_fails_at_the_commitment() {
 /// Re-encrypts the sender record of `alice`'s copy after `edit`.
 fn edit_sender_record(alice: &User, copy: &[u8], edit: impl FnOnce(&mut SenderRecord)) -> Vec<u8> {
     let mut c = Copy::parse(copy).unwrap();
-    let (_, suite) = crate::envelope::RoutingHeader::parse(&c.header.0).unwrap();
+    let (_, suite) = crate::mail::envelope::RoutingHeader::parse(&c.header.0).unwrap();
     let key = sender_record_key_of(alice, &c, suite);
     let mut record = SenderRecord::open(suite, &key, &c.sender_record.as_ref().unwrap().0).unwrap();
     edit(&mut record);
@@ -521,7 +522,7 @@ fn edit_sender_record(alice: &User, copy: &[u8], edit: impl FnOnce(&mut SenderRe
 fn sender_record_key_of(alice: &User, c: &Copy, suite: Suite) -> PieceKey {
     let (_, digest) = open_box(alice, alice, c, suite);
     let puk = alice.puks.last().unwrap();
-    crate::envelope::build::sender_record_key(puk, &digest)
+    crate::mail::envelope::build::sender_record_key(puk, &digest)
 }
 
 fn message_key_of(user: &User, sender: &User, c: &Copy, suite: Suite) -> PieceKey {
@@ -531,10 +532,10 @@ fn message_key_of(user: &User, sender: &User, c: &Copy, suite: Suite) -> PieceKe
 /// Opens `user`'s box in copy `c` of `sender`'s mail by hand: its message key and its
 /// recipient digest.
 fn open_box(user: &User, sender: &User, c: &Copy, suite: Suite) -> (PieceKey, [u8; 32]) {
-    use crate::envelope::digest::{
+    use crate::mail::envelope::digest::{
         DigestInput, RecipientEntry, box_info, header_hash, recipient_digest,
     };
-    let (header, _) = crate::envelope::RoutingHeader::parse(&c.header.0).unwrap();
+    let (header, _) = crate::mail::envelope::RoutingHeader::parse(&c.header.0).unwrap();
     let b = &c.recipient_box;
     let puk = user
         .puks
@@ -546,7 +547,7 @@ fn open_box(user: &User, sender: &User, c: &Copy, suite: Suite) -> (PieceKey, [u
     let d = recipient_digest(&DigestInput {
         suite,
         header_hash: &header_hash(&c.header.0),
-        sender: crate::envelope::digest::SenderBinding::signed(
+        sender: crate::mail::envelope::digest::SenderBinding::signed(
             header.sender.user.as_ref().unwrap(),
             header.sender.device.as_ref().unwrap(),
             &sender.device.public().verifying_key,
@@ -563,7 +564,7 @@ fn open_box(user: &User, sender: &User, c: &Copy, suite: Suite) -> (PieceKey, [u
     });
     // The sender's own box is symmetric (SPEC.md §6.4); every other box is HPKE.
     let pt = if b.kind == RecipientKind::Sender.code() {
-        let key = crate::envelope::build::self_box_key(puk, &d);
+        let key = crate::mail::envelope::build::self_box_key(puk, &d);
         piece::open(suite, Purpose::SelfBox, &key, &b.ciphertext.0)
             .unwrap()
             .plaintext
@@ -578,7 +579,7 @@ fn open_box(user: &User, sender: &User, c: &Copy, suite: Suite) -> (PieceKey, [u
         .unwrap()
         .to_vec()
     };
-    let inner = crate::envelope::recipient_box::BoxPlaintext::decode(&pt).unwrap();
+    let inner = crate::mail::envelope::recipient_box::BoxPlaintext::decode(&pt).unwrap();
     (PieceKey::from_bytes(inner.message_key), d)
 }
 
@@ -892,7 +893,7 @@ fn lenient_cbor_encodings_of_a_valid_copy_are_rejected() {
 #[test]
 fn oversized_inputs_fail_on_the_limit_before_parsing() {
     let (alice, bob, _) = small_mail(Suite::X25519);
-    let huge = vec![0u8; crate::envelope::MAX_ENVELOPE_LEN + 1];
+    let huge = vec![0u8; crate::mail::envelope::MAX_ENVELOPE_LEN + 1];
     assert_eq!(
         bob.open(&huge, &alice).err(),
         Some(Error::LimitExceeded(crate::error::Limit::EnvelopeSize))
@@ -905,9 +906,10 @@ fn large_attachment_seals_incrementally_and_reports_digest_and_size() {
     let suite = Suite::X25519;
     let alice = User::new(1, suite, &mut r);
     let bob = User::new(2, suite, &mut r);
-    let mut sealer = crate::seal::MailSealer::new(suite, alice.sender(), "<big@example.com>", 1)
-        .unwrap()
-        .to(bob.key());
+    let mut sealer =
+        crate::mail::seal::MailSealer::new(suite, alice.sender(), "<big@example.com>", 1)
+            .unwrap()
+            .to(bob.key());
     let body = sealer.add_piece(b"see attachment", &mut r).unwrap();
     // Stream 1 MiB + 3 bytes through in odd-sized parts, draining the output as we go, as a
     // client writing to disk or network would.

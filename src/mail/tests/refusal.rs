@@ -8,13 +8,13 @@ use alloc::vec::Vec;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{SeedableRng, TryCryptoRng, TryRng};
 
-use crate::envelope::{MAX_PIECES, MAX_RECIPIENTS, Origin, Party};
 use crate::error::{Error, Limit, Misuse};
 use crate::keys::{
     DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukPublic, PukSecret, UserId,
 };
-use crate::seal::{MailSealer, Message, RecipientKey, SenderIdentity, seal_mail};
-use crate::server::{InboundMail, seal_inbound};
+use crate::mail::envelope::{MAX_PIECES, MAX_RECIPIENTS, Origin, Party};
+use crate::mail::seal::{MailSealer, Message, RecipientKey, SenderIdentity, seal_mail};
+use crate::mail::server::{InboundMail, seal_inbound};
 use crate::suite::Suite;
 
 const SUITE: Suite = Suite::X25519;
@@ -301,7 +301,7 @@ fn rotating_past_the_device_limit_is_refused_before_any_wrap() {
         .collect();
     devices.push((me, DeviceStatus::Active));
     let mut rng = CountingRng::new();
-    let result = crate::devices::rotate(
+    let result = crate::account::devices::rotate(
         SUITE,
         UserId::new([1; 16]),
         1,

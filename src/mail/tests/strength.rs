@@ -10,27 +10,27 @@ use alloc::vec::Vec;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
-use crate::envelope::build::{self, Parts, self_box_key, sender_record_key};
-use crate::envelope::digest::{
+use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use crate::mail::envelope::build::{self, Parts, self_box_key, sender_record_key};
+use crate::mail::envelope::digest::{
     DigestInput, RecipientEntry, SenderBinding, bcc_commitment, header_hash, recipient_digest,
 };
-use crate::envelope::manifest::{Manifest, PieceEntry};
-use crate::envelope::recipient_box::BoxPlaintext;
-use crate::envelope::sender_record::{RecordEntry, SenderRecord};
-use crate::envelope::tree::{self, Tree};
-use crate::envelope::{
+use crate::mail::envelope::manifest::{Manifest, PieceEntry};
+use crate::mail::envelope::recipient_box::BoxPlaintext;
+use crate::mail::envelope::sender_record::{RecordEntry, SenderRecord};
+use crate::mail::envelope::tree::{self, Tree};
+use crate::mail::envelope::{
     Copy, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION, WireBox,
 };
-use crate::error::{AuthFailure, Error, Field, Malformed};
-use crate::footer::{
+use crate::mail::footer::{
     DirectoryEntry, Footer, MailContext, Plan, PlannedRecipient, RefusalReason, SenderState,
     ServerEncryptedReason, classify, plan,
 };
-use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use crate::open::{Mailbox, OpenedMail, VouchedDevice, open_copy};
+use crate::mail::open::{Mailbox, OpenedMail, VouchedDevice, open_copy};
+use crate::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use crate::mail::server::split_envelope;
 use crate::piece::{self, PieceKey, Purpose};
-use crate::seal::{MailSealer, RecipientKey, SenderIdentity};
-use crate::server::split_envelope;
 use crate::suite::Suite;
 use crate::wire::{Bytes, Fixed};
 
@@ -153,7 +153,7 @@ fn signed_e2e_flag_beside_an_external_party_is_still_server_encrypted() {
     .unwrap();
     // Server validation would refuse to split this (an external party and no server box),
     // so Bob's copy is cut out by hand, as a server that skips validation would.
-    let env = crate::envelope::Envelope::parse(&envelope).unwrap();
+    let env = crate::mail::envelope::Envelope::parse(&envelope).unwrap();
     let bobs = Copy {
         recipient_box: env.boxes.iter().find(|b| b.user == bob.id).unwrap().clone(),
         header: env.header.clone(),
