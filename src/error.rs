@@ -22,6 +22,123 @@ pub enum Error {
     LimitExceeded(Limit),
     /// The copy holds no box for the caller's user and PUK generations.
     NotARecipient,
+    /// A user's chain of signed links (SPEC.md §12) does not verify, does not extend the
+    /// view the caller holds, or is behind what the input needs.
+    Chain(ChainError),
+}
+
+/// Why a chain, or a view of one, was refused (SPEC.md §12.4–12.5). `seq` is the sequence
+/// number of the link at fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainError {
+    /// The first link is not a root, or a root appears later.
+    NotRoot {
+        /// The link.
+        seq: u64,
+    },
+    /// A link's sequence number is not the next one (a gap or a repeat).
+    Sequence {
+        /// The link.
+        seq: u64,
+    },
+    /// A link does not name the previous link's hash.
+    PreviousHash {
+        /// The link.
+        seq: u64,
+    },
+    /// A link of another user's chain (replayed).
+    OtherUser {
+        /// The link.
+        seq: u64,
+    },
+    /// A link under another suite than the root's.
+    OtherSuite {
+        /// The link.
+        seq: u64,
+    },
+    /// A link type this version does not know.
+    UnknownType {
+        /// The link.
+        seq: u64,
+    },
+    /// Not exactly the signatures the link type requires, by the devices it requires, in
+    /// order.
+    Signatures {
+        /// The link.
+        seq: u64,
+    },
+    /// A signature that does not verify.
+    BadSignature {
+        /// The link.
+        seq: u64,
+    },
+    /// Signed by a device that is unknown or revoked.
+    SignerNotActive {
+        /// The link.
+        seq: u64,
+    },
+    /// Signed, or added, by a device whose role may not (an escrow or backup device approving
+    /// a device, a virtual device of the wrong kind).
+    RoleMayNot {
+        /// The link.
+        seq: u64,
+    },
+    /// Revokes a device that is not active.
+    DeviceNotActive {
+        /// The link.
+        seq: u64,
+    },
+    /// Reuses a device id, verifying key, encryption key or PUK key the chain already had.
+    Reused {
+        /// The link.
+        seq: u64,
+    },
+    /// A PUK generation that is not the next one, or a signed revocation without rotation.
+    Generation {
+        /// The link.
+        seq: u64,
+    },
+    /// An escrow transition that is not admissible: enabled twice, disabled when off,
+    /// its device revoked other than by disabling escrow, or terms that do not match the
+    /// administrators' chain.
+    Escrow {
+        /// The link.
+        seq: u64,
+    },
+    /// A recovery while an ordinary device is still active, or without the co-signature its
+    /// recoverer needs.
+    Recovery {
+        /// The link.
+        seq: u64,
+    },
+    /// An address list that is empty, too long, or names an address twice.
+    Addresses {
+        /// The link.
+        seq: u64,
+    },
+    /// A view that differs from the one the caller verified before, at this link: a fork.
+    Fork {
+        /// The first link that differs.
+        seq: u64,
+    },
+    /// A view shorter than the one the caller verified before: a rollback.
+    Rollback {
+        /// Links the caller has.
+        have: u64,
+        /// Links the view has.
+        served: u64,
+    },
+    /// The caller's view of `user`'s chain ends before the link the input binds: fetch more
+    /// of the chain, then try again.
+    Behind {
+        /// Whose chain.
+        user: crate::keys::UserId,
+        /// Links the caller has.
+        have: u64,
+        /// Links the input needs.
+        need: u64,
+    },
 }
 
 /// Structural problems found before any cryptography runs.
@@ -117,6 +234,8 @@ pub enum Field {
     Origin,
     /// An expiry missing where a link box needs one, or present where none is allowed.
     Expiry,
+    /// A device role code not in SPEC.md §12.4.
+    DeviceRole,
 }
 
 /// Why a recovery code was refused (SPEC.md §7.4).
@@ -231,6 +350,12 @@ pub enum Misuse {
     DraftWithRecipients,
     /// Server sealing asked to name a local user in To or CC without sealing a box for them.
     NamedUserWithoutBox,
+    /// A device signing a link draft that does not need its signature.
+    NotARequiredSigner,
+    /// A link draft finished before every required device signed.
+    MissingSignature,
+    /// Escrow asked to be turned off where the chain has it off.
+    EscrowNotEnabled,
 }
 
 /// Documented limits (SPEC.md §2.4).
@@ -265,6 +390,11 @@ pub enum Limit {
     UserDataSize,
     /// More devices than [`crate::account::devices::MAX_DEVICES`].
     Devices,
+    /// A chain link larger than [`crate::identity::MAX_LINK_LEN`].
+    LinkSize,
+    /// A chain or segment longer than [`crate::identity::MAX_CHAIN_LINKS`] links or
+    /// [`crate::identity::MAX_CHAIN_SEGMENT_LEN`] bytes.
+    ChainLength,
 }
 
 impl fmt::Display for Error {
@@ -276,6 +406,7 @@ impl fmt::Display for Error {
             Error::Misuse(m) => write!(f, "API misuse: {m:?}"),
             Error::LimitExceeded(l) => write!(f, "limit exceeded: {l:?}"),
             Error::NotARecipient => write!(f, "not a recipient of this copy"),
+            Error::Chain(c) => write!(f, "chain refused: {c:?}"),
         }
     }
 }
@@ -300,6 +431,11 @@ impl From<Unsupported> for Error {
 impl From<Misuse> for Error {
     fn from(e: Misuse) -> Self {
         Error::Misuse(e)
+    }
+}
+impl From<ChainError> for Error {
+    fn from(e: ChainError) -> Self {
+        Error::Chain(e)
     }
 }
 impl From<Limit> for Error {

@@ -109,6 +109,7 @@ pub mod fuzzing;
 #[cfg(any(test, feature = "hazmat"))]
 pub mod hazmat;
 mod hygiene;
+pub mod identity;
 pub mod keys;
 pub mod mail;
 pub mod piece;

@@ -87,7 +87,7 @@ fn on_domain(address: &str, domain: &str) -> bool {
         .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain))
 }
 
-fn check_domain(d: &str) -> Result<(), Error> {
+pub(crate) fn check_domain(d: &str) -> Result<(), Error> {
     let ok = !d.is_empty()
         && d.len() <= MAX_DOMAIN_LEN
         && d.bytes()

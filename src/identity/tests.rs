@@ -1,0 +1,617 @@
+//! Chains: the lifecycle, and one test named after each attack on the directory, each failing
+//! if its check is removed.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+use super::*;
+use crate::error::Limit;
+use crate::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+use crate::suite::Suite;
+
+const SUITE: Suite = Suite::X25519;
+
+/// A user with a chain under construction: the links so far and every device made.
+pub(crate) struct Account {
+    pub(crate) user: UserId,
+    pub(crate) links: Vec<Vec<u8>>,
+    pub(crate) state: ChainState,
+    pub(crate) puks: Vec<PukSecret>,
+    pub(crate) r: ChaCha20Rng,
+}
+
+pub(crate) fn device(n: u8, r: &mut ChaCha20Rng) -> DeviceSecret {
+    DeviceSecret::generate(SUITE, DeviceId::new([n; 16]), r)
+}
+
+impl Account {
+    /// A chain whose root device is `first`.
+    pub(crate) fn new(user: u8, first: &DeviceSecret, address: &str, seed: u8) -> Account {
+        let mut r = ChaCha20Rng::from_seed([seed; 32]);
+        let user = UserId::new([user; 16]);
+        let puk = PukSecret::generate(SUITE, user, 1, &mut r).unwrap();
+        let root = root(SUITE, user, first, puk.public(), &[address], 1).unwrap();
+        let state = ChainState::verify(&[&root]).unwrap();
+        Account {
+            user,
+            links: vec![root],
+            state,
+            puks: vec![puk],
+            r,
+        }
+    }
+
+    /// The next PUK generation (not yet in the chain).
+    pub(crate) fn next_puk(&mut self) -> PukSecret {
+        let g = self.puks.last().unwrap().generation() + 1;
+        PukSecret::generate(SUITE, self.user, g, &mut self.r).unwrap()
+    }
+
+    /// Appends a link, which must verify.
+    pub(crate) fn push(&mut self, link: Vec<u8>) {
+        self.state = self.state.extend(&[&link]).unwrap();
+        self.links.push(link);
+    }
+
+    /// What appending `link` gives.
+    pub(crate) fn try_push(&self, link: &[u8]) -> Result<ChainState, Error> {
+        self.state.extend(&[link])
+    }
+
+    pub(crate) fn signed(&self, mut draft: LinkDraft, by: &[&DeviceSecret]) -> Vec<u8> {
+        for d in by {
+            draft.sign(d).unwrap();
+        }
+        draft.finish().unwrap()
+    }
+
+    pub(crate) fn add_device(&mut self, approver: &DeviceSecret, new: &DeviceSecret) {
+        let draft = self
+            .state
+            .propose_add_device(approver.id(), new.public(), None, 2)
+            .unwrap();
+        let link = self.signed(draft, &[approver, new]);
+        self.push(link);
+    }
+}
+
+fn chain_err(e: ChainError) -> Option<Error> {
+    Some(Error::Chain(e))
+}
+
+/// Escrow administrators: their own chain, and the terms a member's escrow link records.
+pub(crate) struct Administrators {
+    pub(crate) account: Account,
+    pub(crate) device: DeviceSecret,
+}
+
+impl Administrators {
+    pub(crate) fn new(r: &mut ChaCha20Rng) -> Administrators {
+        let device = device(0xa1, r);
+        let account = Account::new(0xea, &device, "admins@example.com", 77);
+        Administrators { account, device }
+    }
+
+    pub(crate) fn terms(&self) -> EscrowTerms {
+        let puk = self.account.state.current_puk();
+        EscrowTerms {
+            account: [3; 16],
+            domain: "example.com".into(),
+            ea_group: self.account.user,
+            ea_generation: puk.generation,
+            ea_key_fingerprint: puk.mail_key.fingerprint(),
+            ea_chain: self.account.state.tail(),
+            ea_device: self.device.id(),
+            ea_device_key: self.device.public().verifying_key,
+        }
+    }
+}
+
+#[test]
+fn lifecycle_root_add_backup_escrow_revoke_rotate_disable() {
+    let mut r = ChaCha20Rng::from_seed([1; 32]);
+    let laptop = device(1, &mut r);
+    let phone = device(2, &mut r);
+    let backup = device(3, &mut r);
+    let escrow = device(4, &mut r);
+    let admins = Administrators::new(&mut r);
+    let mut alice = Account::new(1, &laptop, "alice@example.com", 10);
+    alice.add_device(&laptop, &phone);
+
+    let draft = alice
+        .state
+        .propose_backup_device(laptop.id(), backup.public(), None, 3)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop, &backup]);
+    alice.push(link);
+
+    let g2 = alice.next_puk();
+    let draft = alice
+        .state
+        .propose_escrow_device(
+            phone.id(),
+            escrow.public(),
+            admins.terms(),
+            Some(g2.public()),
+            4,
+        )
+        .unwrap();
+    let link = alice.signed(draft, &[&phone, &escrow, &admins.device]);
+    alice.push(link);
+    alice.puks.push(g2);
+    let enrolled = alice.state.escrow().unwrap().clone();
+    assert_eq!(enrolled.escrow_device, escrow.id());
+    assert_eq!(enrolled.terms.ea_group, admins.account.user);
+    enrolled
+        .check_administrators(&admins.account.state)
+        .unwrap();
+
+    let g3 = alice.next_puk();
+    let draft = alice
+        .state
+        .propose_revoke(laptop.id(), phone.id(), g3.public(), 5)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop]);
+    alice.push(link);
+    alice.puks.push(g3);
+    assert!(!alice.state.device(&phone.id()).unwrap().is_active());
+    assert!(alice.state.device(&phone.id()).unwrap().was_active_at(4));
+
+    let g4 = alice.next_puk();
+    let draft = alice
+        .state
+        .propose_disable_escrow(laptop.id(), g4.public(), 6)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop]);
+    alice.push(link);
+    alice.puks.push(g4);
+    assert!(alice.state.escrow().is_none());
+    assert_eq!(alice.state.escrow_history().len(), 1);
+    assert_eq!(alice.state.current_puk().generation, 4);
+    assert_eq!(alice.state.generation_at(4), 2);
+    let addresses = alice
+        .state
+        .server_addresses(&["alice@example.com", "a@example.com"], 7);
+    alice.push(addresses);
+    assert!(alice.state.has_address("A@example.com"));
+    assert_eq!(alice.state.address_history().len(), 2);
+
+    // The whole chain verifies from its root, and as an encoded segment.
+    let again = ChainState::verify(&alice.links).unwrap();
+    assert_eq!(again, alice.state);
+    let segment = encode_segment(&alice.links);
+    assert_eq!(ChainState::verify_segment(&segment).unwrap(), alice.state);
+    // Extending from a cached prefix gives the same state.
+    let cached = ChainState::verify(&alice.links[..3]).unwrap();
+    assert_eq!(cached.update(&alice.links).unwrap(), alice.state);
+}
+
+#[test]
+fn forged_chain_with_an_extra_device_is_refused() {
+    // The server makes up a device and adds it with a signature of its own choosing.
+    let mut r = ChaCha20Rng::from_seed([2; 32]);
+    let laptop = device(1, &mut r);
+    let servers = device(9, &mut r);
+    let alice = Account::new(1, &laptop, "alice@example.com", 11);
+    // Approved by a device that is not in the chain.
+    let draft = alice
+        .state
+        .propose_add_device(servers.id(), servers.public(), None, 2)
+        .unwrap();
+    let forged = alice.signed(draft, &[&servers, &servers]);
+    assert_eq!(
+        alice.try_push(&forged).err(),
+        chain_err(ChainError::SignerNotActive { seq: 2 })
+    );
+    // Naming the laptop as approver without its signature.
+    let mut draft = alice
+        .state
+        .propose_add_device(laptop.id(), servers.public(), None, 2)
+        .unwrap();
+    draft.sign(&servers).unwrap();
+    draft.add_signature(laptop.id(), [7; 64]).unwrap();
+    assert_eq!(
+        alice.try_push(&draft.finish().unwrap()).err(),
+        chain_err(ChainError::BadSignature { seq: 2 })
+    );
+    // Unsigned, as the server inserts address changes.
+    let draft = alice
+        .state
+        .propose_add_device(laptop.id(), servers.public(), None, 2)
+        .unwrap();
+    let unsigned = super::link::LinkWire {
+        body: crate::wire::Bytes(draft.body().to_vec()),
+        signatures: Vec::new(),
+    };
+    assert_eq!(
+        alice.try_push(&crate::wire::encode(&unsigned)).err(),
+        chain_err(ChainError::Signatures { seq: 2 })
+    );
+}
+
+#[test]
+fn stale_chain_hiding_a_revocation_is_refused() {
+    let mut r = ChaCha20Rng::from_seed([3; 32]);
+    let laptop = device(1, &mut r);
+    let stolen = device(2, &mut r);
+    let mut alice = Account::new(1, &laptop, "alice@example.com", 12);
+    alice.add_device(&laptop, &stolen);
+    let g2 = alice.next_puk();
+    let draft = alice
+        .state
+        .propose_revoke(laptop.id(), stolen.id(), g2.public(), 3)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop]);
+    alice.push(link);
+    // Bob's client verified the chain with the revocation; the server now serves the chain
+    // as it was before it.
+    let bobs_view = alice.state.clone();
+    assert_eq!(
+        bobs_view.update(&alice.links[..2]).err(),
+        chain_err(ChainError::Rollback { have: 3, served: 2 })
+    );
+    assert!(!bobs_view.device(&stolen.id()).unwrap().is_active());
+}
+
+#[test]
+fn fork_served_to_two_clients_is_caught_by_their_security_codes() {
+    let mut r = ChaCha20Rng::from_seed([4; 32]);
+    let laptop = device(1, &mut r);
+    let phone = device(2, &mut r);
+    let mut real = Account::new(1, &laptop, "alice@example.com", 13);
+    let mut forked = Account::new(1, &laptop, "alice@example.com", 13);
+    real.add_device(&laptop, &phone);
+    // The fork: at link 2 the second client is shown another address list.
+    forked.push(forked.state.server_addresses(&["alice@evil.example"], 2));
+    assert_ne!(real.state.security_code(), forked.state.security_code());
+    let bob = Account::new(2, &device(20, &mut r), "bob@example.com", 14);
+    assert_ne!(
+        pair_security_code(&real.state, &bob.state),
+        pair_security_code(&bob.state, &forked.state)
+    );
+    assert_eq!(
+        pair_security_code(&real.state, &bob.state),
+        pair_security_code(&bob.state, &real.state),
+        "a pair's code is the same from both sides"
+    );
+    // Trust on first use: each client refuses the other's view, naming the fork.
+    assert_eq!(
+        real.state.update(&forked.links).err(),
+        chain_err(ChainError::Fork { seq: 2 })
+    );
+    assert_eq!(
+        forked.state.update(&real.links).err(),
+        chain_err(ChainError::Fork { seq: 2 })
+    );
+    let code = alloc::format!("{}", real.state.security_code());
+    assert_eq!(code.len(), 35);
+    assert!(
+        code.split(' ')
+            .all(|g| g.len() == 5 && g.bytes().all(|b| b.is_ascii_digit()))
+    );
+}
+
+#[test]
+fn link_replayed_from_another_users_chain_is_refused() {
+    let mut r = ChaCha20Rng::from_seed([5; 32]);
+    let a1 = device(1, &mut r);
+    let b1 = device(11, &mut r);
+    let b2 = device(12, &mut r);
+    let alice = Account::new(1, &a1, "alice@example.com", 15);
+    let mut bob = Account::new(2, &b1, "bob@example.com", 16);
+    bob.add_device(&b1, &b2);
+    assert_eq!(
+        alice.try_push(&bob.links[1]).err(),
+        chain_err(ChainError::OtherUser { seq: 2 })
+    );
+}
+
+#[test]
+fn link_signed_by_a_revoked_device_is_refused() {
+    let mut r = ChaCha20Rng::from_seed([6; 32]);
+    let laptop = device(1, &mut r);
+    let stolen = device(2, &mut r);
+    let mut alice = Account::new(1, &laptop, "alice@example.com", 17);
+    alice.add_device(&laptop, &stolen);
+    let g2 = alice.next_puk();
+    let draft = alice
+        .state
+        .propose_revoke(laptop.id(), stolen.id(), g2.public(), 3)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop]);
+    alice.push(link);
+    alice.puks.push(g2);
+    // The thief rotates the PUK to a key it chose.
+    let g3 = alice.next_puk();
+    let draft = alice
+        .state
+        .propose_rotation(stolen.id(), g3.public(), 4)
+        .unwrap();
+    let link = alice.signed(draft, &[&stolen]);
+    assert_eq!(
+        alice.try_push(&link).err(),
+        chain_err(ChainError::SignerNotActive { seq: 4 })
+    );
+    // Revoking it twice is not admissible either.
+    let draft = alice
+        .state
+        .propose_revoke(laptop.id(), stolen.id(), g3.public(), 4)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop]);
+    assert_eq!(
+        alice.try_push(&link).err(),
+        chain_err(ChainError::DeviceNotActive { seq: 4 })
+    );
+}
+
+#[test]
+fn escrow_or_backup_device_approving_a_new_device_is_refused() {
+    let mut r = ChaCha20Rng::from_seed([7; 32]);
+    let laptop = device(1, &mut r);
+    let backup = device(3, &mut r);
+    let escrow = device(4, &mut r);
+    let newcomer = device(5, &mut r);
+    let admins = Administrators::new(&mut r);
+    let mut alice = Account::new(1, &laptop, "alice@example.com", 18);
+    let draft = alice
+        .state
+        .propose_backup_device(laptop.id(), backup.public(), None, 2)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop, &backup]);
+    alice.push(link);
+    let draft = alice
+        .state
+        .propose_escrow_device(laptop.id(), escrow.public(), admins.terms(), None, 3)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop, &escrow, &admins.device]);
+    alice.push(link);
+    for approver in [&backup, &escrow] {
+        let draft = alice
+            .state
+            .propose_add_device(approver.id(), newcomer.public(), None, 4)
+            .unwrap();
+        let link = alice.signed(draft, &[approver, &newcomer]);
+        assert_eq!(
+            alice.try_push(&link).err(),
+            chain_err(ChainError::RoleMayNot { seq: 4 })
+        );
+    }
+    // Nor may the escrow device turn escrow off, or a plain revocation remove it.
+    let g2 = alice.next_puk();
+    let draft = alice
+        .state
+        .propose_disable_escrow(escrow.id(), g2.public(), 4)
+        .unwrap();
+    let link = alice.signed(draft, &[&escrow]);
+    assert_eq!(
+        alice.try_push(&link).err(),
+        chain_err(ChainError::RoleMayNot { seq: 4 })
+    );
+    let draft = alice
+        .state
+        .propose_revoke(laptop.id(), escrow.id(), g2.public(), 4)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop]);
+    assert_eq!(
+        alice.try_push(&link).err(),
+        chain_err(ChainError::Escrow { seq: 4 })
+    );
+    assert_eq!(
+        alice
+            .try_push(&alice.state.server_revoke(escrow.id(), 4))
+            .err(),
+        chain_err(ChainError::Escrow { seq: 4 })
+    );
+    // A recovery while the laptop is active is refused, even by the backup device.
+    let draft = alice
+        .state
+        .propose_recovery(backup.id(), newcomer.public(), None, g2.public(), 4)
+        .unwrap();
+    let link = alice.signed(draft, &[&backup, &newcomer]);
+    assert_eq!(
+        alice.try_push(&link).err(),
+        chain_err(ChainError::Recovery { seq: 4 })
+    );
+}
+
+#[test]
+fn recovery_by_backup_or_escrow_device_once_every_device_is_gone() {
+    let mut r = ChaCha20Rng::from_seed([8; 32]);
+    let laptop = device(1, &mut r);
+    let backup = device(3, &mut r);
+    let escrow = device(4, &mut r);
+    let replacement = device(5, &mut r);
+    let admins = Administrators::new(&mut r);
+    let mut alice = Account::new(1, &laptop, "alice@example.com", 19);
+    for (d, terms) in [(&backup, None), (&escrow, Some(admins.terms()))] {
+        let draft = match terms {
+            None => alice
+                .state
+                .propose_backup_device(laptop.id(), d.public(), None, 2),
+            Some(t) => alice
+                .state
+                .propose_escrow_device(laptop.id(), d.public(), t, None, 2),
+        }
+        .unwrap();
+        let mut signers = vec![&laptop, d];
+        if d.id() == escrow.id() {
+            signers.push(&admins.device);
+        }
+        let link = alice.signed(draft, &signers);
+        alice.push(link);
+    }
+    // The laptop is lost; the user revokes it on the web page.
+    let revoked = alice.state.server_revoke(laptop.id(), 4);
+    alice.push(revoked);
+    assert!(alice.state.rotation_due());
+    assert!(!alice.state.has_active_device());
+    let g2 = alice.next_puk();
+    // The escrow device alone cannot recover: an administrator must co-sign.
+    let draft = alice
+        .state
+        .propose_recovery(escrow.id(), replacement.public(), None, g2.public(), 5)
+        .unwrap();
+    let link = alice.signed(draft, &[&escrow, &replacement]);
+    assert_eq!(
+        alice.try_push(&link).err(),
+        chain_err(ChainError::Recovery { seq: 5 })
+    );
+    let cosigner = RecoveryCosigner {
+        device: admins.device.id(),
+        key: admins.device.public().verifying_key,
+        ea_chain: admins.account.state.tail(),
+    };
+    let draft = alice
+        .state
+        .propose_recovery(
+            escrow.id(),
+            replacement.public(),
+            Some(cosigner),
+            g2.public(),
+            5,
+        )
+        .unwrap();
+    let escrow_recovery = alice.signed(draft, &[&escrow, &replacement, &admins.device]);
+    assert!(alice.try_push(&escrow_recovery).is_ok());
+    // The backup device recovers on its own (the user typed the code).
+    let draft = alice
+        .state
+        .propose_recovery(backup.id(), replacement.public(), None, g2.public(), 5)
+        .unwrap();
+    let link = alice.signed(draft, &[&backup, &replacement]);
+    alice.push(link);
+    assert!(alice.state.has_active_device());
+    assert!(!alice.state.rotation_due(), "the recovery rotated the PUK");
+}
+
+#[test]
+fn inadmissible_and_malformed_links_are_refused() {
+    let mut r = ChaCha20Rng::from_seed([9; 32]);
+    let laptop = device(1, &mut r);
+    let phone = device(2, &mut r);
+    let mut alice = Account::new(1, &laptop, "alice@example.com", 20);
+    // Reusing the laptop's id, or its keys, for a new device.
+    let impostor = DeviceSecret::generate(SUITE, laptop.id(), &mut r);
+    let draft = alice
+        .state
+        .propose_add_device(laptop.id(), impostor.public(), None, 2)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop, &impostor]);
+    assert_eq!(
+        alice.try_push(&link).err(),
+        chain_err(ChainError::Reused { seq: 2 })
+    );
+    let same_keys = DeviceSecret::from_seed(SUITE, DeviceId::new([42; 16]), laptop.expose_seed());
+    let draft = alice
+        .state
+        .propose_add_device(laptop.id(), same_keys.public(), None, 2)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop, &same_keys]);
+    assert_eq!(
+        alice.try_push(&link).err(),
+        chain_err(ChainError::Reused { seq: 2 })
+    );
+    // A PUK generation that skips one.
+    let mut skip = alice.next_puk();
+    skip = PukSecret::generate(SUITE, alice.user, skip.generation() + 1, &mut alice.r).unwrap();
+    let draft = alice
+        .state
+        .propose_rotation(laptop.id(), skip.public(), 2)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop]);
+    assert_eq!(
+        alice.try_push(&link).err(),
+        chain_err(ChainError::Generation { seq: 2 })
+    );
+    // A gap: link 3 on a chain of 1.
+    alice.add_device(&laptop, &phone);
+    let g2 = alice.next_puk();
+    let draft = alice
+        .state
+        .propose_rotation(laptop.id(), g2.public(), 3)
+        .unwrap();
+    let link3 = alice.signed(draft, &[&laptop]);
+    let short = ChainState::verify(&alice.links[..1]).unwrap();
+    assert_eq!(
+        short.extend(&[&link3]).err(),
+        chain_err(ChainError::Sequence { seq: 3 })
+    );
+    // No root, or a second root.
+    assert_eq!(
+        ChainState::verify(&alice.links[1..]).err(),
+        chain_err(ChainError::NotRoot { seq: 2 })
+    );
+    assert_eq!(
+        alice.try_push(&alice.links[0]).err(),
+        chain_err(ChainError::Sequence { seq: 1 })
+    );
+    // Oversized and lenient encodings.
+    let mut big = alice.links[1].clone();
+    big.resize(MAX_LINK_LEN + 1, 0);
+    assert_eq!(alice.try_push(&big).err(), Some(Limit::LinkSize.into()));
+    let mut trailing = link3.clone();
+    trailing.push(0);
+    assert!(matches!(
+        alice.try_push(&trailing).err(),
+        Some(Error::Malformed(_))
+    ));
+    assert!(alice.try_push(&link3).is_ok());
+    // Every flipped byte of a valid link is refused.
+    for i in 0..link3.len() {
+        let mut bad = link3.clone();
+        bad[i] ^= 0x01;
+        assert!(alice.try_push(&bad).is_err(), "byte {i}");
+    }
+}
+
+#[test]
+fn escrow_terms_are_checked_against_the_administrators_chain() {
+    let mut r = ChaCha20Rng::from_seed([10; 32]);
+    let laptop = device(1, &mut r);
+    let escrow = device(4, &mut r);
+    let mut admins = Administrators::new(&mut r);
+    let mut alice = Account::new(1, &laptop, "alice@example.com", 21);
+    let mut terms = admins.terms();
+    terms.ea_generation = 9;
+    let draft = alice
+        .state
+        .propose_escrow_device(laptop.id(), escrow.public(), terms, None, 2)
+        .unwrap();
+    let link = alice.signed(draft, &[&laptop, &escrow, &admins.device]);
+    alice.push(link);
+    let enrolled = alice.state.escrow().unwrap();
+    assert_eq!(
+        enrolled.check_administrators(&admins.account.state).err(),
+        chain_err(ChainError::Escrow { seq: 2 })
+    );
+    // Terms naming a position of the administrators' chain that the client has not seen.
+    let other = device(0xa2, &mut r);
+    let admin_device =
+        DeviceSecret::from_seed(SUITE, admins.device.id(), admins.device.expose_seed());
+    admins.account.add_device(&admin_device, &other);
+    let old_view = ChainState::verify(&admins.account.links[..1]).unwrap();
+    let b1 = device(11, &mut r);
+    let bob_escrow = device(12, &mut r);
+    let mut bob = Account::new(2, &b1, "bob@example.com", 22);
+    let draft = bob
+        .state
+        .propose_escrow_device(b1.id(), bob_escrow.public(), admins.terms(), None, 2)
+        .unwrap();
+    let link = bob.signed(draft, &[&b1, &bob_escrow, &admins.device]);
+    bob.push(link);
+    let enrolled = bob.state.escrow().unwrap();
+    assert_eq!(
+        enrolled.check_administrators(&old_view).err(),
+        chain_err(ChainError::Behind {
+            user: admins.account.user,
+            have: 1,
+            need: 2
+        })
+    );
+    enrolled
+        .check_administrators(&admins.account.state)
+        .unwrap();
+}
