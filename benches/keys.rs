@@ -28,9 +28,9 @@ use mailseal::account::devices::{open_seed_wraps, wrap_seed, wrap_seed_cosigned,
 use mailseal::account::escrow::{
     AccountDomain, EscrowContext, open_escrow_wrap, wrap_escrow_device,
 };
-use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::mail::open::VouchedDevice;
-use mailseal::mail::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
+use mailseal::hazmat::TestUser;
+use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+use mailseal::mail::seal::{Message, RecipientKey, seal_mail};
 use mailseal::mail::server::{split_envelope, validate_envelope};
 use mailseal::wire::Fixed;
 use rand_chacha::ChaCha20Rng;
@@ -47,28 +47,22 @@ fn main() {
     }
 }
 
-fn vouch(user: UserId, d: &DeviceSecret) -> VouchedDevice {
-    VouchedDevice {
-        user,
-        device: d.id(),
-        verifying_key: d.public().verifying_key,
-        status: DeviceStatus::Active,
-    }
-}
-
 fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
     let mut rng = ChaCha20Rng::from_seed([7; 32]);
     let dev =
         |n: u8, rng: &mut ChaCha20Rng| DeviceSecret::generate(suite, DeviceId::new([n; 16]), rng);
-    let alice = UserId::new([1; 16]);
-    let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng).expect("puk");
-    let alice_dev = dev(1, &mut rng);
-    let recipients: Vec<RecipientKey> = (0..100u8)
-        .map(|i| {
-            let id = UserId::new([i.wrapping_add(10); 16]);
-            let puk = PukSecret::generate(suite, id, 1, &mut rng).expect("puk");
-            RecipientKey::new(format!("r{i}@example.com"), puk.public().clone())
-        })
+    let alice = TestUser::generate(
+        suite,
+        UserId::new([1; 16]),
+        "alice@example.com",
+        DeviceId::new([1; 16]),
+        &mut rng,
+    )
+    .expect("alice");
+    let recipients: Vec<RecipientKey> = TestUser::crowd(suite, 100, &mut rng)
+        .expect("recipients")
+        .iter()
+        .map(TestUser::key)
         .collect();
     let body = vec![0x61u8; 1024];
     let msg = Message {
@@ -78,12 +72,7 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
         pieces: vec![&body],
         ..Message::default()
     };
-    let sender = SenderIdentity {
-        address: "alice@example.com",
-        puk: &alice_puk,
-        device: &alice_dev,
-    };
-    let mail = seal_mail(suite, sender, &msg, &mut rng).expect("seal");
+    let mail = seal_mail(suite, alice.sender(), &msg, &mut rng).expect("seal");
     let lengths = [mail.pieces[0].len() as u64];
     let env = mail.envelope.clone();
     let copies_len: usize = split_envelope(&env)
@@ -92,29 +81,69 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
         .map(|c| c.copy.len())
         .sum();
 
-    // Member M with devices, the EA group, the escrow device, 10 generations.
-    let member = UserId::new([2; 16]);
-    let (d1, new_dev, ea_dev, escrow) = (
-        dev(2, &mut rng),
-        dev(3, &mut rng),
-        dev(4, &mut rng),
-        dev(5, &mut rng),
-    );
-    let ea_user = UserId::new([0xea; 16]);
-    let ea_puks = vec![PukSecret::generate(suite, ea_user, 1, &mut rng).expect("puk")];
-    let gens: Vec<PukSecret> = (1..=10)
-        .map(|g| PukSecret::generate(suite, member, g, &mut rng).expect("puk"))
-        .collect();
+    // Member M (its chain: 10 generations, then an escrow device the EA group co-signed),
+    // the EA group with its own chain, and a new device to recover onto.
+    let m = TestUser::generate(
+        suite,
+        UserId::new([2; 16]),
+        "m@example.com",
+        DeviceId::new([2; 16]),
+        &mut rng,
+    )
+    .expect("member");
+    let (member, d1) = (m.id, &m.device);
+    let (new_dev, escrow) = (dev(3, &mut rng), dev(5, &mut rng));
+    let ea = TestUser::generate(
+        suite,
+        UserId::new([0xea; 16]),
+        "admins@example.com",
+        DeviceId::new([4; 16]),
+        &mut rng,
+    )
+    .expect("admins");
+    let (ea_user, ea_dev) = (ea.id, &ea.device);
+    let ea_puks = std::slice::from_ref(&ea.puk);
+    let mut gens = vec![
+        PukSecret::derive(
+            suite,
+            member,
+            1,
+            mailseal::keys::PukSeed::from_bytes(*m.puk.seed().expose_secret()),
+        )
+        .expect("puk"),
+    ];
+    let mut chain = m.chain.clone();
+    for g in 2..=10 {
+        let puk = PukSecret::generate(suite, member, g, &mut rng).expect("puk");
+        let mut draft = chain
+            .propose_rotation(d1.id(), puk.public(), 2)
+            .expect("draft");
+        draft.sign(d1).expect("sign");
+        chain = chain
+            .extend(&[draft.finish().expect("link")])
+            .expect("chain");
+        gens.push(puk);
+    }
     let ctx = EscrowContext {
         account: Fixed([1; 16]),
         domain: AccountDomain::Custom("example.com"),
         member,
         member_address: "m@example.com",
-        ea_group: ea_puks[0].public(),
+        ea_group: ea.puk.public(),
     };
-    let escrow_wrap = wrap_escrow_device(&ctx, &escrow, &d1, &mut rng).expect("escrow wrap");
-    let to_escrow = wrap_seeds(&gens, member, escrow.public(), &d1, &mut rng).expect("wraps");
-    let directory = [vouch(member, &d1), vouch(member, &escrow)];
+    let terms = mailseal::account::escrow::enrollment_terms(&ctx, &ea.chain, ea_dev.public())
+        .expect("terms");
+    let mut draft = chain
+        .propose_escrow_device(d1.id(), escrow.public(), terms, None, 3)
+        .expect("draft");
+    for d in [d1, &escrow, ea_dev] {
+        draft.sign(d).expect("sign");
+    }
+    let chain = chain
+        .extend(&[draft.finish().expect("link")])
+        .expect("chain");
+    let escrow_wrap = wrap_escrow_device(&ctx, &escrow, d1, &mut rng).expect("escrow wrap");
+    let to_escrow = wrap_seeds(&gens, member, escrow.public(), d1, &mut rng).expect("wraps");
 
     // Raw floors.
     let (raw_sk, raw_pk) = K::derive_keypair(&[9; 32]);
@@ -191,14 +220,14 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
             "seed wrap",
             Box::new(|| {
                 black_box(
-                    wrap_seed(&gens[0], member, new_dev.public(), &d1, &mut r1).expect("wrap"),
+                    wrap_seed(&gens[0], member, new_dev.public(), d1, &mut r1).expect("wrap"),
                 );
             }),
         ),
         (
             "escrow wrap",
             Box::new(|| {
-                black_box(wrap_escrow_device(&ctx, &escrow, &d1, &mut r2).expect("wrap"));
+                black_box(wrap_escrow_device(&ctx, &escrow, d1, &mut r2).expect("wrap"));
             }),
         ),
         (
@@ -211,10 +240,8 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
         (
             "recovery of 10 generations",
             Box::new(|| {
-                let unlocked =
-                    open_escrow_wrap(&escrow_wrap, &ea_puks, &directory).expect("escrow");
-                for s in open_seed_wraps(&to_escrow, &unlocked, &member, &directory).expect("seeds")
-                {
+                let unlocked = open_escrow_wrap(&escrow_wrap, ea_puks, &chain).expect("escrow");
+                for s in open_seed_wraps(&to_escrow, &unlocked, &chain, None).expect("seeds") {
                     black_box(
                         wrap_seed_cosigned(
                             &s.puk,
@@ -222,7 +249,7 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
                             new_dev.public(),
                             &unlocked,
                             ea_user,
-                            &ea_dev,
+                            ea_dev,
                             &mut r5,
                         )
                         .expect("rewrap"),

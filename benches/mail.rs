@@ -24,9 +24,10 @@ use hpke::kdf::HkdfSha256;
 use hpke::kem::{X25519HkdfSha256, XWing};
 use hpke::{Kem, OpModeR, OpModeS};
 use mailseal::Suite;
-use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
-use mailseal::mail::seal::{Message, RecipientKey, SenderIdentity, seal_mail};
+use mailseal::hazmat::TestUser;
+use mailseal::keys::{DeviceId, UserId};
+use mailseal::mail::open::open_copy;
+use mailseal::mail::seal::{Message, RecipientKey, seal_mail};
 use mailseal::mail::server::split_envelope;
 use mailseal::piece::{self, PieceKey, Purpose};
 use rand_chacha::ChaCha20Rng;
@@ -50,25 +51,17 @@ fn main() {
 
 fn bench_suite<K: Kem>(suite: Suite, quick: bool, body_len: usize) {
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
-    let alice = UserId::new([1; 16]);
-    let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng).expect("puk");
-    let device = DeviceSecret::generate(suite, DeviceId::new([2; 16]), &mut rng);
-    let recipients: Vec<(UserId, PukSecret)> = (0..100u8)
-        .map(|i| {
-            let id = UserId::new([i.wrapping_add(10); 16]);
-            (
-                id,
-                PukSecret::generate(suite, id, 1, &mut rng).expect("puk"),
-            )
-        })
-        .collect();
+    let alice = TestUser::generate(
+        suite,
+        UserId::new([1; 16]),
+        "alice@example.com",
+        DeviceId::new([2; 16]),
+        &mut rng,
+    )
+    .expect("alice");
+    let recipients = TestUser::crowd(suite, 100, &mut rng).expect("recipients");
     let body = vec![0x61u8; body_len];
-    let vouched = [VouchedDevice {
-        user: alice,
-        device: device.id(),
-        verifying_key: device.public().verifying_key,
-        status: DeviceStatus::Active,
-    }];
+    let senders = [&alice.chain];
 
     // Raw primitives for the floor.
     let (raw_sk, raw_pk) = K::derive_keypair(&[9; 32]);
@@ -100,9 +93,8 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool, body_len: usize) {
     for &n in counts {
         let to: Vec<RecipientKey> = recipients[..n]
             .iter()
-            .enumerate()
-            .map(|(i, (_, p))| RecipientKey::new(format!("r{i}@example.com"), p.public().clone()))
-            .collect();
+            .map(TestUser::key)
+            .collect::<Vec<RecipientKey>>();
         // One HPKE seal per recipient; the sender's own box is symmetric (a small piece seal).
         let boxes = n;
         let msg = Message {
@@ -112,21 +104,16 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool, body_len: usize) {
             pieces: vec![&body],
             ..Message::default()
         };
-        let sender = || SenderIdentity {
-            address: "alice@example.com",
-            puk: &alice_puk,
-            device: &device,
-        };
+        let sender = || alice.sender();
         let mail = seal_mail(suite, sender(), &msg, &mut rng).expect("seal");
         let copies = split_envelope(&mail.envelope).expect("split");
-        let (first_user, first_puk) = &recipients[0];
+        let first = &recipients[0];
         let copy = copies
             .iter()
-            .find(|c| c.user == *first_user)
+            .find(|c| c.user == first.id)
             .expect("copy")
             .copy
             .clone();
-        let first_puks = std::slice::from_ref(first_puk);
 
         let mut r1 = ChaCha20Rng::from_seed([2; 32]);
         let mut r2 = ChaCha20Rng::from_seed([3; 32]);
@@ -169,8 +156,7 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool, body_len: usize) {
             (
                 "mailseal open",
                 Box::new(|| {
-                    let opened = open_copy(&copy, &Mailbox::new(*first_user, first_puks), &vouched)
-                        .expect("open");
+                    let opened = open_copy(&copy, &first.mailbox(), &senders).expect("open");
                     black_box(opened.open_piece(0, &mail.pieces[0]).expect("piece"));
                 }),
             ),

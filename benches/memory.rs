@@ -16,9 +16,10 @@ use std::io::{BufReader, Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mailseal::Suite;
-use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
-use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use mailseal::hazmat::TestUser;
+use mailseal::keys::{DeviceId, UserId};
+use mailseal::mail::open::open_copy;
+use mailseal::mail::seal::MailSealer;
 use mailseal::mail::server::split_envelope;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -67,11 +68,18 @@ const PART: usize = 64 << 10;
 fn main() -> std::io::Result<()> {
     let suite = Suite::X25519;
     let mut rng = ChaCha20Rng::from_seed([5; 32]);
-    let alice = UserId::new([1; 16]);
-    let bob = UserId::new([2; 16]);
-    let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng).expect("puk");
-    let bob_puk = PukSecret::generate(suite, bob, 1, &mut rng).expect("puk");
-    let device = DeviceSecret::generate(suite, DeviceId::new([3; 16]), &mut rng);
+    let user = |n: u8, address: &str, rng: &mut ChaCha20Rng| {
+        TestUser::generate(
+            suite,
+            UserId::new([n; 16]),
+            address,
+            DeviceId::new([n ^ 0x80; 16]),
+            rng,
+        )
+        .expect("user")
+    };
+    let alice = user(1, "alice@example.com", &mut rng);
+    let bob = user(2, "bob@example.com", &mut rng);
     let path = std::env::temp_dir().join(format!("mailseal-memory-{}.bin", std::process::id()));
 
     // Buffers owned by the bench, allocated before measuring.
@@ -81,17 +89,9 @@ fn main() -> std::io::Result<()> {
     let mut file = File::create(&path)?;
 
     let base = start_measuring();
-    let sender = SenderIdentity {
-        address: "alice@example.com",
-        puk: &alice_puk,
-        device: &device,
-    };
-    let mut mail = MailSealer::new(suite, sender, "<big@example.com>", 1)
+    let mut mail = MailSealer::new(suite, alice.sender(), "<big@example.com>", 1)
         .expect("sealer")
-        .to(RecipientKey::new(
-            "bob@example.com",
-            bob_puk.public().clone(),
-        ));
+        .to(bob.key());
     let mut piece = mail.begin_piece(&mut rng);
     for i in 0..SIZE / PART {
         part.fill(i as u8);
@@ -110,19 +110,12 @@ fn main() -> std::io::Result<()> {
     let copy = split_envelope(&envelope)
         .expect("split")
         .into_iter()
-        .find(|c| c.user == bob)
+        .find(|c| c.user == bob.id)
         .expect("copy")
         .copy;
-    let vouched = [VouchedDevice {
-        user: alice,
-        device: device.id(),
-        verifying_key: device.public().verifying_key,
-        status: DeviceStatus::Active,
-    }];
     let mut reader = BufReader::with_capacity(PART, File::open(&path)?);
     let base = start_measuring();
-    let puks = std::slice::from_ref(&bob_puk);
-    let opened = open_copy(&copy, &Mailbox::new(bob, puks), &vouched).expect("open");
+    let opened = open_copy(&copy, &bob.mailbox(), &[&alice.chain]).expect("open");
     let mut dec = opened.piece_decryptor(0).expect("decryptor");
     let mut seen = 0usize;
     loop {

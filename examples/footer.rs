@@ -1,18 +1,18 @@
 //! The footer in every scenario: what the planner says before sending, and what each
-//! recipient's footer says after opening, with reasons.
+//! recipient's footer says after opening, with reasons. Every user is known through the
+//! chain its client verified (SPEC.md §12).
 //!
 //! Run with `cargo run --example footer`.
 
-use mailseal::account::escrow::{
-    AccountDomain, EscrowContext, enrollment_record, verify_enrollment,
-};
-use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use mailseal::account::escrow::{AccountDomain, EscrowContext, enrollment_terms};
+use mailseal::identity::{self, ChainState};
+use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
 use mailseal::mail::envelope::{Copy, Origin, Party, RecipientKind, RoutingHeader};
 use mailseal::mail::footer::{
     DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState, classify, plan,
 };
 use mailseal::mail::link::open_link_copy;
-use mailseal::mail::open::{Mailbox, OpenedMail, VouchedDevice, open_copy};
+use mailseal::mail::open::{Mailbox, OpenedMail, open_copy};
 use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use mailseal::mail::server::{InboundMail, link_copy, reseal_held, seal_inbound, split_envelope};
 use mailseal::wire::{Bytes, Fixed};
@@ -21,43 +21,52 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 const SUITE: Suite = Suite::XWing;
+const NOW: u64 = 1_764_374_400;
 
 struct User {
     id: UserId,
     address: String,
     puk: PukSecret,
     device: DeviceSecret,
+    chain: ChainState,
 }
 
 impl User {
     fn new(n: u8, name: &str, rng: &mut ChaCha20Rng) -> User {
         let id = UserId::new([n; 16]);
+        let address = format!("{name}@example.com");
+        let puk = PukSecret::generate(SUITE, id, 1, rng).expect("puk");
+        let device = DeviceSecret::generate(SUITE, DeviceId::new([n ^ 0x40; 16]), rng);
+        let root =
+            identity::root(SUITE, id, &device, puk.public(), &[&address], NOW).expect("root");
         User {
             id,
-            address: format!("{name}@example.com"),
-            puk: PukSecret::generate(SUITE, id, 1, rng).expect("puk"),
-            device: DeviceSecret::generate(SUITE, DeviceId::new([n ^ 0x40; 16]), rng),
+            address,
+            puk,
+            device,
+            chain: ChainState::verify(&[root]).expect("chain"),
         }
     }
     fn key(&self) -> RecipientKey {
-        RecipientKey::new(self.address.clone(), self.puk.public().clone())
-    }
-    fn vouched(&self) -> VouchedDevice {
-        VouchedDevice {
-            user: self.id,
-            device: self.device.id(),
-            verifying_key: self.device.public().verifying_key,
-            status: DeviceStatus::Active,
-        }
+        RecipientKey::from_chain(self.address.clone(), &self.chain).expect("key")
     }
     fn mailbox(&self) -> Mailbox<'_> {
-        Mailbox::new(self.id, std::slice::from_ref(&self.puk))
+        Mailbox::new(&self.chain, std::slice::from_ref(&self.puk))
+    }
+    fn sender(&self) -> SenderIdentity<'_> {
+        SenderIdentity {
+            address: &self.address,
+            puk: &self.puk,
+            device: &self.device,
+            chain: &self.chain,
+        }
     }
 }
 
 fn show_plan(p: &Plan) {
     match p {
-        Plan::E2e { .. } => println!("  planner: E2E"),
+        Plan::E2e { notes, .. } if notes.is_empty() => println!("  planner: E2E"),
+        Plan::E2e { notes, .. } => println!("  planner: E2E, with notes {notes:?}"),
         Plan::NotE2e { reasons, .. } => println!("  planner: not E2E because {reasons:?}"),
         Plan::Refuse { reasons } => println!("  planner: refuse because {reasons:?}"),
         _ => println!("  planner: {p:?}"),
@@ -73,13 +82,13 @@ fn show(who: &str, opened: Result<OpenedMail, Error>, known_contact: bool) {
                 print!(", because {:?}", c.reasons);
             }
             print!("; sender {:?}", c.sender);
-            if let Some(caution) = c.caution {
-                print!("; caution {caution:?}");
+            if !c.cautions.is_empty() {
+                print!("; cautions {:?}", c.cautions);
             }
             if let Some(e) = &c.escrow {
                 print!(
                     "; escrowed mailbox (domain {}, EA group {:?})",
-                    e.domain, e.ea_group
+                    e.terms.domain, e.terms.ea_group
                 );
             }
             println!();
@@ -103,44 +112,41 @@ fn main() -> Result<(), Error> {
     let bob = User::new(2, "bob", &mut rng);
     let server = User::new(0x5e, "mail-server", &mut rng);
     let newbie = User::new(9, "newbie", &mut rng);
+    let server_key = RecipientKey::server(server.address.clone(), server.puk.public().clone());
     let state = SenderState {
-        puk: Some(alice.puk.public().clone()),
-        active_device: true,
-        server: Some(server.key()),
-    };
-    let sender = || SenderIdentity {
-        address: &alice.address,
-        puk: &alice.puk,
-        device: &alice.device,
-    };
-    let to_bob = PlannedRecipient {
-        address: bob.address.clone(),
-        kind: RecipientKind::To,
-        entry: DirectoryEntry::ActiveUser(bob.puk.public().clone()),
+        chain: Some(&alice.chain),
+        device: alice.device.id(),
+        server: Some(server_key.clone()),
     };
     let seal_plan = |p: &Plan, rng: &mut ChaCha20Rng| -> Result<Vec<u8>, Error> {
         let mut s = p.apply(MailSealer::new(
             SUITE,
-            sender(),
+            alice.sender(),
             "<footer@example.com>",
-            1_764_374_400,
+            NOW,
         )?)?;
         s.add_piece(b"Subject: hello\r\n\r\nHello!", rng)?;
         s.seal(rng)
     };
+    let senders = [&alice.chain];
 
     println!("1. E2E between users (Alice to Bob)");
+    let to_bob = PlannedRecipient {
+        address: bob.address.clone(),
+        kind: RecipientKind::To,
+        entry: DirectoryEntry::User(&bob.chain),
+    };
     let p = plan(&state, std::slice::from_ref(&to_bob), MailContext::Personal);
     show_plan(&p);
     let env = seal_plan(&p, &mut rng)?;
     show(
         "Bob",
-        open_copy(&copy_of(&env, &bob.id), &bob.mailbox(), &[alice.vouched()]),
+        open_copy(&copy_of(&env, &bob.id), &bob.mailbox(), &senders),
         true,
     );
     show(
         "Bob (Alice not in his contacts)",
-        open_copy(&copy_of(&env, &bob.id), &bob.mailbox(), &[alice.vouched()]),
+        open_copy(&copy_of(&env, &bob.id), &bob.mailbox(), &senders),
         false,
     );
 
@@ -155,7 +161,7 @@ fn main() -> Result<(), Error> {
     let env = seal_plan(&p, &mut rng)?;
     show(
         "Bob",
-        open_copy(&copy_of(&env, &bob.id), &bob.mailbox(), &[alice.vouched()]),
+        open_copy(&copy_of(&env, &bob.id), &bob.mailbox(), &senders),
         true,
     );
 
@@ -165,7 +171,7 @@ fn main() -> Result<(), Error> {
         sender_address: "eve@elsewhere.example".into(),
         sender_user: None,
         message_id: "<in@elsewhere.example>".into(),
-        timestamp: 1_764_374_400,
+        timestamp: NOW,
         to: vec![Party {
             address: bob.address.clone(),
             user: Some(bob.id),
@@ -175,9 +181,14 @@ fn main() -> Result<(), Error> {
         pieces: vec![b"Subject: offer\r\n\r\nBuy now"],
     };
     let sealed = seal_inbound(SUITE, &inbound, &mut rng)?;
+    let no_senders: [&ChainState; 0] = [];
     show(
         "Bob",
-        open_copy(&copy_of(&sealed.envelope, &bob.id), &bob.mailbox(), &[]),
+        open_copy(
+            &copy_of(&sealed.envelope, &bob.id),
+            &bob.mailbox(),
+            &no_senders,
+        ),
         true,
     );
 
@@ -201,7 +212,11 @@ fn main() -> Result<(), Error> {
     let sealed = seal_inbound(SUITE, &fan_out, &mut rng)?;
     show(
         "Bob",
-        open_copy(&copy_of(&sealed.envelope, &bob.id), &bob.mailbox(), &[]),
+        open_copy(
+            &copy_of(&sealed.envelope, &bob.id),
+            &bob.mailbox(),
+            &no_senders,
+        ),
         true,
     );
 
@@ -215,37 +230,42 @@ fn main() -> Result<(), Error> {
     show_plan(&p);
     let mut s = p.apply(MailSealer::new(
         SUITE,
-        sender(),
+        alice.sender(),
         "<welcome@example.com>",
-        1_764_374_400,
+        NOW,
     )?)?;
     let body = s.add_piece(b"Welcome aboard", &mut rng)?;
     let env = s.seal(&mut rng)?;
     let held = open_copy(
         &copy_of(&env, &server.id),
-        &server.mailbox(),
-        &[alice.vouched()],
+        &Mailbox::server(server.id, std::slice::from_ref(&server.puk)),
+        &senders,
     )?;
+    // The newcomer's first device makes a chain; the server re-seals to its first PUK.
     let resealed = reseal_held(&held, &[&body], newbie.key(), &mut rng)?;
     show(
         "newbie",
         open_copy(
             &copy_of(&resealed.envelope, &newbie.id),
             &newbie.mailbox(),
-            &[],
+            &no_senders,
         ),
         true,
     );
-    let revoked = PlannedRecipient {
-        address: "gone@example.com".into(),
-        kind: RecipientKind::To,
-        entry: DirectoryEntry::AllDevicesRevoked(UserId::new([7; 16])),
-    };
     println!("   and to a user whose devices are all revoked:");
+    let gone = User::new(7, "gone", &mut rng);
+    let gone_chain = gone
+        .chain
+        .extend(&[gone.chain.server_revoke(gone.device.id(), NOW)])?;
+    let revoked = PlannedRecipient {
+        address: gone.address.clone(),
+        kind: RecipientKind::To,
+        entry: DirectoryEntry::User(&gone_chain),
+    };
     show_plan(&plan(&state, &[revoked], MailContext::Personal));
 
     println!("6. Access-restricted external mail (link with the key in its fragment)");
-    let mut s = MailSealer::new(SUITE, sender(), "<restricted@example.com>", 1_764_374_400)?
+    let mut s = MailSealer::new(SUITE, alice.sender(), "<restricted@example.com>", NOW)?
         .external(RecipientKind::To, "dan@elsewhere.example")
         .access_restricted(1_764_979_200);
     let body = s.add_piece(b"Contract draft", &mut rng)?;
@@ -264,26 +284,39 @@ fn main() -> Result<(), Error> {
         true,
     );
 
-    println!("7. From an escrowed mailbox (Bob's account has escrow on)");
-    let ea = PukSecret::generate(SUITE, UserId::new([0xea; 16]), 1, &mut rng)?;
+    println!("7. To and from an escrowed mailbox (Bob's account turns escrow on)");
+    let admins = User::new(0xea, "admins", &mut rng);
     let ctx = EscrowContext {
         account: Fixed([1; 16]),
         domain: AccountDomain::Custom("example.com"),
         member: bob.id,
         member_address: &bob.address,
-        ea_group: ea.public(),
+        ea_group: admins.puk.public(),
     };
     let escrow_dev = DeviceSecret::generate(SUITE, DeviceId::new([0xee; 16]), &mut rng);
-    let record = enrollment_record(&ctx, escrow_dev.public(), true, 1_764_374_400, &bob.device)?;
-    let disclosure = verify_enrollment(&record, &bob.address, &[bob.vouched()])?;
-    let env = seal_plan(
-        &plan(&state, std::slice::from_ref(&to_bob), MailContext::Personal),
-        &mut rng,
-    )?;
-    let mailbox = bob.mailbox().with_escrow(&disclosure);
+    let terms = enrollment_terms(&ctx, &admins.chain, admins.device.public())?;
+    let mut draft =
+        bob.chain
+            .propose_escrow_device(bob.device.id(), escrow_dev.public(), terms, None, NOW)?;
+    for d in [&bob.device, &escrow_dev, &admins.device] {
+        draft.sign(d)?;
+    }
+    let bob_escrowed = bob.chain.extend(&[draft.finish()?])?;
+    let to_escrowed_bob = PlannedRecipient {
+        entry: DirectoryEntry::User(&bob_escrowed),
+        ..to_bob
+    };
+    let p = plan(
+        &state,
+        std::slice::from_ref(&to_escrowed_bob),
+        MailContext::Personal,
+    );
+    show_plan(&p);
+    let env = seal_plan(&p, &mut rng)?;
+    let escrowed_mailbox = Mailbox::new(&bob_escrowed, std::slice::from_ref(&bob.puk));
     show(
         "Bob",
-        open_copy(&copy_of(&env, &bob.id), &mailbox, &[alice.vouched()]),
+        open_copy(&copy_of(&env, &bob.id), &escrowed_mailbox, &senders),
         true,
     );
 
@@ -294,11 +327,66 @@ fn main() -> Result<(), Error> {
     h.origin = Origin::SenderDevice.code();
     h.sender.user = Some(alice.id);
     h.sender.device = Some(alice.device.id());
+    h.sender.chain = Some(alice.chain.tail());
     c.header = Bytes(h.encode());
+    c.recipient_box.tail = Some(bob.chain.tail());
     show(
         "Bob",
-        open_copy(&c.encode(), &bob.mailbox(), &[alice.vouched()]),
+        open_copy(&c.encode(), &bob.mailbox(), &senders),
         true,
+    );
+
+    println!("9. Alice writes From: ceo@example.com, an address her chain does not list");
+    let ceo = SenderIdentity {
+        address: "ceo@example.com",
+        ..alice.sender()
+    };
+    match MailSealer::new(SUITE, ceo, "<ceo@example.com>", NOW) {
+        Ok(_) => panic!("sealed as an address that is not hers"),
+        Err(e) => println!("  Alice's client refuses to seal it: {e}"),
+    }
+    let mut s = MailSealer::new(SUITE, alice.sender(), "<ceo@example.com>", NOW)?.to(bob.key());
+    s.add_piece(b"Wire the money", &mut rng)?;
+    let env = s.seal(&mut rng)?;
+    let mut c = Copy::parse(&copy_of(&env, &bob.id))?;
+    let (mut h, _) = RoutingHeader::parse(&c.header.0)?;
+    h.sender.address = "ceo@example.com".into();
+    c.header = Bytes(h.encode());
+    println!("   a server that edits the From address breaks the box:");
+    show(
+        "Bob",
+        open_copy(&c.encode(), &bob.mailbox(), &senders),
+        true,
+    );
+    println!("   the service assigns addresses: once her chain lists it, every client sees so:");
+    let ceo_chain = alice.chain.extend(&[alice
+        .chain
+        .server_addresses(&["alice@example.com", "ceo@example.com"], NOW)])?;
+    let ceo = SenderIdentity {
+        address: "ceo@example.com",
+        chain: &ceo_chain,
+        ..alice.sender()
+    };
+    let mut s = MailSealer::new(SUITE, ceo, "<ceo2@example.com>", NOW)?.to(bob.key());
+    s.add_piece(b"Wire the money", &mut rng)?;
+    let env = s.seal(&mut rng)?;
+    show(
+        "Bob (old view of Alice)",
+        open_copy(&copy_of(&env, &bob.id), &bob.mailbox(), &senders),
+        true,
+    );
+    show(
+        "Bob (updated view)",
+        open_copy(&copy_of(&env, &bob.id), &bob.mailbox(), &[&ceo_chain]),
+        true,
+    );
+    println!(
+        "   Alice's address history as her chain records it: {:?}",
+        ceo_chain
+            .address_history()
+            .iter()
+            .map(|a| &a.addresses)
+            .collect::<Vec<_>>()
     );
     Ok(())
 }

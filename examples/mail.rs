@@ -1,15 +1,20 @@
 //! An end-to-end encrypted mail, from sealing to every party opening its own copy.
 //!
-//! Alice has two devices (a laptop and a phone) sharing her per-user key. From the laptop she
-//! writes to Bob (To) and Carol (CC), with Dave in BCC, and attaches a file. The server splits
-//! the envelope into per-recipient copies without any key; each party opens its own. Alice's
-//! phone opens her Sent copy and verifies the BCC line and the whole recipient list.
+//! Every user has a chain of signed links (SPEC.md §12) that says which devices, keys and
+//! addresses are theirs; each client verifies the chains it uses. Alice has two devices (a
+//! laptop and a phone): the laptop approves the phone in her chain and hands it her per-user
+//! key in a seed wrap. From the laptop she writes to Bob (To) and Carol (CC), with Dave in BCC,
+//! and attaches a file. The server splits the envelope into per-recipient copies without any
+//! key; each party opens its own. Alice's phone opens her Sent copy and verifies the BCC line
+//! and the whole recipient list.
 //!
 //! Run with `cargo run --example mail`.
 
 use mailseal::Suite;
-use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, PukSeed, UserId};
-use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
+use mailseal::account::devices::{open_seed_wrap, wrap_seed};
+use mailseal::identity::{self, ChainState};
+use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+use mailseal::mail::open::{Mailbox, open_copy};
 use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use mailseal::mail::server::split_envelope;
 use rand_core::SeedableRng;
@@ -21,49 +26,60 @@ fn main() -> Result<(), mailseal::Error> {
     let suite = Suite::default();
     println!("suite: {}", suite.name());
 
-    // Alice: one PUK shared by two devices. (Issue 4's seed wraps carry the seed between
-    // devices; here the phone derives the same PUK from the same seed bytes.)
+    // Alice: her laptop makes her chain's root; it then approves her phone, which co-signs
+    // its own addition, and wraps her per-user key (PUK) to the phone.
     let alice = UserId::new(*b"alice-user-id-01");
     let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng)?;
-    let phone_puk = PukSecret::derive(
-        suite,
-        alice,
-        1,
-        PukSeed::from_bytes(*alice_puk.seed().expose_secret()),
-    )?;
-    assert_eq!(phone_puk.public(), alice_puk.public());
     let laptop = DeviceSecret::generate(suite, DeviceId::new(*b"alice-laptop-001"), &mut rng);
     let phone = DeviceSecret::generate(suite, DeviceId::new(*b"alice-phone-0001"), &mut rng);
-
-    // Recipients and their current PUKs, as the key directory authenticated them.
-    let (bob, carol, dave) = (
-        UserId::new([0xb0; 16]),
-        UserId::new([0xca; 16]),
-        UserId::new([0xda; 16]),
+    let root = identity::root(
+        suite,
+        alice,
+        &laptop,
+        alice_puk.public(),
+        &["alice@example.com"],
+        now,
+    )?;
+    let mut add_phone =
+        ChainState::verify(&[&root])?.propose_add_device(laptop.id(), phone.public(), None, now)?;
+    add_phone.sign(&laptop)?;
+    add_phone.sign(&phone)?;
+    let alice_links = vec![root, add_phone.finish()?];
+    let alice_chain = ChainState::verify(&alice_links)?;
+    let wrap = wrap_seed(&alice_puk, alice, phone.public(), &laptop, &mut rng)?;
+    let phone_puk = open_seed_wrap(&wrap, &phone, &alice_chain, None)?.puk;
+    assert_eq!(phone_puk.public(), alice_puk.public());
+    println!(
+        "Alice's chain: {} links, security code {}",
+        alice_chain.tail().seq,
+        alice_chain.security_code()
     );
-    let bob_puk = PukSecret::generate(suite, bob, 1, &mut rng)?;
-    let carol_puk = PukSecret::generate(suite, carol, 3, &mut rng)?;
-    let dave_puk = PukSecret::generate(suite, dave, 1, &mut rng)?;
+
+    // Bob, Carol and Dave, each with one device and a chain. Alice's client verifies their
+    // chains (as the server serves them) before sealing to the keys they name.
+    let mut user =
+        |n: u8, address: &str| -> Result<(UserId, PukSecret, ChainState), mailseal::Error> {
+            let id = UserId::new([n; 16]);
+            let puk = PukSecret::generate(suite, id, 1, &mut rng)?;
+            let device = DeviceSecret::generate(suite, DeviceId::new([n ^ 0x80; 16]), &mut rng);
+            let root = identity::root(suite, id, &device, puk.public(), &[address], now)?;
+            Ok((id, puk, ChainState::verify(&[root])?))
+        };
+    let (bob, bob_puk, bob_chain) = user(0xb0, "bob@example.com")?;
+    let (carol, carol_puk, carol_chain) = user(0xca, "carol@example.com")?;
+    let (dave, dave_puk, dave_chain) = user(0xda, "dave@example.com")?;
 
     // Seal on the laptop.
     let sender = SenderIdentity {
         address: "alice@example.com",
         puk: &alice_puk,
         device: &laptop,
+        chain: &alice_chain,
     };
     let mut mail = MailSealer::new(suite, sender, "<q3-plan@example.com>", now)?
-        .to(RecipientKey::new(
-            "bob@example.com",
-            bob_puk.public().clone(),
-        ))
-        .cc(RecipientKey::new(
-            "carol@example.com",
-            carol_puk.public().clone(),
-        ))
-        .bcc(RecipientKey::new(
-            "dave@example.com",
-            dave_puk.public().clone(),
-        ))
+        .to(RecipientKey::from_chain("bob@example.com", &bob_chain)?)
+        .cc(RecipientKey::from_chain("carol@example.com", &carol_chain)?)
+        .bcc(RecipientKey::from_chain("dave@example.com", &dave_chain)?)
         .bcc_text("dave@example.com");
     let body =
         b"Subject: Q3 plan\r\nTo: bob@example.com\r\nCc: carol@example.com\r\n\r\nPlan attached.";
@@ -101,22 +117,17 @@ fn main() -> Result<(), mailseal::Error> {
     }
     let copy_of = |user: UserId| &copies.iter().find(|c| c.user == user).expect("copy").copy;
 
-    // Every recipient's directory vouches for Alice's laptop.
-    let vouched = [VouchedDevice {
-        user: alice,
-        device: laptop.id(),
-        verifying_key: laptop.public().verifying_key,
-        status: DeviceStatus::Active,
-    }];
-    for (name, user, puk) in [
-        ("Bob", bob, &bob_puk),
-        ("Carol", carol, &carol_puk),
-        ("Dave", dave, &dave_puk),
+    // Every recipient opens with its own chain and Alice's, which its client verified.
+    let senders = [&alice_chain];
+    for (name, user, puk, chain) in [
+        ("Bob", bob, &bob_puk, &bob_chain),
+        ("Carol", carol, &carol_puk, &carol_chain),
+        ("Dave", dave, &dave_puk, &dave_chain),
     ] {
         let opened = open_copy(
             copy_of(user),
-            &Mailbox::new(user, std::slice::from_ref(puk)),
-            &vouched,
+            &Mailbox::new(chain, std::slice::from_ref(puk)),
+            &senders,
         )?;
         let text = opened.open_piece(0, &body_ct)?;
         let file = opened.open_piece(1, &attachment_ct)?;
@@ -142,8 +153,8 @@ fn main() -> Result<(), mailseal::Error> {
     // Alice's phone opens the Sent copy: the BCC line and the full list are verified.
     let sent = open_copy(
         copy_of(alice),
-        &Mailbox::new(alice, std::slice::from_ref(&phone_puk)),
-        &vouched,
+        &Mailbox::new(&alice_chain, std::slice::from_ref(&phone_puk)),
+        &senders,
     )?;
     let record = sent
         .sent_record()
@@ -165,8 +176,8 @@ fn main() -> Result<(), mailseal::Error> {
     forged.recipient_box = mailseal::mail::envelope::Copy::parse(copy_of(bob))?.recipient_box;
     match open_copy(
         &forged.encode(),
-        &Mailbox::new(carol, std::slice::from_ref(&carol_puk)),
-        &vouched,
+        &Mailbox::new(&carol_chain, std::slice::from_ref(&carol_puk)),
+        &senders,
     ) {
         Ok(_) => panic!("a forged copy opened"),
         Err(e) => println!("Carol's copy with Bob's box in it: rejected ({e})"),

@@ -236,6 +236,9 @@ pub enum Field {
     Expiry,
     /// A device role code not in SPEC.md §12.4.
     DeviceRole,
+    /// A chain tail missing where the box or header needs one, or present where none belongs
+    /// (SPEC.md §6.4).
+    ChainTail,
 }
 
 /// Why a recovery code was refused (SPEC.md §7.4).
@@ -356,6 +359,21 @@ pub enum Misuse {
     MissingSignature,
     /// Escrow asked to be turned off where the chain has it off.
     EscrowNotEnabled,
+    /// A recipient address that is not one of the recipient's chain's addresses.
+    AddressNotInChain,
+    /// A recipient user with no active ordinary device: nobody could read the mail.
+    NoActiveDevice,
+    /// A recipient key without its chain tail in device-signed mail (use
+    /// [`crate::mail::envelope::RecipientKey::from_chain`]).
+    RecipientWithoutChain,
+    /// The sending device is not an active ordinary device of the sender's chain.
+    SenderDeviceNotActive,
+    /// The sender's address is not one of its chain's addresses.
+    SenderAddressNotInChain,
+    /// The sender's PUK is not its chain's current generation.
+    StaleSenderKey,
+    /// A device was revoked without a PUK rotation: rotate before sealing.
+    RotationDue,
 }
 
 /// Documented limits (SPEC.md §2.4).

@@ -187,3 +187,114 @@ pub fn seal_traced(
 ) -> Result<(alloc::vec::Vec<u8>, crate::mail::seal::Trace), crate::Error> {
     sealer.seal_traced(rng)
 }
+
+/// A user with one device and a verified one-link chain (its root), built from fixed seeds or
+/// a caller's RNG: the fixture tests, benchmarks, examples of the vectors and fuzz targets
+/// share. A product makes its chains link by link ([`crate::identity`]).
+pub struct TestUser {
+    /// The user id.
+    pub id: crate::keys::UserId,
+    /// The user's only address.
+    pub address: alloc::string::String,
+    /// PUK generation 1.
+    pub puk: crate::keys::PukSecret,
+    /// The root device.
+    pub device: crate::keys::DeviceSecret,
+    /// The root link's bytes.
+    pub root: alloc::vec::Vec<u8>,
+    /// The verified chain.
+    pub chain: crate::identity::ChainState,
+}
+
+impl TestUser {
+    /// A user whose PUK seed and device seed are given (deterministic). `time` is the root's.
+    pub fn from_seeds(
+        suite: crate::Suite,
+        id: crate::keys::UserId,
+        address: &str,
+        puk_seed: [u8; 32],
+        device_id: crate::keys::DeviceId,
+        device_seed: &[u8; 32],
+        time: u64,
+    ) -> Result<Self, crate::Error> {
+        let puk = crate::keys::PukSecret::derive(
+            suite,
+            id,
+            1,
+            crate::keys::PukSeed::from_bytes(puk_seed),
+        )?;
+        let device = crate::keys::DeviceSecret::from_seed(suite, device_id, device_seed);
+        let root = crate::identity::root(suite, id, &device, puk.public(), &[address], time)?;
+        let chain = crate::identity::ChainState::verify(&[&root])?;
+        Ok(TestUser {
+            id,
+            address: address.into(),
+            puk,
+            device,
+            root,
+            chain,
+        })
+    }
+
+    /// A user with keys from `rng`.
+    pub fn generate(
+        suite: crate::Suite,
+        id: crate::keys::UserId,
+        address: &str,
+        device_id: crate::keys::DeviceId,
+        rng: &mut impl rand_core::CryptoRng,
+    ) -> Result<Self, crate::Error> {
+        let mut puk_seed = [0u8; 32];
+        let mut device_seed = zeroize::Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut puk_seed);
+        rng.fill_bytes(device_seed.as_mut_slice());
+        let user = Self::from_seeds(suite, id, address, puk_seed, device_id, &device_seed, 1);
+        zeroize::Zeroize::zeroize(&mut puk_seed);
+        user
+    }
+
+    /// `count` users `r0@example.com`, `r1@example.com`, …, with user ids `[10 + i; 16]`,
+    /// device ids `[(10 + i) ^ 0x80; 16]` and keys from `rng`: the recipients of benchmarks.
+    pub fn crowd(
+        suite: crate::Suite,
+        count: u8,
+        rng: &mut impl rand_core::CryptoRng,
+    ) -> Result<alloc::vec::Vec<Self>, crate::Error> {
+        (0..count)
+            .map(|i| {
+                let n = i.wrapping_add(10);
+                Self::generate(
+                    suite,
+                    crate::keys::UserId::new([n; 16]),
+                    &alloc::format!("r{i}@example.com"),
+                    crate::keys::DeviceId::new([n ^ 0x80; 16]),
+                    rng,
+                )
+            })
+            .collect()
+    }
+
+    /// This user as a recipient (from its chain).
+    pub fn key(&self) -> crate::mail::seal::RecipientKey {
+        crate::mail::seal::RecipientKey {
+            address: self.address.clone(),
+            puk: self.chain.current_puk().clone(),
+            tail: Some(self.chain.tail()),
+        }
+    }
+
+    /// This user as the sender, on its root device.
+    pub fn sender(&self) -> crate::mail::seal::SenderIdentity<'_> {
+        crate::mail::seal::SenderIdentity {
+            address: &self.address,
+            puk: &self.puk,
+            device: &self.device,
+            chain: &self.chain,
+        }
+    }
+
+    /// This user's mailbox (its chain and PUK generation 1).
+    pub fn mailbox(&self) -> crate::mail::open::Mailbox<'_> {
+        crate::mail::open::Mailbox::new(&self.chain, core::slice::from_ref(&self.puk))
+    }
+}

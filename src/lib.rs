@@ -38,9 +38,10 @@
 //! sees **E2E Encrypted**; a copy the server tampered with is refused.
 //!
 //! ```
+//! use mailseal::identity::{self, ChainState};
+//! use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
 //! use mailseal::mail::footer::{classify, Footer};
-//! use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-//! use mailseal::mail::open::{open_copy, Mailbox, VouchedDevice};
+//! use mailseal::mail::open::{open_copy, Mailbox};
 //! use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 //! use mailseal::mail::server::split_envelope;
 //! use mailseal::Suite;
@@ -48,16 +49,31 @@
 //!
 //! // The caller owns randomness and time; a seeded RNG keeps the example reproducible.
 //! let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
-//! let suite = Suite::default();
-//! let (alice, bob) = (UserId::new([1; 16]), UserId::new([2; 16]));
-//! let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng)?;
-//! let laptop = DeviceSecret::generate(suite, DeviceId::new([3; 16]), &mut rng);
-//! let bob_puk = PukSecret::generate(suite, bob, 1, &mut rng)?;
+//! let (suite, now) = (Suite::default(), 1_764_374_400);
 //!
-//! // Alice's laptop seals.
-//! let sender = SenderIdentity { address: "alice@example.com", puk: &alice_puk, device: &laptop };
-//! let mut mail = MailSealer::new(suite, sender, "<hello@example.com>", 1_764_374_400)?
-//!     .to(RecipientKey::new("bob@example.com", bob_puk.public().clone()));
+//! // Each user's first device signs the root of that user's chain (SPEC.md §12): the
+//! // chain says which devices, keys and addresses are theirs.
+//! let alice_puk = PukSecret::generate(suite, UserId::new([1; 16]), 1, &mut rng)?;
+//! let laptop = DeviceSecret::generate(suite, DeviceId::new([3; 16]), &mut rng);
+//! let alice_root = identity::root(
+//!     suite, UserId::new([1; 16]), &laptop, alice_puk.public(), &["alice@example.com"], now)?;
+//! let alice_chain = ChainState::verify(&[&alice_root])?;
+//! let bob = UserId::new([2; 16]);
+//! let bob_puk = PukSecret::generate(suite, bob, 1, &mut rng)?;
+//! let bob_phone = DeviceSecret::generate(suite, DeviceId::new([4; 16]), &mut rng);
+//! let bob_root =
+//!     identity::root(suite, bob, &bob_phone, bob_puk.public(), &["bob@example.com"], now)?;
+//! let bob_chain = ChainState::verify(&[&bob_root])?;
+//!
+//! // Alice's laptop seals to the key Bob's verified chain names.
+//! let sender = SenderIdentity {
+//!     address: "alice@example.com",
+//!     puk: &alice_puk,
+//!     device: &laptop,
+//!     chain: &alice_chain,
+//! };
+//! let mut mail = MailSealer::new(suite, sender, "<hello@example.com>", now)?
+//!     .to(RecipientKey::from_chain("bob@example.com", &bob_chain)?);
 //! let body = mail.add_piece(b"Hello Bob", &mut rng)?;
 //! let envelope = mail.seal(&mut rng)?;
 //!
@@ -65,22 +81,16 @@
 //! let copies = split_envelope(&envelope)?;
 //! let bobs = &copies.iter().find(|c| c.user == bob).unwrap().copy;
 //!
-//! // Bob's directory vouches for Alice's laptop.
-//! let vouched = [VouchedDevice {
-//!     user: alice,
-//!     device: laptop.id(),
-//!     verifying_key: laptop.public().verifying_key,
-//!     status: DeviceStatus::Active,
-//! }];
-//! let mailbox = Mailbox::new(bob, std::slice::from_ref(&bob_puk));
-//! let opened = open_copy(bobs, &mailbox, &vouched)?;
+//! // Bob opens it, checking the signer against Alice's chain as his client verified it.
+//! let mailbox = Mailbox::new(&bob_chain, std::slice::from_ref(&bob_puk));
+//! let opened = open_copy(bobs, &mailbox, &[&alice_chain])?;
 //! assert_eq!(opened.open_piece(0, &body)?, b"Hello Bob");
 //! assert_eq!(classify(&opened, true).footer, Footer::E2eEncrypted);
 //!
 //! // One flipped bit anywhere in the copy, and nothing opens.
 //! let mut tampered = bobs.clone();
 //! tampered[40] ^= 1;
-//! assert!(open_copy(&tampered, &mailbox, &vouched).is_err());
+//! assert!(open_copy(&tampered, &mailbox, &[&alice_chain]).is_err());
 //! # Ok::<(), mailseal::Error>(())
 //! ```
 

@@ -10,10 +10,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 use mailseal::Suite;
-use mailseal::hazmat::XofRng;
-use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
-use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use mailseal::hazmat::{TestUser, XofRng};
+use mailseal::keys::{DeviceId, DeviceSecret, UserId};
+use mailseal::mail::open::{Mailbox, open_copy};
+use mailseal::mail::seal::{MailSealer, SenderIdentity};
 use mailseal::mail::server::split_envelope;
 use rand_core::Rng;
 
@@ -109,23 +109,29 @@ fn leaked_secrets(suite: Suite) -> Vec<String> {
     let alice_seed = first_draw(b"alice puk");
     let bob_seed = first_draw(b"bob puk");
     let device_seed = first_draw(b"alice device");
-    let alice_puk = PukSecret::derive(
+    let alice_user = TestUser::from_seeds(
         suite,
         alice,
+        "alice@example.com",
+        alice_seed,
+        DeviceId::new([3; 16]),
+        &device_seed,
         1,
-        mailseal::keys::PukSeed::from_bytes(alice_seed),
     )
     .unwrap();
-    let bob_puk =
-        PukSecret::derive(suite, bob, 1, mailseal::keys::PukSeed::from_bytes(bob_seed)).unwrap();
-    let laptop = DeviceSecret::from_seed(suite, DeviceId::new([3; 16]), &device_seed);
-    let vouched = [VouchedDevice {
-        user: alice,
-        device: laptop.id(),
-        verifying_key: laptop.public().verifying_key,
-        status: DeviceStatus::Active,
-    }];
-    let bob_key = RecipientKey::new("bob@example.com", bob_puk.public().clone());
+    let bob_user = TestUser::from_seeds(
+        suite,
+        bob,
+        "bob@example.com",
+        bob_seed,
+        DeviceId::new([4; 16]),
+        &first_draw(b"bob device"),
+        1,
+    )
+    .unwrap();
+    let (alice_puk, bob_puk, laptop) = (&alice_user.puk, &bob_user.puk, &alice_user.device);
+    let chains = [&alice_user.chain, &bob_user.chain];
+    let bob_key = bob_user.key();
     let _ = setup.next_u32();
 
     let needles = [
@@ -147,8 +153,9 @@ fn leaked_secrets(suite: Suite) -> Vec<String> {
     {
         let sender = SenderIdentity {
             address: "alice@example.com",
-            puk: &alice_puk,
-            device: &laptop,
+            puk: alice_puk,
+            device: laptop,
+            chain: &alice_user.chain,
         };
         let mut mail = MailSealer::new(suite, sender, "<h@example.com>", 1)
             .unwrap()
@@ -165,15 +172,15 @@ fn leaked_secrets(suite: Suite) -> Vec<String> {
         let envelope = mail.seal(&mut XofRng::new(b"seal")).unwrap();
         let copies = split_envelope(&envelope).unwrap();
         for c in &copies {
-            let (user, puk) = if c.user == bob {
-                (bob, &bob_puk)
+            let (chain, puk) = if c.user == bob {
+                (&bob_user.chain, bob_puk)
             } else {
-                (alice, &alice_puk)
+                (&alice_user.chain, alice_puk)
             };
             let opened = open_copy(
                 &c.copy,
-                &Mailbox::new(user, std::slice::from_ref(puk)),
-                &vouched,
+                &Mailbox::new(chain, std::slice::from_ref(puk)),
+                &chains,
             )
             .unwrap();
             for (i, piece) in pieces.iter().enumerate() {
@@ -193,7 +200,6 @@ fn leaked_by_account_operations(suite: Suite) -> Vec<String> {
         AccountDomain, EscrowContext, open_escrow_wrap, wrap_escrow_device,
     };
     use mailseal::account::userdata::{UserDataBinding, open_user_data, seal_user_data};
-    use mailseal::keys::PukSeed;
     use mailseal::mail::link::open_link_copy;
 
     let user = UserId::new([1; 16]);
@@ -204,17 +210,54 @@ fn leaked_by_account_operations(suite: Suite) -> Vec<String> {
     let d2_seed = first_draw(b"device 2");
     let escrow_seed = first_draw(b"escrow device");
     let entropy = first_draw(b"recovery");
-    let puk = PukSecret::derive(suite, user, 1, PukSeed::from_bytes(puk_seed)).unwrap();
-    let ea_puk = PukSecret::derive(suite, ea, 1, PukSeed::from_bytes(ea_seed)).unwrap();
-    let d1 = DeviceSecret::from_seed(suite, DeviceId::new([1; 16]), &d1_seed);
+    let member = TestUser::from_seeds(
+        suite,
+        user,
+        "m@example.com",
+        puk_seed,
+        DeviceId::new([1; 16]),
+        &d1_seed,
+        1,
+    )
+    .unwrap();
+    let admins = TestUser::from_seeds(
+        suite,
+        ea,
+        "admins@example.com",
+        ea_seed,
+        DeviceId::new([0xa1; 16]),
+        &first_draw(b"admin device"),
+        1,
+    )
+    .unwrap();
+    let (puk, ea_puk, d1) = (&member.puk, &admins.puk, &member.device);
     let d2 = DeviceSecret::from_seed(suite, DeviceId::new([2; 16]), &d2_seed);
     let escrow = DeviceSecret::from_seed(suite, DeviceId::new([0xee; 16]), &escrow_seed);
-    let vouched = [VouchedDevice {
-        user,
-        device: d1.id(),
-        verifying_key: d1.public().verifying_key,
-        status: DeviceStatus::Active,
-    }];
+    // The member's chain: the second device, then the escrow device.
+    let ctx = EscrowContext {
+        account: mailseal::wire::Fixed([3; 16]),
+        domain: AccountDomain::Custom("example.com"),
+        member: user,
+        member_address: "m@example.com",
+        ea_group: ea_puk.public(),
+    };
+    let mut draft = member
+        .chain
+        .propose_add_device(d1.id(), d2.public(), None, 2)
+        .unwrap();
+    draft.sign(d1).unwrap();
+    draft.sign(&d2).unwrap();
+    let chain = member.chain.extend(&[draft.finish().unwrap()]).unwrap();
+    let terms =
+        mailseal::account::escrow::enrollment_terms(&ctx, &admins.chain, admins.device.public())
+            .unwrap();
+    let mut draft = chain
+        .propose_escrow_device(d1.id(), escrow.public(), terms, None, 3)
+        .unwrap();
+    for d in [d1, &escrow, &admins.device] {
+        draft.sign(d).unwrap();
+    }
+    let chain = chain.extend(&[draft.finish().unwrap()]).unwrap();
     let needles = [
         ("puk seed", puk_seed),
         ("ea puk seed", ea_seed),
@@ -228,25 +271,14 @@ fn leaked_by_account_operations(suite: Suite) -> Vec<String> {
     arm(&needles);
     {
         let mut rng = XofRng::new(b"account rng");
-        let wrap = wrap_seed(&puk, user, d2.public(), &d1, &mut rng).unwrap();
-        let opened = open_seed_wrap(&wrap, &d2, &user, &vouched).unwrap();
+        let wrap = wrap_seed(puk, user, d2.public(), d1, &mut rng).unwrap();
+        let opened = open_seed_wrap(&wrap, &d2, &chain, None).unwrap();
         assert_eq!(opened.puk.public(), puk.public());
-        let batch =
-            wrap_seeds(std::slice::from_ref(&puk), user, d2.public(), &d1, &mut rng).unwrap();
-        assert_eq!(
-            open_seed_wraps(&batch, &d2, &user, &vouched).unwrap().len(),
-            1
-        );
+        let batch = wrap_seeds(std::slice::from_ref(puk), user, d2.public(), d1, &mut rng).unwrap();
+        assert_eq!(open_seed_wraps(&batch, &d2, &chain, None).unwrap().len(), 1);
 
-        let ctx = EscrowContext {
-            account: mailseal::wire::Fixed([3; 16]),
-            domain: AccountDomain::Custom("example.com"),
-            member: user,
-            member_address: "m@example.com",
-            ea_group: ea_puk.public(),
-        };
-        let ew = wrap_escrow_device(&ctx, &escrow, &d1, &mut rng).unwrap();
-        let unwrapped = open_escrow_wrap(&ew, std::slice::from_ref(&ea_puk), &vouched).unwrap();
+        let ew = wrap_escrow_device(&ctx, &escrow, d1, &mut rng).unwrap();
+        let unwrapped = open_escrow_wrap(&ew, std::slice::from_ref(ea_puk), &chain).unwrap();
         assert_eq!(unwrapped.public(), escrow.public());
 
         let binding = UserDataBinding {
@@ -254,9 +286,9 @@ fn leaked_by_account_operations(suite: Suite) -> Vec<String> {
             message_id: Some("<m@example.com>"),
             version: Some(1),
         };
-        let blob = seal_user_data(&puk, &binding, b"Projects", &mut rng).unwrap();
+        let blob = seal_user_data(puk, &binding, b"Projects", &mut rng).unwrap();
         let opened =
-            open_user_data(&blob, &user, std::slice::from_ref(&puk), &binding, None).unwrap();
+            open_user_data(&blob, &user, std::slice::from_ref(puk), &binding, None).unwrap();
         assert_eq!(opened, b"Projects");
 
         let code = RecoveryCode::generate(&mut XofRng::new(b"recovery"));
@@ -269,8 +301,9 @@ fn leaked_by_account_operations(suite: Suite) -> Vec<String> {
 
         let sender = SenderIdentity {
             address: "m@example.com",
-            puk: &puk,
-            device: &d1,
+            puk,
+            device: d1,
+            chain: &chain,
         };
         let mut mail = MailSealer::new(suite, sender, "<l@example.com>", 1)
             .unwrap()

@@ -3,6 +3,8 @@
 
 #[path = "../examples/vectors/cases.rs"]
 mod cases;
+#[path = "../examples/vectors/chains.rs"]
+mod chains;
 #[path = "../examples/vectors/json.rs"]
 mod json;
 

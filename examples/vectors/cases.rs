@@ -6,21 +6,19 @@ use mailseal::Suite;
 use mailseal::account::backup::RecoveryCode;
 use mailseal::account::devices::{SeedWrap, open_seed_wrap, wrap_seed};
 use mailseal::account::escrow::{
-    AccountDomain, EscrowContext, EscrowWrap, enrollment_record, open_escrow_wrap,
-    verify_enrollment, wrap_escrow_device,
+    AccountDomain, EscrowContext, EscrowWrap, enrollment_terms, open_escrow_wrap,
+    wrap_escrow_device,
 };
 use mailseal::account::userdata::{UserDataBinding, open_user_data, seal_user_data};
 use mailseal::error::Error;
 use mailseal::hazmat::{TapeRng, XofRng, craft_piece, position_draws};
-use mailseal::keys::{
-    DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukPublic, PukSecret, PukSeed, UserId,
-    VerifyingKey,
-};
+use mailseal::identity::ChainState;
+use mailseal::keys::{DeviceId, DevicePublic, DeviceSecret, PukPublic, PukSecret, PukSeed, UserId};
 use mailseal::mail::envelope::{Copy, RecipientKind, RoutingHeader};
 use mailseal::mail::footer::{
     DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState, classify, plan,
 };
-use mailseal::mail::open::{Mailbox, SenderStatus, VouchedDevice, open_copy};
+use mailseal::mail::open::{Mailbox, SenderStatus, open_copy};
 use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use mailseal::mail::server::split_envelope;
 use mailseal::piece::{self, PieceKey, PieceNonce, Purpose};
@@ -29,11 +27,12 @@ use rand_core::Rng;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::chains::{build_chain, chain_of, links_json, links_of};
 use crate::json::*;
 
 const SCHEMA: &str = "mailseal-test-vectors/1";
 
-type Check = Result<(), String>;
+pub type Check = Result<(), String>;
 
 // ------------------------------------------------------------------------------------------
 // Common pieces.
@@ -66,7 +65,7 @@ fn snake(s: &str) -> String {
     out
 }
 
-fn expect_error<T>(result: Result<T, Error>, case: &Value) -> Check {
+pub fn expect_error<T>(result: Result<T, Error>, case: &Value) -> Check {
     let want = str_of(case, "expected_error")?;
     match result {
         Ok(_) => Err(format!(
@@ -124,13 +123,14 @@ fn document(operation: &str, suite: Option<Suite>, cases: Vec<Value>) -> Value {
 /// Every file the generator writes, named `<operation>-<suite>.json`.
 pub fn all_files() -> Vec<(String, Value)> {
     type Generator = fn(Suite) -> Vec<Value>;
-    let per_suite: [(&str, Generator); 6] = [
+    let per_suite: [(&str, Generator); 7] = [
         ("piece", piece_cases),
         ("keys", key_cases),
         ("mail", mail_cases),
         ("seed_wrap", seed_wrap_cases),
         ("escrow", escrow_cases),
         ("user_data", user_data_cases),
+        ("chain", crate::chains::chain_cases),
     ];
     let mut files = Vec::new();
     for suite in Suite::ALL {
@@ -170,6 +170,7 @@ pub fn verify_document(doc: &Value) -> Result<Vec<(String, Check)>, String> {
         "seed_wrap" => verify_seed_wrap,
         "escrow" => verify_escrow,
         "user_data" => verify_user_data,
+        "chain" => crate::chains::verify_chain,
         "recovery_code" => verify_recovery,
         "planner" => verify_planner,
         other => return Err(format!("unknown operation {other}")),
@@ -187,7 +188,7 @@ pub fn verify_document(doc: &Value) -> Result<Vec<(String, Check)>, String> {
         .collect())
 }
 
-fn need_suite(suite: Option<Suite>) -> Result<Suite, String> {
+pub fn need_suite(suite: Option<Suite>) -> Result<Suite, String> {
     suite.ok_or_else(|| "this operation needs a suite".to_string())
 }
 
@@ -658,11 +659,15 @@ fn verify_keys(suite: Option<Suite>, case: &Value) -> Check {
 // ------------------------------------------------------------------------------------------
 // Mail: sealing with explicit randomness, copies, opening, and negative copies.
 
+/// A user in a mail case: address, id, PUK seed and generation, root device, and (on the
+/// wire) the chain's links, which name that device and that PUK generation.
 struct Party {
     address: String,
     user: [u8; 16],
     puk_seed: [u8; 32],
     generation: u32,
+    device_id: [u8; 16],
+    device_seed: [u8; 32],
 }
 
 impl Party {
@@ -675,8 +680,21 @@ impl Party {
         )
         .map_err(|e| class(&e))
     }
-    fn to_json(&self) -> Value {
-        json!({ "address": self.address, "user": hex(&self.user), "puk_seed": hex(&self.puk_seed), "generation": self.generation })
+    fn device(&self, suite: Suite) -> DeviceSecret {
+        DeviceSecret::from_seed(suite, DeviceId::new(self.device_id), &self.device_seed)
+    }
+    /// The links of the party's chain (SPEC.md §12): its device's root, then rotations up to
+    /// its PUK generation.
+    fn links(&self, suite: Suite) -> Vec<Vec<u8>> {
+        let puk = self.puk(suite).expect("puk");
+        build_chain(suite, &self.address, &self.device(suite), &puk, &[])
+    }
+    fn to_json(&self, suite: Suite) -> Value {
+        json!({
+            "address": self.address, "user": hex(&self.user), "puk_seed": hex(&self.puk_seed),
+            "generation": self.generation, "device_id": hex(&self.device_id),
+            "device_seed": hex(&self.device_seed), "chain": links_json(&self.links(suite)),
+        })
     }
     fn from_json(v: &Value) -> Result<Party, String> {
         Ok(Party {
@@ -684,8 +702,21 @@ impl Party {
             user: array_of(v, "user")?,
             puk_seed: array_of(v, "puk_seed")?,
             generation: u32::try_from(u64_of(v, "generation")?).map_err(|e| e.to_string())?,
+            device_id: array_of(v, "device_id")?,
+            device_seed: array_of(v, "device_seed")?,
         })
     }
+}
+
+/// A party's verified chain, from the links its JSON carries; its current PUK must be the one
+/// the party's seed derives.
+fn party_chain(suite: Suite, v: &Value) -> Result<ChainState, String> {
+    let chain = chain_of(v, "chain")?;
+    let party = Party::from_json(v)?;
+    if chain.current_puk() != party.puk(suite)?.public() {
+        return Err("the chain's current PUK is not the party's".into());
+    }
+    Ok(chain)
 }
 
 fn kind_name(k: RecipientKind) -> &'static str {
@@ -825,10 +856,8 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
         .iter()
         .map(|p| {
             let party = Party::from_json(p)?;
-            Ok(RecipientKey::new(
-                party.address.clone(),
-                party.puk(suite)?.public().clone(),
-            ))
+            RecipientKey::from_chain(party.address.clone(), &party_chain(suite, p)?)
+                .map_err(|e| class(&e))
         })
         .collect::<Result<Vec<_>, String>>()?;
     let pieces = list_of(inputs, "pieces")?
@@ -867,15 +896,13 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
     let sender_v = field(inputs, "sender")?;
     let sender = Party::from_json(sender_v)?;
     let sender_puk = sender.puk(suite)?;
-    let device = DeviceSecret::from_seed(
-        suite,
-        DeviceId::new(array_of(sender_v, "device_id")?),
-        &array_of(sender_v, "device_seed")?,
-    );
+    let device = sender.device(suite);
+    let sender_chain = party_chain(suite, sender_v)?;
     let identity = SenderIdentity {
         address: &sender.address,
         puk: &sender_puk,
         device: &device,
+        chain: &sender_chain,
     };
     let mut sealer = MailSealer::new(
         suite,
@@ -887,7 +914,8 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
     .bcc_text(str_of(inputs, "bcc_text")?);
     for r in list_of(inputs, "recipients")? {
         let party = Party::from_json(r)?;
-        let key = RecipientKey::new(party.address.clone(), party.puk(suite)?.public().clone());
+        let key = RecipientKey::from_chain(party.address.clone(), &party_chain(suite, r)?)
+            .map_err(|e| class(&e))?;
         sealer = match str_of(r, "kind")? {
             "to" => sealer.to(key),
             "cc" => sealer.cc(key),
@@ -906,7 +934,7 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
     }
     if let Some(server) = inputs.get("server").filter(|v| !v.is_null()) {
         let party = Party::from_json(server)?;
-        sealer = sealer.server_access(RecipientKey::new(
+        sealer = sealer.server_access(RecipientKey::server(
             party.address.clone(),
             party.puk(suite)?.public().clone(),
         ));
@@ -944,33 +972,55 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
     Ok(Mail { envelope, pieces })
 }
 
-fn vouched_json(user: &[u8; 16], d: &DeviceSecret, status: &str) -> Value {
-    json!({ "user": hex(user), "device": hex(d.id().as_bytes()), "verifying_key": hex(&d.public().verifying_key.to_bytes()), "status": status })
+/// Every chain a case's parties carry: the directory a reader consults.
+fn directory(suite: Suite, inputs: &Value) -> Result<Vec<ChainState>, String> {
+    let mut chains = Vec::new();
+    if let Some(s) = inputs.get("sender") {
+        chains.push(party_chain(suite, s)?);
+    }
+    for r in list_of(inputs, "recipients")? {
+        chains.push(party_chain(suite, r)?);
+    }
+    Ok(chains)
 }
 
-fn vouched_from(v: &Value) -> Result<Vec<VouchedDevice>, String> {
-    list_of(v, "vouched")?
+/// The mailbox of `party` (its chain and PUK), or the server's own when it is the server.
+fn open_as(
+    suite: Suite,
+    inputs: &Value,
+    who: &Party,
+    copy: &[u8],
+    chains: &[ChainState],
+) -> Result<mailseal::mail::open::OpenedMail, Error> {
+    let puk = who.puk(suite).map_err(|_| Error::NotARecipient)?;
+    let is_server = inputs
+        .get("server")
+        .and_then(|s| Party::from_json(s).ok())
+        .is_some_and(|s| s.user == who.user);
+    if is_server {
+        return open_copy(
+            copy,
+            &Mailbox::server(UserId::new(who.user), std::slice::from_ref(&puk)),
+            chains,
+        );
+    }
+    let chain = chains
         .iter()
-        .map(|d| {
-            Ok(VouchedDevice {
-                user: UserId::new(array_of(d, "user")?),
-                device: DeviceId::new(array_of(d, "device")?),
-                verifying_key: VerifyingKey::from_bytes(&array_of(d, "verifying_key")?)
-                    .map_err(|e| class(&e))?,
-                status: match str_of(d, "status")? {
-                    "active" => DeviceStatus::Active,
-                    "revoked" => DeviceStatus::Revoked,
-                    other => return Err(format!("unknown status {other}")),
-                },
-            })
-        })
-        .collect()
+        .find(|c| c.user().as_bytes() == &who.user)
+        .ok_or(Error::NotARecipient)?;
+    open_copy(
+        copy,
+        &Mailbox::new(chain, std::slice::from_ref(&puk)),
+        chains,
+    )
 }
 
 fn status_name(s: SenderStatus) -> &'static str {
     match s {
         SenderStatus::VerifiedActiveDevice => "verified active device",
         SenderStatus::RevokedDevice => "revoked device",
+        SenderStatus::EscrowDevice => "escrow device",
+        SenderStatus::BackupDevice => "backup device",
         _ => "unsigned",
     }
 }
@@ -990,6 +1040,8 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         user: draw(rng),
         puk_seed: draw(rng),
         generation: 1 + rng.next_u32() % 3,
+        device_id: draw(rng),
+        device_seed: draw(rng),
     };
     let alice = party("alice", &mut rng);
     let (bob, carol, dave) = (
@@ -997,13 +1049,7 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         party("carol", &mut rng),
         party("dave", &mut rng),
     );
-    let device_seed: [u8; 32] = draw(&mut rng);
-    let device_id: [u8; 16] = draw(&mut rng);
-    let mut sender = alice.to_json();
-    sender["device_seed"] = json!(hex(&device_seed));
-    sender["device_id"] = json!(hex(&device_id));
-    let device = DeviceSecret::from_seed(suite, DeviceId::new(device_id), &device_seed);
-    let vouched = vec![vouched_json(&alice.user, &device, "active")];
+    let sender = alice.to_json(suite);
 
     let mut cases = Vec::new();
     let mut scenarios: Vec<Scenario> = vec![
@@ -1028,13 +1074,12 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         let randomness = mail_randomness(suite, pieces.len(), boxes, &mut rng);
         let inputs = json!({
             "sender": sender,
-            "recipients": recipients.iter().map(|(p, k)| { let mut v = p.to_json(); v["kind"] = json!(k); v }).collect::<Vec<_>>(),
+            "recipients": recipients.iter().map(|(p, k)| { let mut v = p.to_json(suite); v["kind"] = json!(k); v }).collect::<Vec<_>>(),
             "message_id": format!("<{name}@example.com>"),
             "timestamp": 1_764_374_400u64,
             "bcc_text": recipients.iter().filter(|(_, k)| *k == "bcc").map(|(p, _)| p.address.clone()).collect::<Vec<_>>().join(", "),
             "pieces": pieces.iter().map(|p| hex(p)).collect::<Vec<_>>(),
             "randomness": randomness,
-            "vouched": vouched,
         });
         let mail = seal_case(suite, &inputs).expect("seal vector");
         let parties: Vec<&Party> = std::iter::once(&alice)
@@ -1055,12 +1100,12 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
     let server = party("server", &mut rng);
     {
         let randomness = mail_randomness(suite, 1, 3, &mut rng);
-        let mut bob_to = bob.to_json();
+        let mut bob_to = bob.to_json(suite);
         bob_to["kind"] = json!("to");
         let inputs = json!({
             "sender": sender, "recipients": [bob_to], "external": [{ "address": "dan@elsewhere.example", "kind": "cc" }],
-            "server": server.to_json(), "message_id": "<server-access@example.com>", "timestamp": 1_764_374_400u64,
-            "bcc_text": "", "pieces": [hex(b"Hello Bob and Dan")], "randomness": randomness, "vouched": vouched,
+            "server": server.to_json(suite), "message_id": "<server-access@example.com>", "timestamp": 1_764_374_400u64,
+            "bcc_text": "", "pieces": [hex(b"Hello Bob and Dan")], "randomness": randomness,
         });
         let mail = seal_case(suite, &inputs).expect("seal vector");
         let expected = expected_mail(suite, &inputs, &mail, &[&alice, &bob, &server]);
@@ -1081,8 +1126,8 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         let inputs = json!({
             "origin": "inbound external", "sender_address": "eve@elsewhere.example",
             "to": [{ "address": bob.address, "user": hex(&bob.user) }], "cc": [],
-            "recipients": [bob.to_json()], "message_id": "<inbound@elsewhere.example>", "timestamp": 1_764_374_400u64,
-            "pieces": [hex(b"Subject: offer\r\n\r\nBuy now")], "randomness": randomness, "vouched": [],
+            "recipients": [bob.to_json(suite)], "message_id": "<inbound@elsewhere.example>", "timestamp": 1_764_374_400u64,
+            "pieces": [hex(b"Subject: offer\r\n\r\nBuy now")], "randomness": randomness,
         });
         let mail = inbound_case(suite, &inputs).expect("inbound vector");
         let expected = expected_mail(suite, &inputs, &mail, &[&bob]);
@@ -1093,8 +1138,10 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
     let copy = bob_copy.expect("bob's copy");
     let other = {
         let randomness = mail_randomness(suite, 1, 2, &mut rng);
+        let mut bob_to = bob.to_json(suite);
+        bob_to["kind"] = json!("to");
         let inputs = json!({
-            "sender": sender, "recipients": [ { "kind": "to", "address": bob.address, "user": hex(&bob.user), "puk_seed": hex(&bob.puk_seed), "generation": bob.generation } ],
+            "sender": sender, "recipients": [bob_to],
             "message_id": "<other@example.com>", "timestamp": 1u64, "bcc_text": "", "pieces": [hex(b"other")], "randomness": randomness,
         });
         let mail = seal_case(suite, &inputs).expect("seal");
@@ -1105,13 +1152,16 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
             .expect("copy")
             .copy
     };
-    let mut neg = |name: &str, copy: Vec<u8>, user: &Party, vouched: Value, err: &str| {
+    // The directory a reader holds: the chains it verified.
+    let alice_links = alice.links(suite);
+    let bob_links = bob.links(suite);
+    let carol_links = carol.links(suite);
+    let mut neg = |name: &str, copy: Vec<u8>, user: &Party, chains: Value, err: &str| {
         cases.push(json!({
             "name": name,
             "inputs": {
-                "mailbox_user": hex(&user.user),
-                "puks": [{ "puk_seed": hex(&user.puk_seed), "generation": user.generation }],
-                "vouched": vouched,
+                "mailbox": user.to_json(suite),
+                "chains": chains,
                 "copy": hex(&copy),
             },
             "expected_error": err,
@@ -1136,7 +1186,13 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         }
         enc(&v)
     };
-    let v = || json!(vouched);
+    let v = || {
+        json!([
+            links_json(&alice_links),
+            links_json(&bob_links),
+            links_json(&carol_links)
+        ])
+    };
     let o = Copy::parse(&other).expect("other");
     neg(
         "copy_opens_for_reference_check_fails_only_when_altered_trailing_byte",
@@ -1299,9 +1355,14 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
     );
     neg(
         "header_relabelled_server_sealed",
-        edit_header(&|h| {
+        edit(&|c| {
+            let (mut h, _) = RoutingHeader::parse(&c.header.0).expect("header");
             h.origin = 1;
             h.sender.device = None;
+            h.sender.chain = None;
+            c.header = Bytes(h.encode());
+            // Server-sealed boxes carry no chain tail either.
+            c.recipient_box.tail = None;
         }),
         &bob,
         v(),
@@ -1328,32 +1389,77 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         v(),
         "malformed/field/origin",
     );
+    // Alice's chain with a second device, added after the tail her mail binds.
     let other_device = DeviceSecret::from_seed(suite, DeviceId::new([0x99; 16]), &[0x98; 32]);
-    let both = json!([
-        vouched[0].clone(),
-        vouched_json(&alice.user, &other_device, "active")
-    ]);
+    let alice_device = alice.device(suite);
+    let alice_chain = ChainState::verify(&alice_links).expect("alice");
+    let mut draft = alice_chain
+        .propose_add_device(alice_device.id(), other_device.public(), None, 1)
+        .expect("draft");
+    draft.sign(&alice_device).expect("sign");
+    draft.sign(&other_device).expect("sign");
+    let alice_later = [alice_links.clone(), vec![draft.finish().expect("link")]].concat();
+    let dir_with = |alice: &[Vec<u8>]| json!([links_json(alice), links_json(&bob_links)]);
     neg(
         "sender_device_substituted",
         edit_header(&|h| h.sender.device = Some(other_device.id())),
         &bob,
-        both,
-        "authentication/recipient_box",
-    );
-    neg(
-        "signer_not_vouched",
-        copy.clone(),
-        &bob,
-        json!([]),
+        dir_with(&alice_later),
         "authentication/unknown_signer",
     );
-    let wrong_key = json!([{ "user": hex(&alice.user), "device": hex(&device_id), "verifying_key": hex(&other_device.public().verifying_key.to_bytes()), "status": "active" }]);
     neg(
-        "signer_key_substituted_in_directory",
+        "signer_without_chain",
         copy.clone(),
         &bob,
-        wrong_key,
-        "authentication/recipient_box",
+        json!([links_json(&bob_links)]),
+        "authentication/unknown_signer",
+    );
+    // A chain for Alice's user made up around another device key: a fork of the one the
+    // mail binds.
+    let impostor = DeviceSecret::from_seed(suite, alice_device.id(), &[0x97; 32]);
+    let forged_alice = build_chain(
+        suite,
+        &alice.address,
+        &impostor,
+        &alice.puk(suite).expect("puk"),
+        &[],
+    );
+    neg(
+        "sender_chain_forked",
+        copy.clone(),
+        &bob,
+        dir_with(&forged_alice),
+        "chain/fork",
+    );
+    // The reader's view of Alice's chain ends before the tail the mail binds.
+    neg(
+        "sender_chain_behind",
+        edit_header(&|h| {
+            if let Some(t) = h.sender.chain.as_mut() {
+                t.seq += 1;
+            }
+        }),
+        &bob,
+        v(),
+        "chain/behind",
+    );
+    neg(
+        "box_chain_tail_removed",
+        edit(&|c| c.recipient_box.tail = None),
+        &bob,
+        v(),
+        "malformed/field/chain_tail",
+    );
+    neg(
+        "box_chain_tail_of_another_chain",
+        edit(&|c| {
+            if let Some(t) = c.recipient_box.tail.as_mut() {
+                t.hash[0] ^= 1;
+            }
+        }),
+        &bob,
+        v(),
+        "chain/fork",
     );
     neg(
         "not_a_recipient",
@@ -1449,13 +1555,12 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
 /// party's opening gives (kind, sender status, footer and its reasons, BCC, plaintext hashes).
 fn expected_mail(suite: Suite, inputs: &Value, mail: &Mail, parties: &[&Party]) -> Value {
     let copies = split_envelope(&mail.envelope).expect("split");
-    let vouched = vouched_from(inputs).expect("vouched");
+    let chains = directory(suite, inputs).expect("chains");
     let opened: Vec<Value> = copies
         .iter()
         .map(|c| {
             let who = parties.iter().find(|p| p.user == *c.user.as_bytes()).expect("party");
-            let puk = who.puk(suite).expect("puk");
-            let o = open_copy(&c.copy, &Mailbox::new(c.user, std::slice::from_ref(&puk)), &vouched).expect("open");
+            let o = open_as(suite, inputs, who, &c.copy, &chains).expect("open");
             let footer = classify(&o, true);
             json!({
                 "user": hex(c.user.as_bytes()),
@@ -1480,25 +1585,26 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
     let suite = need_suite(suite)?;
     let inputs = field(case, "inputs")?;
     if case.get("expected_error").is_some() {
-        let puks = list_of(inputs, "puks")?
+        let mailbox = field(inputs, "mailbox")?;
+        let own = party_chain(suite, mailbox)?;
+        let puk = Party::from_json(mailbox)?.puk(suite)?;
+        let chains = list_of(inputs, "chains")?
             .iter()
-            .map(|p| {
-                let g = u32::try_from(u64_of(p, "generation")?).map_err(|e| e.to_string())?;
-                PukSecret::derive(
-                    suite,
-                    UserId::new(array_of(inputs, "mailbox_user")?),
-                    g,
-                    PukSeed::from_bytes(array_of(p, "puk_seed")?),
-                )
-                .map_err(|e| class(&e))
+            .map(|links| {
+                let list: Vec<Vec<u8>> = links
+                    .as_array()
+                    .ok_or("a chain is not a list")?
+                    .iter()
+                    .map(|l| unhex(l.as_str().unwrap_or("")))
+                    .collect::<Result<_, _>>()?;
+                ChainState::verify(&list).map_err(|e| class(&e))
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        let user = UserId::new(array_of(inputs, "mailbox_user")?);
+            .collect::<Result<Vec<_>, String>>()?;
         return expect_error(
             open_copy(
                 &bytes_of(inputs, "copy")?,
-                &Mailbox::new(user, &puks),
-                &vouched_from(inputs)?,
+                &Mailbox::new(&own, std::slice::from_ref(&puk)),
+                chains.as_slice(),
             ),
             case,
         );
@@ -1539,7 +1645,7 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
     if let Some(server) = inputs.get("server").filter(|v| !v.is_null()) {
         parties.push(Party::from_json(server)?);
     }
-    let vouched = vouched_from(inputs)?;
+    let chains = directory(suite, inputs)?;
     for w in list_of(expected, "opened")? {
         let user = array_of::<16>(w, "user")?;
         let who = parties
@@ -1550,13 +1656,7 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
             .iter()
             .find(|c| c.user.as_bytes() == &user)
             .ok_or("no copy for an opened entry")?;
-        let puk = who.puk(suite)?;
-        let o = open_copy(
-            &copy.copy,
-            &Mailbox::new(UserId::new(user), std::slice::from_ref(&puk)),
-            &vouched,
-        )
-        .map_err(|e| class(&e))?;
+        let o = open_as(suite, inputs, who, &copy.copy, &chains).map_err(|e| class(&e))?;
         check_str(w, "kind", kind_name(o.recipient_kind()))?;
         check_str(w, "sender_status", status_name(o.sender_status()))?;
         let c = classify(&o, true);
@@ -1603,84 +1703,107 @@ fn seed_wrap_cases(suite: Suite) -> Vec<Value> {
     );
     let mut randomness = vec![0u8; hpke_len];
     rng.fill_bytes(&mut randomness);
-    let inputs = json!({
+    let mut inputs = json!({
         "user": hex(&user), "puk_seed": hex(&seed), "generation": 3,
         "target_device_seed": hex(&t_seed), "target_device_id": hex(&t_id),
         "approver_device_seed": hex(&a_seed), "approver_device_id": hex(&a_id),
         "hpke_randomness": hex(&randomness),
     });
+    // The user's chain: the approver's root, rotations up to generation 3, the target added.
+    let approver = DeviceSecret::from_seed(suite, DeviceId::new(a_id), &a_seed);
+    let target = DeviceSecret::from_seed(suite, DeviceId::new(t_id), &t_seed);
+    let puk =
+        PukSecret::derive(suite, UserId::new(user), 3, PukSeed::from_bytes(seed)).expect("puk");
+    let links = build_chain(suite, "user@example.com", &approver, &puk, &[&target]);
+    inputs["chain"] = links_json(&links);
     let wrap = make_seed_wrap(suite, &inputs).expect("wrap");
     let mut cases = vec![
         json!({ "name": "seed_wrap_generation_3", "inputs": inputs, "expected": { "wrap": hex(&wrap) } }),
     ];
     let w: SeedWrap = ciborium::from_reader(&wrap[..]).expect("wrap");
-    let mut neg = |name: &str, w: &SeedWrap, user: [u8; 16], vouch: bool, err: &str| {
+    let mut neg = |name: &str, bytes: Vec<u8>, err: &str| {
         let mut i = inputs.clone();
-        i["wrap"] = json!(hex(&enc_any(w)));
-        i["open_as_user"] = json!(hex(&user));
-        i["approver_vouched"] = json!(vouch);
+        i["wrap"] = json!(hex(&bytes));
         cases.push(json!({ "name": name, "inputs": i, "expected_error": err }));
     };
     let mut x = w.clone();
     x.signature.0[0] ^= 1;
     neg(
         "seed_wrap_signature_flipped",
-        &x,
-        user,
-        true,
+        enc_any(&x),
         "authentication/signature",
     );
     let mut x = w.clone();
     x.ciphertext.0[0] ^= 1;
     neg(
         "seed_wrap_ciphertext_flipped",
-        &x,
-        user,
-        true,
+        enc_any(&x),
         "authentication/signature",
     );
+    // Generation 2 is in the chain: the wrap names another generation, so the context differs.
+    let mut x = w.clone();
+    x.generation = 2;
+    neg(
+        "seed_wrap_replayed_other_generation",
+        enc_any(&x),
+        "authentication/signature",
+    );
+    // Generation 4 is not in the chain at all.
     let mut x = w.clone();
     x.generation = 4;
     neg(
-        "seed_wrap_replayed_other_generation",
-        &x,
-        user,
-        true,
-        "authentication/signature",
+        "seed_wrap_generation_not_in_chain",
+        enc_any(&x),
+        "authentication/wrap",
     );
     let mut x = w.clone();
     x.target = DeviceId::new([0x11; 16]);
     neg(
         "seed_wrap_replayed_other_device",
-        &x,
-        user,
-        true,
+        enc_any(&x),
         "not_a_recipient",
     );
     let mut x = w.clone();
     x.user = UserId::new([0x22; 16]);
+    neg("seed_wrap_for_another_user", enc_any(&x), "not_a_recipient");
+    // An approver of another user, and one the chain does not list.
+    let mut x = w.clone();
+    x.approver_user = UserId::new([0x22; 16]);
     neg(
-        "seed_wrap_replayed_other_user",
-        &x,
-        [0x22; 16],
-        true,
-        "authentication/signature",
+        "seed_wrap_approver_of_another_user",
+        enc_any(&x),
+        "authentication/unknown_signer",
     );
+    let mut x = w.clone();
+    x.approver_device = DeviceId::new([0x33; 16]);
     neg(
-        "seed_wrap_approver_not_vouched",
-        &w,
-        user,
-        false,
+        "seed_wrap_approver_not_in_chain",
+        enc_any(&x),
         "authentication/unknown_signer",
     );
     let mut x = w.clone();
     x.puk_fingerprint.0[0] ^= 1;
     neg(
         "seed_wrap_fingerprint_changed",
-        &x,
-        user,
-        true,
+        enc_any(&x),
         "authentication/signature",
+    );
+    // The approver hands over a seed of its own choosing as "generation 3".
+    let chosen = PukSecret::derive(suite, UserId::new(user), 3, PukSeed::from_bytes([0x5e; 32]))
+        .expect("puk");
+    let mut tape = TapeRng::new(randomness.clone());
+    let not_the_chains = wrap_seed(
+        &chosen,
+        UserId::new(user),
+        target.public(),
+        &approver,
+        &mut tape,
+    )
+    .expect("wrap");
+    neg(
+        "seed_wrap_seed_not_the_chains",
+        not_the_chains,
+        "authentication/wrap",
     );
     cases
 }
@@ -1723,50 +1846,21 @@ fn make_seed_wrap(suite: Suite, i: &Value) -> Result<Vec<u8>, String> {
 fn verify_seed_wrap(suite: Option<Suite>, case: &Value) -> Check {
     let suite = need_suite(suite)?;
     let i = field(case, "inputs")?;
-    let user = UserId::new(array_of(i, "user")?);
     let target = DeviceSecret::from_seed(
         suite,
         DeviceId::new(array_of(i, "target_device_id")?),
         &array_of(i, "target_device_seed")?,
     );
-    let approver = DeviceSecret::from_seed(
-        suite,
-        DeviceId::new(array_of(i, "approver_device_id")?),
-        &array_of(i, "approver_device_seed")?,
-    );
-    let vouched = |yes: bool| -> Vec<VouchedDevice> {
-        if yes {
-            vec![VouchedDevice {
-                user,
-                device: approver.id(),
-                verifying_key: approver.public().verifying_key,
-                status: DeviceStatus::Active,
-            }]
-        } else {
-            vec![]
-        }
-    };
+    let chain = chain_of(i, "chain")?;
     if case.get("expected_error").is_some() {
-        let as_user = UserId::new(array_of(i, "open_as_user")?);
-        let vouch = field(i, "approver_vouched")?
-            .as_bool()
-            .ok_or("approver_vouched is not a bool")?;
-        let mut directory = vouched(vouch);
-        // The same approver vouched for the other user too, so only the wrap's binding fails.
-        if vouch && as_user != user {
-            directory.push(VouchedDevice {
-                user: as_user,
-                ..directory[0].clone()
-            });
-        }
         return expect_error(
-            open_seed_wrap(&bytes_of(i, "wrap")?, &target, &as_user, &directory),
+            open_seed_wrap(&bytes_of(i, "wrap")?, &target, &chain, None),
             case,
         );
     }
     let wrap = make_seed_wrap(suite, i)?;
     check_hex(field(case, "expected")?, "wrap", &wrap)?;
-    let opened = open_seed_wrap(&wrap, &target, &user, &vouched(true)).map_err(|e| class(&e))?;
+    let opened = open_seed_wrap(&wrap, &target, &chain, None).map_err(|e| class(&e))?;
     if opened.puk.seed().expose_secret() != &array_of::<32>(i, "puk_seed")? {
         return Err("the unwrapped seed differs".into());
     }
@@ -1779,32 +1873,41 @@ fn verify_seed_wrap(suite: Option<Suite>, case: &Value) -> Check {
 fn escrow_inputs(suite: Suite, rng: &mut XofRng) -> Value {
     let hpke_len = if suite == Suite::X25519 { 32 } else { 64 };
     let mut randomness = vec![0u8; hpke_len];
-    let v = json!({
+    let mut v = json!({
         "account": hex(&draw::<16>(rng)), "domain": "example.com", "member": hex(&draw::<16>(rng)),
-        "member_address": "member@example.com",
+        "member_address": "member@example.com", "member_puk_seed": hex(&draw::<32>(rng)),
         "ea_group": hex(&draw::<16>(rng)), "ea_puk_seed": hex(&draw::<32>(rng)), "ea_generation": 2,
+        "ea_device_seed": hex(&draw::<32>(rng)), "ea_device_id": hex(&draw::<16>(rng)),
         "escrow_device_seed": hex(&draw::<32>(rng)), "escrow_device_id": hex(&draw::<16>(rng)),
         "member_device_seed": hex(&draw::<32>(rng)), "member_device_id": hex(&draw::<16>(rng)),
-        "enabled": true, "timestamp": 1_764_374_400u64,
         "hpke_randomness": "",
     });
     rng.fill_bytes(&mut randomness);
-    let mut v = v;
     v["hpke_randomness"] = json!(hex(&randomness));
     v
 }
 
 struct EscrowWorld {
     ea_puk: PukSecret,
+    ea_device: DeviceSecret,
     escrow: DeviceSecret,
     member_device: DeviceSecret,
+    member_puk: PukSecret,
     member: UserId,
     account: [u8; 16],
 }
 
 fn escrow_world(suite: Suite, i: &Value) -> Result<EscrowWorld, String> {
     let ea = UserId::new(array_of(i, "ea_group")?);
+    let member = UserId::new(array_of(i, "member")?);
     let g = u32::try_from(u64_of(i, "ea_generation")?).map_err(|e| e.to_string())?;
+    let device = |id: &str, seed: &str| -> Result<DeviceSecret, String> {
+        Ok(DeviceSecret::from_seed(
+            suite,
+            DeviceId::new(array_of(i, id)?),
+            &array_of(i, seed)?,
+        ))
+    };
     Ok(EscrowWorld {
         ea_puk: PukSecret::derive(
             suite,
@@ -1813,139 +1916,143 @@ fn escrow_world(suite: Suite, i: &Value) -> Result<EscrowWorld, String> {
             PukSeed::from_bytes(array_of(i, "ea_puk_seed")?),
         )
         .map_err(|e| class(&e))?,
-        escrow: DeviceSecret::from_seed(
+        ea_device: device("ea_device_id", "ea_device_seed")?,
+        escrow: device("escrow_device_id", "escrow_device_seed")?,
+        member_device: device("member_device_id", "member_device_seed")?,
+        member_puk: PukSecret::derive(
             suite,
-            DeviceId::new(array_of(i, "escrow_device_id")?),
-            &array_of(i, "escrow_device_seed")?,
-        ),
-        member_device: DeviceSecret::from_seed(
-            suite,
-            DeviceId::new(array_of(i, "member_device_id")?),
-            &array_of(i, "member_device_seed")?,
-        ),
-        member: UserId::new(array_of(i, "member")?),
+            member,
+            1,
+            PukSeed::from_bytes(array_of(i, "member_puk_seed")?),
+        )
+        .map_err(|e| class(&e))?,
+        member,
         account: array_of(i, "account")?,
     })
 }
 
-fn escrow_outputs(suite: Suite, i: &Value) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let w = escrow_world(suite, i)?;
-    let ctx = EscrowContext {
+fn escrow_context<'a>(w: &'a EscrowWorld, i: &'a Value) -> Result<EscrowContext<'a>, String> {
+    Ok(EscrowContext {
         account: Fixed(w.account),
         domain: AccountDomain::Custom(str_of(i, "domain")?),
         member: w.member,
         member_address: str_of(i, "member_address")?,
         ea_group: w.ea_puk.public(),
-    };
+    })
+}
+
+/// A chain's links, each as encoded.
+type Links = Vec<Vec<u8>>;
+
+/// The administrators' chain (their device's root, rotations to `ea_generation`) and the
+/// member's (its device's root, then the escrow device the administrator co-signs).
+fn escrow_chains(suite: Suite, i: &Value) -> Result<(Links, Links), String> {
+    let w = escrow_world(suite, i)?;
+    let ea_links = build_chain(suite, "admins@example.com", &w.ea_device, &w.ea_puk, &[]);
+    let ea_chain = ChainState::verify(&ea_links).map_err(|e| class(&e))?;
+    let mut member_links = build_chain(
+        suite,
+        str_of(i, "member_address")?,
+        &w.member_device,
+        &w.member_puk,
+        &[],
+    );
+    let member_chain = ChainState::verify(&member_links).map_err(|e| class(&e))?;
+    let ctx = escrow_context(&w, i)?;
+    let terms = enrollment_terms(&ctx, &ea_chain, w.ea_device.public()).map_err(|e| class(&e))?;
+    let draft = member_chain
+        .propose_escrow_device(
+            w.member_device.id(),
+            w.escrow.public(),
+            terms,
+            None,
+            crate::chains::LINK_TIME,
+        )
+        .map_err(|e| class(&e))?;
+    member_links.push(crate::chains::signed(
+        draft,
+        &[&w.member_device, &w.escrow, &w.ea_device],
+    ));
+    Ok((ea_links, member_links))
+}
+
+fn escrow_wrap_of(suite: Suite, i: &Value) -> Result<Vec<u8>, String> {
+    let w = escrow_world(suite, i)?;
+    let ctx = escrow_context(&w, i)?;
     let mut rng = TapeRng::new(bytes_of(i, "hpke_randomness")?);
     let wrap =
         wrap_escrow_device(&ctx, &w.escrow, &w.member_device, &mut rng).map_err(|e| class(&e))?;
     if rng.overrun() || rng.remaining() != 0 {
         return Err("hpke_randomness has the wrong length".into());
     }
-    let enabled = field(i, "enabled")?
-        .as_bool()
-        .ok_or("enabled is not a bool")?;
-    let record = enrollment_record(
-        &ctx,
-        w.escrow.public(),
-        enabled,
-        u64_of(i, "timestamp")?,
-        &w.member_device,
-    )
-    .map_err(|e| class(&e))?;
-    Ok((wrap, record))
+    Ok(wrap)
 }
 
 fn escrow_cases(suite: Suite) -> Vec<Value> {
     let mut rng = XofRng::new(format!("escrow {}", suite.name()).as_bytes());
-    let inputs = escrow_inputs(suite, &mut rng);
-    let (wrap, record) = escrow_outputs(suite, &inputs).expect("escrow");
+    let mut inputs = escrow_inputs(suite, &mut rng);
+    let (ea_links, member_links) = escrow_chains(suite, &inputs).expect("chains");
+    inputs["ea_chain"] = links_json(&ea_links);
+    inputs["member_chain"] = links_json(&member_links);
+    let wrap = escrow_wrap_of(suite, &inputs).expect("escrow");
     let mut cases = vec![
-        json!({ "name": "escrow_wrap_and_enrollment", "inputs": inputs, "expected": { "escrow_wrap": hex(&wrap), "enrollment": hex(&record) } }),
+        json!({ "name": "escrow_wrap", "inputs": inputs, "expected": { "escrow_wrap": hex(&wrap) } }),
     ];
     let w: EscrowWrap = ciborium::from_reader(&wrap[..]).expect("wrap");
-    let mut neg = |name: &str, what: &str, bytes: Vec<u8>, err: &str| {
+    let mut neg = |name: &str, bytes: Vec<u8>, member_chain: Option<&[Vec<u8>]>, err: &str| {
         let mut i = inputs.clone();
-        i[what] = json!(hex(&bytes));
+        i["open_escrow_wrap"] = json!(hex(&bytes));
+        if let Some(links) = member_chain {
+            i["member_chain"] = links_json(links);
+        }
         cases.push(json!({ "name": name, "inputs": i, "expected_error": err }));
     };
     let mut x = w.clone();
     x.signature.0[1] ^= 1;
     neg(
         "escrow_wrap_signature_flipped",
-        "open_escrow_wrap",
         enc_any(&x),
+        None,
         "authentication/signature",
     );
     let mut x = w.clone();
     x.member = UserId::new([0x44; 16]);
     neg(
         "escrow_wrap_member_changed",
-        "open_escrow_wrap",
         enc_any(&x),
+        None,
         "authentication/unknown_signer",
     );
     let mut x = w.clone();
     x.ea_generation += 1;
     neg(
         "escrow_wrap_other_ea_generation",
-        "open_escrow_wrap",
         enc_any(&x),
+        None,
         "not_a_recipient",
     );
     let mut x = w.clone();
     x.account.0[0] ^= 1;
     neg(
         "escrow_wrap_account_changed",
-        "open_escrow_wrap",
         enc_any(&x),
+        None,
         "authentication/signature",
     );
     let mut x = w.clone();
-    x.escrow_verifying_key = w.escrow_verifying_key;
     x.escrow_encryption_fingerprint.0[0] ^= 1;
     neg(
         "escrow_wrap_device_fingerprint_changed",
-        "open_escrow_wrap",
         enc_any(&x),
+        None,
         "authentication/signature",
     );
-    // The member's address is on the new spelling too, so the signature is what fails.
-    let mut rv: ciborium::Value = ciborium::from_reader(&record[..]).expect("record");
-    set(&mut rv, "n", ciborium::Value::Text("EXAMPLE.com".into()));
+    // The member's chain as it was before the escrow device was enrolled.
     neg(
-        "enrollment_domain_changed",
-        "verify_enrollment",
-        enc(&rv),
-        "authentication/signature",
-    );
-    // A record for another domain than the member's address: the custom-domain rule.
-    let mut rv: ciborium::Value = ciborium::from_reader(&record[..]).expect("record");
-    set(&mut rv, "n", ciborium::Value::Text("other.example".into()));
-    neg(
-        "enrollment_member_not_on_domain",
-        "verify_enrollment",
-        enc(&rv),
-        "misuse/escrow_needs_custom_domain",
-    );
-    let mut rv: ciborium::Value = ciborium::from_reader(&record[..]).expect("record");
-    set(&mut rv, "o", ciborium::Value::Bool(false));
-    neg(
-        "enrollment_enabled_flag_flipped",
-        "verify_enrollment",
-        enc(&rv),
-        "authentication/signature",
-    );
-    // Inside the signature: the last 40 bytes are the `ea` and `sd` entries.
-    let mut bad = record.clone();
-    let n = bad.len();
-    bad[n - 60] ^= 1;
-    neg(
-        "enrollment_byte_flipped",
-        "verify_enrollment",
-        bad,
-        "authentication/signature",
+        "escrow_wrap_device_not_enrolled",
+        wrap.clone(),
+        Some(&member_links[..1]),
+        "authentication/wrap",
     );
     cases
 }
@@ -1954,44 +2061,35 @@ fn verify_escrow(suite: Option<Suite>, case: &Value) -> Check {
     let suite = need_suite(suite)?;
     let i = field(case, "inputs")?;
     let w = escrow_world(suite, i)?;
-    let directory = vec![VouchedDevice {
-        user: w.member,
-        device: w.member_device.id(),
-        verifying_key: w.member_device.public().verifying_key,
-        status: DeviceStatus::Active,
-    }];
+    let member_chain = chain_of(i, "member_chain")?;
     if case.get("expected_error").is_some() {
-        if i.get("open_escrow_wrap").is_some() {
-            return expect_error(
-                open_escrow_wrap(
-                    &bytes_of(i, "open_escrow_wrap")?,
-                    std::slice::from_ref(&w.ea_puk),
-                    &directory,
-                ),
-                case,
-            );
-        }
         return expect_error(
-            verify_enrollment(
-                &bytes_of(i, "verify_enrollment")?,
-                str_of(i, "member_address")?,
-                &directory,
+            open_escrow_wrap(
+                &bytes_of(i, "open_escrow_wrap")?,
+                std::slice::from_ref(&w.ea_puk),
+                &member_chain,
             ),
             case,
         );
     }
-    let (wrap, record) = escrow_outputs(suite, i)?;
-    let expected = field(case, "expected")?;
-    check_hex(expected, "escrow_wrap", &wrap)?;
-    check_hex(expected, "enrollment", &record)?;
-    let unlocked = open_escrow_wrap(&wrap, std::slice::from_ref(&w.ea_puk), &directory)
+    let ea_chain = chain_of(i, "ea_chain")?;
+    let (ea_links, member_links) = escrow_chains(suite, i)?;
+    if links_of(i, "ea_chain")? != ea_links || links_of(i, "member_chain")? != member_links {
+        return Err("the chains differ from the ones the inputs make".into());
+    }
+    member_chain
+        .escrow()
+        .ok_or("the member's chain has escrow off")?
+        .check_administrators(&ea_chain)
+        .map_err(|e| class(&e))?;
+    let wrap = escrow_wrap_of(suite, i)?;
+    check_hex(field(case, "expected")?, "escrow_wrap", &wrap)?;
+    let unlocked = open_escrow_wrap(&wrap, std::slice::from_ref(&w.ea_puk), &member_chain)
         .map_err(|e| class(&e))?;
     if unlocked.public() != w.escrow.public() {
         return Err("the escrow device did not unwrap".into());
     }
-    verify_enrollment(&record, str_of(i, "member_address")?, &directory)
-        .map(|_| ())
-        .map_err(|e| class(&e))
+    Ok(())
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2284,48 +2382,184 @@ fn planner_cases() -> Vec<Value> {
             vec![active("bob@example.com")],
             "personal",
         ),
+        (
+            "sender_device_not_in_chain",
+            json!({ "has_key": true, "active_device": false, "has_server_key": true }),
+            vec![active("bob@example.com")],
+            "personal",
+        ),
+        (
+            "sender_must_rotate",
+            json!({ "has_key": true, "active_device": true, "has_server_key": true, "must_rotate": true }),
+            vec![active("bob@example.com")],
+            "personal",
+        ),
+        (
+            "escrowed_and_rotation_due_recipients",
+            ready.clone(),
+            vec![
+                json!({ "address": "uma@example.com", "kind": "to", "entry": "escrowed user" }),
+                json!({ "address": "ray@example.com", "kind": "cc", "entry": "user with rotation due" }),
+            ],
+            "personal",
+        ),
     ];
     rows.into_iter()
         .map(|(name, sender, recipients, context)| {
             let inputs = json!({ "sender": sender, "recipients": recipients, "context": context });
-            let (decision, reasons) = run_planner(&inputs).expect("planner");
-            json!({ "name": name, "inputs": inputs, "expected": { "decision": decision, "reasons": reasons } })
+            let (decision, reasons, notes) = run_planner(&inputs).expect("planner");
+            json!({ "name": name, "inputs": inputs, "expected": { "decision": decision, "reasons": reasons, "notes": notes } })
         })
         .collect()
 }
 
-fn run_planner(i: &Value) -> Result<(String, Vec<String>), String> {
+/// The chain a planner vector's directory entry stands for, from fixed seeds named after the
+/// address: a one-device root, with a server revocation of that device ("all devices
+/// revoked"), an escrow device ("escrowed user"), or a second device revoked by the server
+/// without a rotation ("user with rotation due").
+fn planner_chain(address: &str, entry: &str) -> Result<ChainState, String> {
+    use mailseal::hazmat::TestUser;
+    let suite = Suite::X25519;
+    let mut rng = XofRng::new(format!("planner user {address}").as_bytes());
+    let user = TestUser::generate(
+        suite,
+        UserId::new(draw(&mut rng)),
+        address,
+        DeviceId::new(draw(&mut rng)),
+        &mut rng,
+    )
+    .map_err(|e| class(&e))?;
+    let chain = user.chain.clone();
+    let second = DeviceSecret::generate(suite, DeviceId::new(draw(&mut rng)), &mut rng);
+    let err = |e: Error| class(&e);
+    Ok(match entry {
+        "active user" => chain,
+        "all devices revoked" => chain
+            .extend(&[chain.server_revoke(user.device.id(), 2)])
+            .map_err(err)?,
+        "user with rotation due" => {
+            let d = chain
+                .propose_add_device(user.device.id(), second.public(), None, 2)
+                .map_err(err)?;
+            let chain = chain
+                .extend(&[crate::chains::signed(d, &[&user.device, &second])])
+                .map_err(err)?;
+            chain
+                .extend(&[chain.server_revoke(second.id(), 3)])
+                .map_err(err)?
+        }
+        "escrowed user" => {
+            let admins = TestUser::generate(
+                suite,
+                UserId::new([0xea; 16]),
+                "admins@example.com",
+                DeviceId::new([0xa1; 16]),
+                &mut rng,
+            )
+            .map_err(err)?;
+            let ctx = EscrowContext {
+                account: Fixed([0xac; 16]),
+                domain: AccountDomain::Custom("example.com"),
+                member: user.id,
+                member_address: address,
+                ea_group: admins.puk.public(),
+            };
+            let terms =
+                enrollment_terms(&ctx, &admins.chain, admins.device.public()).map_err(err)?;
+            let d = chain
+                .propose_escrow_device(user.device.id(), second.public(), terms, None, 2)
+                .map_err(err)?;
+            chain
+                .extend(&[crate::chains::signed(
+                    d,
+                    &[&user.device, &second, &admins.device],
+                )])
+                .map_err(err)?
+        }
+        other => return Err(format!("unknown entry {other}")),
+    })
+}
+
+fn run_planner(i: &Value) -> Result<(String, Vec<String>, Vec<String>), String> {
+    use mailseal::hazmat::TestUser;
     let mut rng = XofRng::new(b"planner keys");
-    let puk = PukSecret::generate(Suite::X25519, UserId::new([1; 16]), 1, &mut rng)
-        .map_err(|e| class(&e))?;
+    let sender = TestUser::generate(
+        Suite::X25519,
+        UserId::new([1; 16]),
+        "alice@example.com",
+        DeviceId::new([1; 16]),
+        &mut rng,
+    )
+    .map_err(|e| class(&e))?;
     let server = PukSecret::generate(Suite::X25519, UserId::new([2; 16]), 1, &mut rng)
         .map_err(|e| class(&e))?;
     let s = field(i, "sender")?;
     let flag =
         |k: &str| field(s, k).and_then(|v| v.as_bool().ok_or(format!("`{k}` is not a bool")));
-    let state = SenderState {
-        puk: flag("has_key")?.then(|| puk.public().clone()),
-        active_device: flag("active_device")?,
-        server: flag("has_server_key")?
-            .then(|| RecipientKey::new("server@example.com", server.public().clone())),
+    let must_rotate = s
+        .get("must_rotate")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let rotating = if must_rotate {
+        let second = DeviceSecret::generate(Suite::X25519, DeviceId::new([5; 16]), &mut rng);
+        let d = sender
+            .chain
+            .propose_add_device(sender.device.id(), second.public(), None, 2)
+            .map_err(|e| class(&e))?;
+        let c = sender
+            .chain
+            .extend(&[crate::chains::signed(d, &[&sender.device, &second])])
+            .map_err(|e| class(&e))?;
+        Some(
+            c.extend(&[c.server_revoke(second.id(), 3)])
+                .map_err(|e| class(&e))?,
+        )
+    } else {
+        None
     };
-    let recipients = list_of(i, "recipients")?
+    let state = SenderState {
+        chain: flag("has_key")?.then(|| rotating.as_ref().unwrap_or(&sender.chain)),
+        device: if flag("active_device")? {
+            sender.device.id()
+        } else {
+            DeviceId::new([0x77; 16])
+        },
+        server: flag("has_server_key")?
+            .then(|| RecipientKey::server("server@example.com", server.public().clone())),
+    };
+    let entries = list_of(i, "recipients")?;
+    let chains = entries
         .iter()
         .map(|r| {
+            let entry = str_of(r, "entry")?;
+            let user_entry = matches!(
+                entry,
+                "active user" | "all devices revoked" | "escrowed user" | "user with rotation due"
+            );
+            user_entry
+                .then(|| planner_chain(str_of(r, "address")?, entry))
+                .transpose()
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let recipients = entries
+        .iter()
+        .zip(&chains)
+        .map(|(r, chain)| {
             let kind = match str_of(r, "kind")? {
                 "to" => RecipientKind::To,
                 "cc" => RecipientKind::Cc,
                 "bcc" => RecipientKind::Bcc,
                 other => return Err(format!("unknown kind {other}")),
             };
-            let entry = match str_of(r, "entry")? {
-                "active user" => DirectoryEntry::ActiveUser(puk.public().clone()),
-                "pre-provisioned user" => DirectoryEntry::PreProvisionedUser(UserId::new([3; 16])),
-                "all devices revoked" => DirectoryEntry::AllDevicesRevoked(UserId::new([4; 16])),
-                "external" => DirectoryEntry::External,
-                "mailing list" => DirectoryEntry::MailingList,
-                "third-party integration" => DirectoryEntry::ThirdPartyIntegration,
-                other => return Err(format!("unknown entry {other}")),
+            let entry = match (str_of(r, "entry")?, chain) {
+                (_, Some(c)) => DirectoryEntry::User(c),
+                ("pre-provisioned user", None) => {
+                    DirectoryEntry::PreProvisionedUser(UserId::new([3; 16]))
+                }
+                ("external", None) => DirectoryEntry::External,
+                ("mailing list", None) => DirectoryEntry::MailingList,
+                ("third-party integration", None) => DirectoryEntry::ThirdPartyIntegration,
+                (other, _) => return Err(format!("unknown entry {other}")),
             };
             Ok(PlannedRecipient {
                 address: str_of(r, "address")?.to_string(),
@@ -2341,21 +2575,21 @@ fn run_planner(i: &Value) -> Result<(String, Vec<String>), String> {
         other => return Err(format!("unknown context {other}")),
     };
     Ok(match plan(&state, &recipients, context) {
-        Plan::E2e { .. } => ("e2e".into(), vec![]),
-        Plan::NotE2e { reasons, .. } => (
-            "not e2e".into(),
-            reasons.iter().map(|r| format!("{r:?}")).collect(),
-        ),
-        Plan::Refuse { reasons } => (
-            "refuse".into(),
-            reasons.iter().map(|r| format!("{r:?}")).collect(),
-        ),
-        other => (format!("{other:?}"), vec![]),
+        Plan::E2e { notes, .. } => ("e2e".into(), vec![], debug_all(&notes)),
+        Plan::NotE2e { reasons, notes, .. } => {
+            ("not e2e".into(), debug_all(&reasons), debug_all(&notes))
+        }
+        Plan::Refuse { reasons } => ("refuse".into(), debug_all(&reasons), vec![]),
+        other => (format!("{other:?}"), vec![], vec![]),
     })
 }
 
+fn debug_all<T: core::fmt::Debug>(v: &[T]) -> Vec<String> {
+    v.iter().map(|r| format!("{r:?}")).collect()
+}
+
 fn verify_planner(_: Option<Suite>, case: &Value) -> Check {
-    let (decision, reasons) = run_planner(field(case, "inputs")?)?;
+    let (decision, reasons, notes) = run_planner(field(case, "inputs")?)?;
     let expected = field(case, "expected")?;
     check_str(expected, "decision", &decision)?;
     let want: Vec<String> = list_of(expected, "reasons")?
@@ -2365,6 +2599,15 @@ fn verify_planner(_: Option<Suite>, case: &Value) -> Check {
     if want != reasons {
         return Err(format!(
             "reasons differ: expected {want:?}, got {reasons:?}"
+        ));
+    }
+    let want_notes: Vec<String> = list_of(expected, "notes")?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    if want_notes != notes {
+        return Err(format!(
+            "notes differ: expected {want_notes:?}, got {notes:?}"
         ));
     }
     Ok(())
@@ -2385,16 +2628,14 @@ pub fn worked_example() -> Result<String, String> {
     let sender_v = field(inputs, "sender")?;
     let sender = Party::from_json(sender_v)?;
     let sender_puk = sender.puk(suite)?;
-    let device = DeviceSecret::from_seed(
-        suite,
-        DeviceId::new(array_of(sender_v, "device_id")?),
-        &array_of(sender_v, "device_seed")?,
-    );
+    let device = sender.device(suite);
+    let sender_chain = party_chain(suite, sender_v)?;
     let bob_v = list_of(inputs, "recipients")?
         .first()
         .ok_or("no recipient")?;
     let bob = Party::from_json(bob_v)?;
     let bob_puk = bob.puk(suite)?;
+    let bob_chain = party_chain(suite, bob_v)?;
     let r = field(inputs, "randomness")?;
     let (piece_tapes, tape) = mail_tapes(r)?;
     let body = unhex(
@@ -2426,6 +2667,8 @@ pub fn worked_example() -> Result<String, String> {
         "sender verifying key",
         hex(&device.public().verifying_key.to_bytes()),
     );
+    line("sender chain tail seq", sender_chain.tail().seq.to_string());
+    line("sender chain tail hash", hex(&sender_chain.tail().hash));
     line("recipient address", bob.address.clone());
     line("recipient user id", hex(&bob.user));
     line(
@@ -2436,6 +2679,8 @@ pub fn worked_example() -> Result<String, String> {
         "recipient mail public key",
         hex(bob_puk.public().mail_key.as_bytes()),
     );
+    line("recipient chain tail seq", bob_chain.tail().seq.to_string());
+    line("recipient chain tail hash", hex(&bob_chain.tail().hash));
     line(
         "message id / timestamp",
         format!(
@@ -2487,6 +2732,7 @@ pub fn worked_example() -> Result<String, String> {
         address: &sender.address,
         puk: &sender_puk,
         device: &device,
+        chain: &sender_chain,
     };
     let mut sealer = MailSealer::new(
         suite,
@@ -2495,10 +2741,7 @@ pub fn worked_example() -> Result<String, String> {
         u64_of(inputs, "timestamp")?,
     )
     .map_err(|e| class(&e))?
-    .to(RecipientKey::new(
-        bob.address.clone(),
-        bob_puk.public().clone(),
-    ));
+    .to(RecipientKey::from_chain(bob.address.clone(), &bob_chain).map_err(|e| class(&e))?);
     let ct = sealer
         .add_piece(&body, &mut TapeRng::new(piece_tape.clone()))
         .map_err(|e| class(&e))?;

@@ -11,6 +11,7 @@
 //! exiting non-zero when M > 0. A malformed file is reported as a failure, never a panic.
 
 pub mod cases;
+pub mod chains;
 pub mod json;
 
 use std::path::{Path, PathBuf};

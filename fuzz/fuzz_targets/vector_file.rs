@@ -5,6 +5,8 @@
 #[allow(dead_code)]
 #[path = "../../examples/vectors/cases.rs"]
 mod cases;
+#[path = "../../examples/vectors/chains.rs"]
+mod chains;
 #[allow(dead_code)]
 #[path = "../../examples/vectors/json.rs"]
 mod json;

@@ -1,9 +1,13 @@
 //! Per-user keys across devices: seed wraps, batches, rotation (SPEC.md §7.2, §7.3).
 //!
+//! Every check reads the user's verified chain (SPEC.md §12): a wrap opens only if its
+//! approver is an active device of that chain whose role may hand out seeds, and only if the
+//! seed derives the PUK record the chain has for that generation.
+//!
 //! ```
 //! use mailseal::account::devices::{open_seed_wrap, wrap_seed};
-//! use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-//! use mailseal::mail::open::VouchedDevice;
+//! use mailseal::identity::{self, ChainState};
+//! use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
 //! use mailseal::Suite;
 //! # use rand_core::SeedableRng;
 //! # let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
@@ -12,13 +16,15 @@
 //! let d1 = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
 //! let d3 = DeviceSecret::generate(suite, DeviceId::new([3; 16]), &mut rng);
 //! let puk = PukSecret::generate(suite, user, 1, &mut rng)?;
+//! let chain = ChainState::verify(&[identity::root(suite, user, &d1, puk.public(), &["u@example.com"], 1)?])?;
 //!
-//! // D1 approves D3: it wraps the seed to D3's encryption key and signs.
+//! // D1 approves D3 in the chain, then wraps the seed to D3's encryption key and signs.
+//! let mut draft = chain.propose_add_device(d1.id(), d3.public(), None, 2)?;
+//! draft.sign(&d1)?;
+//! draft.sign(&d3)?;
+//! let chain = chain.extend(&[draft.finish()?])?;
 //! let wrap = wrap_seed(&puk, user, d3.public(), &d1, &mut rng)?;
-//! let d1_vouched = VouchedDevice {
-//!     user, device: d1.id(), verifying_key: d1.public().verifying_key, status: DeviceStatus::Active,
-//! };
-//! let unwrapped = open_seed_wrap(&wrap, &d3, &user, &[d1_vouched])?;
+//! let unwrapped = open_seed_wrap(&wrap, &d3, &chain, None)?;
 //! assert_eq!(unwrapped.puk.public(), puk.public());
 //! # Ok::<(), mailseal::Error>(())
 //! ```
@@ -30,9 +36,9 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use crate::account::wrap::{self, WrapLabels};
-use crate::error::{AuthFailure, Error, Limit, Misuse};
-use crate::keys::{DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukSecret, PukSeed, UserId};
-use crate::mail::open::VouchedDevice;
+use crate::error::{AuthFailure, ChainError, Error, Limit, Misuse};
+use crate::identity::{ChainDevice, ChainState, DeviceRole};
+use crate::keys::{DeviceId, DevicePublic, DeviceSecret, PukSecret, PukSeed, UserId};
 use crate::suite::Suite;
 use crate::wire::{self, Bytes, Fixed};
 
@@ -108,12 +114,13 @@ pub struct SeedWrap {
 
 /// A seed that opened, with who vouched for it.
 pub struct UnwrappedSeed {
-    /// The PUK generation, derived from the seed.
+    /// The PUK generation, derived from the seed; its public record is the chain's.
     pub puk: PukSecret,
-    /// The approving device and what the caller's directory says of it.
-    pub approver: VouchedDevice,
-    /// The co-signing device, if the wrap carried a valid co-signature.
-    pub cosigner: Option<VouchedDevice>,
+    /// The approving device, as the user's chain lists it.
+    pub approver: ChainDevice,
+    /// The escrow administrator's device that co-signed a recovery, as the administrators'
+    /// chain lists it.
+    pub cosigner: Option<ChainDevice>,
 }
 
 /// SPEC.md §7.2:
@@ -252,25 +259,33 @@ pub fn wrap_seed_cosigned(
     Ok(wire::encode(&w))
 }
 
-/// Opens a seed wrap addressed to `me` carrying a seed of `user` (SPEC.md §7.2 checks, in
-/// order: parse and limits; suite; addressed to `me`; for `user`; approver vouched;
-/// signature; HPKE open; the seed derives the named key; co-signature if present).
+/// Opens a seed wrap addressed to `me` carrying a seed of `chain`'s user (SPEC.md §7.2).
+///
+/// Checks, in order: parse and limits; suite; addressed to `me` and for this user; the
+/// approver is a device of this user's chain, active, and ordinary or backup — or the escrow
+/// device with a co-signature by an active ordinary device of the escrow administrators'
+/// chain `ea_chain` (the group the chain's escrow enrollment names); signature; HPKE open; the
+/// seed derives the PUK record the chain holds for that generation.
+///
+/// Memory: the wrap (at most [`MAX_SEED_WRAP_LEN`] bytes).
 pub fn open_seed_wrap(
     bytes: &[u8],
     me: &DeviceSecret,
-    user: &UserId,
-    vouched: &[VouchedDevice],
+    chain: &ChainState,
+    ea_chain: Option<&ChainState>,
 ) -> Result<UnwrappedSeed, Error> {
     let w: SeedWrap = wire::decode(bytes, MAX_SEED_WRAP_LEN, Limit::WrapSize)?;
-    open_parsed(&w, me, user, vouched)
+    open_parsed(&w, me, chain, ea_chain)
 }
 
 /// Opens every wrap of a batch; fails if any fails.
+///
+/// Memory: the batch (at most [`MAX_SEED_WRAP_BATCH_LEN`] bytes) and the seeds.
 pub fn open_seed_wraps(
     bytes: &[u8],
     me: &DeviceSecret,
-    user: &UserId,
-    vouched: &[VouchedDevice],
+    chain: &ChainState,
+    ea_chain: Option<&ChainState>,
 ) -> Result<Vec<UnwrappedSeed>, Error> {
     let wraps: Vec<SeedWrap> = wire::decode(bytes, MAX_SEED_WRAP_BATCH_LEN, Limit::WrapSize)?;
     if wraps.len() > MAX_SEED_WRAPS {
@@ -278,41 +293,91 @@ pub fn open_seed_wraps(
     }
     wraps
         .iter()
-        .map(|w| open_parsed(w, me, user, vouched))
+        .map(|w| open_parsed(w, me, chain, ea_chain))
         .collect()
 }
 
-fn find<'v>(
-    vouched: &'v [VouchedDevice],
-    user: &UserId,
-    device: &DeviceId,
-) -> Result<&'v VouchedDevice, Error> {
-    vouched
-        .iter()
-        .find(|v| v.user == *user && v.device == *device)
+/// SPEC.md §7.2: the approver of a wrap of generation `g` is a device of the user's own
+/// chain that was not revoked before `g` was introduced — it held `g` legitimately. (A device
+/// revoked later may still have wrapped `g` before; the seed must derive the chain's record
+/// for `g` anyway, so it can hand over nothing the chain does not name.) An escrow device
+/// approves only with an administrator's co-signature, checked by the caller.
+fn approver<'c>(w: &SeedWrap, chain: &'c ChainState) -> Result<&'c ChainDevice, Error> {
+    if w.approver_user != chain.user() {
+        return Err(AuthFailure::UnknownSigner.into());
+    }
+    let introduced = chain
+        .generation_introduced(w.generation)
+        .ok_or(AuthFailure::Wrap)?;
+    chain
+        .device(&w.approver_device)
+        .filter(|d| d.revoked_at.is_none_or(|r| r > introduced))
         .ok_or(AuthFailure::UnknownSigner.into())
 }
 
 fn open_parsed(
     w: &SeedWrap,
     me: &DeviceSecret,
-    user: &UserId,
-    vouched: &[VouchedDevice],
+    chain: &ChainState,
+    ea_chain: Option<&ChainState>,
 ) -> Result<UnwrappedSeed, Error> {
     let suite = Suite::from_id(w.suite)?;
-    if w.target != me.id() || w.user != *user {
+    if w.target != me.id() || w.user != chain.user() {
         return Err(Error::NotARecipient);
     }
     if me.public().encryption_key.suite() != suite {
         return Err(Error::NotARecipient);
     }
-    let approver = find(vouched, &w.approver_user, &w.approver_device)?;
+    let approver = approver(w, chain)?;
+    // The escrow device hands out seeds only in a recovery an administrator co-signs.
+    let cosigner_chain = match (approver.role, &w.cosignature) {
+        (DeviceRole::Escrow, Some(cs)) => {
+            let terms = chain
+                .escrow()
+                .filter(|e| e.escrow_device == approver.public.id)
+                .map(|e| &e.terms)
+                .ok_or(ChainError::RoleMayNot {
+                    seq: chain.tail().seq,
+                })?;
+            let ea = ea_chain
+                .filter(|c| c.user() == terms.ea_group && c.user() == cs.user)
+                .ok_or(AuthFailure::UnknownSigner)?;
+            Some(ea)
+        }
+        (DeviceRole::Escrow, None) => {
+            return Err(ChainError::RoleMayNot {
+                seq: chain.tail().seq,
+            }
+            .into());
+        }
+        (_, Some(_)) => return Err(AuthFailure::UnknownSigner.into()),
+        (_, None) => None,
+    };
     let ctx = context(
         suite,
         w,
         &me.public().encryption_key.fingerprint(),
-        &approver.verifying_key,
+        &approver.public.verifying_key,
     );
+    // The co-signature is checked before anything is decrypted.
+    let cosigner = match (cosigner_chain, &w.cosignature) {
+        (Some(ea), Some(cs)) => {
+            let device = ea
+                .device(&cs.device)
+                .filter(|d| d.is_active() && d.role == DeviceRole::Ordinary)
+                .ok_or(AuthFailure::UnknownSigner)?;
+            let signed = wrap::signed_bytes(COSIGNATURE_LABEL, &ctx, &w.enc.0, &w.ciphertext.0);
+            if !device
+                .public
+                .verifying_key
+                .verify_strict(&signed, &cs.signature.0)
+            {
+                return Err(AuthFailure::Signature.into());
+            }
+            Some(device.clone())
+        }
+        _ => None,
+    };
     let seed = wrap::open(
         &LABELS,
         me.kem_secret(),
@@ -320,29 +385,28 @@ fn open_parsed(
         &w.enc.0,
         &w.ciphertext.0,
         &w.signature.0,
-        &approver.verifying_key,
+        &approver.public.verifying_key,
     )?;
     let puk = PukSecret::derive(suite, w.user, w.generation, PukSeed::from_bytes(*seed))?;
-    // Derived from the decrypted seed: compared in constant time.
-    if !bool::from(
-        puk.public()
-            .mail_key
-            .fingerprint()
-            .ct_eq(&w.puk_fingerprint.0),
-    ) {
+    // The seed must derive the chain's record for this generation, not merely the
+    // fingerprint the wire names. Derived from the decrypted seed: constant time.
+    let on_record = chain.puk(w.generation).is_some_and(|p| {
+        bool::from(
+            p.mail_key
+                .fingerprint()
+                .ct_eq(&puk.public().mail_key.fingerprint()),
+        )
+    });
+    if !on_record
+        || !bool::from(
+            puk.public()
+                .mail_key
+                .fingerprint()
+                .ct_eq(&w.puk_fingerprint.0),
+        )
+    {
         return Err(AuthFailure::Wrap.into());
     }
-    let cosigner = match &w.cosignature {
-        None => None,
-        Some(cs) => {
-            let v = find(vouched, &cs.user, &cs.device)?;
-            let signed = wrap::signed_bytes(COSIGNATURE_LABEL, &ctx, &w.enc.0, &w.ciphertext.0);
-            if !v.verifying_key.verify_strict(&signed, &cs.signature.0) {
-                return Err(AuthFailure::Signature.into());
-            }
-            Some(v.clone())
-        }
-    };
     Ok(UnwrappedSeed {
         puk,
         approver: approver.clone(),
@@ -350,41 +414,76 @@ fn open_parsed(
     })
 }
 
-/// The result of a rotation: the new generation and one wrap per remaining active device.
+/// The result of a rotation: the new generation, the chain link that records it, and one
+/// wrap per device that stays active.
 pub struct Rotation {
     /// The new PUK generation.
     pub puk: PukSecret,
-    /// `(device, encoded wrap)` for every active device, never a revoked one.
+    /// The signed link to append to the chain (rotate, revoke or disable escrow).
+    pub link: Vec<u8>,
+    /// `(device, encoded wrap)` for every device active after the link, never a revoked one.
     pub wraps: Vec<(DeviceId, Vec<u8>)>,
 }
 
-/// Rotates `user`'s PUK (SPEC.md §7.3): a fresh seed at `current_generation + 1`, wrapped to
-/// every device marked [`DeviceStatus::Active`] in `devices` and to no other, signed by
-/// `approver` (which must itself be among the active devices). More than [`MAX_DEVICES`]
-/// devices fail before any key is drawn.
+/// Why the PUK rotates, which decides the link (SPEC.md §7.3, §12.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RotationCause {
+    /// A rotation on its own (for example after the server revoked a device).
+    Scheduled,
+    /// Revoking this device.
+    Revoke(DeviceId),
+    /// Turning escrow off: the escrow device is revoked.
+    DisableEscrow,
+}
+
+/// Rotates the chain's user's PUK (SPEC.md §7.3): a fresh seed at the next generation, the
+/// link that records it (signed by `approver`, an active ordinary device of the chain), and a
+/// seed wrap to every device active after that link — the escrow device included while
+/// escrow stays on — and to no other. More than [`MAX_DEVICES`] devices fail before any key is
+/// drawn. The link is checked against the chain before anything is returned.
+///
+/// Memory: one wrap per active device (about 1.3 KiB each in the X-Wing suite).
 pub fn rotate(
-    suite: Suite,
-    user: UserId,
-    current_generation: u32,
-    devices: &[(DevicePublic, DeviceStatus)],
+    chain: &ChainState,
     approver: &DeviceSecret,
+    cause: RotationCause,
+    time: u64,
     rng: &mut impl CryptoRng,
 ) -> Result<Rotation, Error> {
-    if devices.len() > MAX_DEVICES {
+    if chain.devices().len() > MAX_DEVICES {
         return Err(Limit::Devices.into());
     }
-    let approver_active = devices.iter().any(|(d, s)| {
-        d.id == approver.id() && *s == DeviceStatus::Active && d == approver.public()
+    let approver_ok = chain.device(&approver.id()).is_some_and(|d| {
+        d.is_active() && d.role == DeviceRole::Ordinary && d.public == *approver.public()
     });
-    if !approver_active {
+    if !approver_ok {
         return Err(AuthFailure::UnknownSigner.into());
     }
-    let next = current_generation.checked_add(1).ok_or(Limit::WrapSize)?;
-    let puk = PukSecret::generate(suite, user, next, rng)?;
-    let wraps = devices
+    let user = chain.user();
+    let next = chain
+        .current_puk()
+        .generation
+        .checked_add(1)
+        .ok_or(Limit::WrapSize)?;
+    let puk = PukSecret::generate(chain.suite(), user, next, rng)?;
+    let mut draft = match cause {
+        RotationCause::Scheduled => chain.propose_rotation(approver.id(), puk.public(), time)?,
+        RotationCause::Revoke(device) => {
+            chain.propose_revoke(approver.id(), device, puk.public(), time)?
+        }
+        RotationCause::DisableEscrow => {
+            chain.propose_disable_escrow(approver.id(), puk.public(), time)?
+        }
+    };
+    draft.sign(approver)?;
+    let link = draft.finish()?;
+    let after = chain.extend(&[&link])?;
+    let wraps = after
+        .devices()
         .iter()
-        .filter(|(_, s)| *s == DeviceStatus::Active)
-        .map(|(d, _)| wrap_seed(&puk, user, d, approver, rng).map(|w| (d.id, w)))
+        .filter(|d| d.is_active())
+        .map(|d| wrap_seed(&puk, user, &d.public, approver, rng).map(|w| (d.public.id, w)))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Rotation { puk, wraps })
+    Ok(Rotation { puk, link, wraps })
 }

@@ -1,20 +1,23 @@
 //! Escrow: a member's virtual escrow device wrapped to the account's escrow administrators
-//! (EAs), its public enrollment record, recovery and discovery (SPEC.md §8).
+//! (EAs), recovery and discovery (SPEC.md §8).
 //!
-//! The EA group is a user of its own with a PUK whose seeds reach EA devices through ordinary
-//! seed wraps. When escrow is on, a member creates an **escrow device**, wraps its seed to the
-//! EA group's current mail key ([`wrap_escrow_device`]), publishes a signed
-//! [enrollment record](enrollment_record) so clients can disclose it, and seed-wraps its PUK
-//! generations to the escrow device like to any device. EAs can then:
+//! The EA group is a user of its own, with a chain and a PUK whose seeds reach EA devices
+//! through ordinary seed wraps. When escrow is on, a member creates an **escrow device**,
+//! adds it to its chain in a link an administrator's device co-signs
+//! ([`crate::identity::ChainState::propose_escrow_device`], with the terms of
+//! [`enrollment_terms`]), wraps the device's seed to the EA group's current mail key
+//! ([`wrap_escrow_device`]), and seed-wraps its PUK generations to the escrow device like to
+//! any device. The chain is the disclosure: every client reading the member's chain sees that
+//! escrow is on and to whom, and a server cannot withhold it. EAs can then:
 //! - **recover** the member onto a new device: [`open_escrow_wrap`], then
-//!   [`crate::account::devices::open_seed_wraps`] as the escrow device, then
-//!   [`crate::account::devices::wrap_seed_cosigned`] to the new device;
+//!   [`crate::account::devices::open_seed_wraps`] as the escrow device, then a recovery link
+//!   and [`crate::account::devices::wrap_seed_cosigned`] to the new device;
 //! - **read mail for discovery**: the same unwrapping, then [`crate::mail::open::open_copy`].
 //!
-//! Disabling escrow publishes a record with `enabled = false`, marks the escrow device revoked
-//! and rotates the member's PUK ([`crate::account::devices::rotate`]), so later mail is out of reach.
+//! Disabling escrow is a chain link by one of the member's ordinary devices that revokes the
+//! escrow device and rotates the PUK ([`crate::account::devices::rotate`] with
+//! [`crate::account::devices::RotationCause::DisableEscrow`]), so later mail is out of reach.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
@@ -23,12 +26,12 @@ use subtle::ConstantTimeEq;
 
 use crate::account::wrap::{self, WrapLabels};
 use crate::error::{AuthFailure, Error, Field, Limit, Malformed, Misuse};
+use crate::identity::{ChainState, DeviceRole, EscrowTerms};
 use crate::keys::{DevicePublic, DeviceSecret, PukPublic, PukSecret, UserId, VerifyingKey};
-use crate::mail::open::VouchedDevice;
 use crate::suite::Suite;
 use crate::wire::{self, Bytes, Fixed};
 
-/// Largest encoded escrow wrap or enrollment record.
+/// Largest encoded escrow wrap.
 pub const MAX_ESCROW_RECORD_LEN: usize = 8192;
 /// Longest domain name (RFC 1035).
 pub const MAX_DOMAIN_LEN: usize = 253;
@@ -37,7 +40,6 @@ const LABELS: WrapLabels = WrapLabels {
     info: b"mailseal v1 escrow wrap",
     signature: b"mailseal v1 escrow wrap signature",
 };
-const ENROLLMENT_LABEL: &[u8] = b"mailseal v1 escrow enrollment";
 
 /// An account (organisation) id, 16 bytes assigned by the service.
 pub type AccountId = Fixed<16>;
@@ -81,7 +83,7 @@ impl EscrowContext<'_> {
 }
 
 /// Whether `address`'s domain part is `domain` (ASCII case-insensitive).
-fn on_domain(address: &str, domain: &str) -> bool {
+pub(crate) fn on_domain(address: &str, domain: &str) -> bool {
     address
         .rsplit_once('@')
         .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain))
@@ -218,14 +220,17 @@ pub fn wrap_escrow_device(
     Ok(wire::encode(&w))
 }
 
-/// An EA device opens an escrow wrap with the EA group's PUK generations it holds
-/// (SPEC.md §8.2 checks, in order: parse and limits; suite; EA group and generation held;
-/// signer vouched as a device of the member; signature; HPKE open; the seed derives the
-/// named escrow device keys).
+/// An EA device opens an escrow wrap with the EA group's PUK generations it holds, against
+/// the member's verified chain (SPEC.md §8.2 checks, in order: parse and limits; suite; EA
+/// group and generation held; the signer an active ordinary device of the member's chain;
+/// signature; HPKE open; the seed derives exactly the escrow device the member's chain
+/// enrolled).
+///
+/// Memory: the wrap (at most [`MAX_ESCROW_RECORD_LEN`] bytes).
 pub fn open_escrow_wrap(
     bytes: &[u8],
     ea_puks: &[PukSecret],
-    member_devices: &[VouchedDevice],
+    member_chain: &ChainState,
 ) -> Result<DeviceSecret, Error> {
     let w: EscrowWrap = wire::decode(bytes, MAX_ESCROW_RECORD_LEN, Limit::WrapSize)?;
     let suite = Suite::from_id(w.suite)?;
@@ -235,15 +240,26 @@ pub fn open_escrow_wrap(
             p.public().user == w.ea_group && p.generation() == w.ea_generation && p.suite() == suite
         })
         .ok_or(Error::NotARecipient)?;
-    let signer = member_devices
-        .iter()
-        .find(|v| v.user == w.member && v.device == w.signer_device)
+    if w.member != member_chain.user() {
+        return Err(AuthFailure::UnknownSigner.into());
+    }
+    // The escrow device the chain enrolled, to this EA group; the signer an ordinary device
+    // of the member that was not revoked before the enrollment.
+    let enrollment = member_chain
+        .escrow()
+        .filter(|e| e.escrow_device == w.escrow_device && e.terms.ea_group == w.ea_group)
+        .ok_or(AuthFailure::Wrap)?;
+    let signer = member_chain
+        .device(&w.signer_device)
+        .filter(|d| {
+            d.role == DeviceRole::Ordinary && d.revoked_at.is_none_or(|r| r > enrollment.enabled_at)
+        })
         .ok_or(AuthFailure::UnknownSigner)?;
     let c = wrap_context(
         suite,
         &w,
         &ea.public().mail_key.fingerprint(),
-        &signer.verifying_key,
+        &signer.public.verifying_key,
     );
     let seed = wrap::open(
         &LABELS,
@@ -252,156 +268,56 @@ pub fn open_escrow_wrap(
         &w.enc.0,
         &w.ciphertext.0,
         &w.signature.0,
-        &signer.verifying_key,
+        &signer.public.verifying_key,
     )?;
     let device = DeviceSecret::from_seed(suite, w.escrow_device, &seed);
-    let public = device.public();
-    // Derived from the decrypted seed: compared in constant time.
-    let same_signing = public
-        .verifying_key
-        .to_bytes()
-        .ct_eq(&w.escrow_verifying_key.to_bytes());
-    let same_encryption = public
-        .encryption_key
-        .fingerprint()
-        .ct_eq(&w.escrow_encryption_fingerprint.0);
-    if !bool::from(same_signing & same_encryption) {
+    // The seed must give the escrow device the member's chain enrolled (to this EA group),
+    // compared in constant time: it derives from the decrypted seed.
+    let enrolled = member_chain.device(&enrollment.escrow_device);
+    let matches = enrolled.is_some_and(|d| {
+        let public = device.public();
+        bool::from(
+            public
+                .verifying_key
+                .to_bytes()
+                .ct_eq(&d.public.verifying_key.to_bytes())
+                & public
+                    .encryption_key
+                    .fingerprint()
+                    .ct_eq(&d.public.encryption_key.fingerprint()),
+        )
+    });
+    if !matches {
         return Err(AuthFailure::Wrap.into());
     }
     Ok(device)
 }
 
-/// The signed, public record that says a mailbox is escrowed, and to whom (SPEC.md §8.3).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct EnrollmentWire {
-    #[serde(rename = "a")]
-    account: AccountId,
-    #[serde(rename = "d")]
-    escrow_device: crate::keys::DeviceId,
-    #[serde(rename = "g")]
-    ea_generation: u32,
-    #[serde(rename = "k")]
-    ea_key_fingerprint: Fixed<32>,
-    #[serde(rename = "m")]
-    member: UserId,
-    #[serde(rename = "n")]
-    domain: String,
-    #[serde(rename = "o")]
-    enabled: bool,
-    #[serde(rename = "s")]
-    suite: u16,
-    #[serde(rename = "t")]
-    timestamp: u64,
-    #[serde(rename = "v")]
-    escrow_verifying_key: VerifyingKey,
-    #[serde(rename = "x")]
-    signature: Fixed<64>,
-    #[serde(rename = "ea")]
-    ea_group: UserId,
-    #[serde(rename = "sd")]
-    signer_device: crate::keys::DeviceId,
-}
-
-impl EnrollmentWire {
-    /// SPEC.md §8.3: the signature covers `"mailseal v1 escrow enrollment"` followed by the
-    /// record's canonical encoding with `x` set to 64 zero bytes.
-    fn signed_bytes(&self) -> Vec<u8> {
-        let mut unsigned = self.clone();
-        unsigned.signature = Fixed([0; 64]);
-        let mut m = ENROLLMENT_LABEL.to_vec();
-        m.extend_from_slice(&wire::encode(&unsigned));
-        m
-    }
-}
-
-/// What a verified enrollment record discloses: show it to the member and to anyone who
-/// reads the member's mail.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EscrowDisclosure {
-    /// The account.
-    pub account: AccountId,
-    /// The account's custom domain.
-    pub domain: String,
-    /// The member whose mailbox is escrowed.
-    pub member: UserId,
-    /// The EA group that can read it.
-    pub ea_group: UserId,
-    /// The EA group PUK generation the escrow device is wrapped to.
-    pub ea_generation: u32,
-    /// Fingerprint of that EA mail key.
-    pub ea_key_fingerprint: [u8; 32],
-    /// The escrow device.
-    pub escrow_device: crate::keys::DeviceId,
-    /// `true` while escrow is on; a record with `false` announces it was turned off.
-    pub enabled: bool,
-    /// When the member's device signed the record (the caller's clock).
-    pub timestamp: u64,
-}
-
-/// Signs an enrollment record (escrow turned on, or off with `enabled = false`).
-pub fn enrollment_record(
+/// The terms a member's escrow-device link records (SPEC.md §12.3), from the
+/// administrators' verified chain and the administrator's device that co-signs: checks the
+/// custom-domain rule (SPEC.md §8.1) and that the device is an active ordinary device of
+/// that chain.
+pub fn enrollment_terms(
     ctx: &EscrowContext<'_>,
-    escrow_device: &DevicePublic,
-    enabled: bool,
-    timestamp: u64,
-    signer: &DeviceSecret,
-) -> Result<Vec<u8>, Error> {
+    ea_chain: &ChainState,
+    ea_device: &DevicePublic,
+) -> Result<EscrowTerms, Error> {
     let domain = ctx.custom_domain()?;
-    let mut w = EnrollmentWire {
-        account: ctx.account,
-        escrow_device: escrow_device.id,
-        ea_generation: ctx.ea_group.generation,
-        ea_key_fingerprint: Fixed(ctx.ea_group.mail_key.fingerprint()),
-        member: ctx.member,
+    let admin_ok = ea_chain.user() == ctx.ea_group.user
+        && ea_chain.device(&ea_device.id).is_some_and(|d| {
+            d.is_active() && d.role == DeviceRole::Ordinary && d.public == *ea_device
+        });
+    if !admin_ok {
+        return Err(AuthFailure::UnknownSigner.into());
+    }
+    Ok(EscrowTerms {
+        account: ctx.account.0,
         domain: domain.into(),
-        enabled,
-        suite: ctx.ea_group.mail_key.suite().id(),
-        timestamp,
-        escrow_verifying_key: escrow_device.verifying_key,
-        signature: Fixed([0; 64]),
-        ea_group: ctx.ea_group.user,
-        signer_device: signer.id(),
-    };
-    w.signature = Fixed(signer.sign(&w.signed_bytes()));
-    Ok(wire::encode(&w))
-}
-
-/// Verifies an enrollment record against the member's vouched devices and returns what to
-/// disclose. `member_address` is the member's address as the caller knows it; the custom-domain
-/// rule (SPEC.md §8.1) holds on verification too: it must be on the record's domain. Checks:
-/// parse and limits; suite; domain syntax; the member's address on the domain; signer vouched
-/// for the member; `verify_strict`.
-pub fn verify_enrollment(
-    bytes: &[u8],
-    member_address: &str,
-    member_devices: &[VouchedDevice],
-) -> Result<EscrowDisclosure, Error> {
-    let w: EnrollmentWire = wire::decode(bytes, MAX_ESCROW_RECORD_LEN, Limit::WrapSize)?;
-    Suite::from_id(w.suite)?;
-    check_domain(&w.domain)?;
-    if !on_domain(member_address, &w.domain) {
-        return Err(Misuse::EscrowNeedsCustomDomain.into());
-    }
-    let signer = member_devices
-        .iter()
-        .find(|v| v.user == w.member && v.device == w.signer_device)
-        .ok_or(AuthFailure::UnknownSigner)?;
-    if !signer
-        .verifying_key
-        .verify_strict(&w.signed_bytes(), &w.signature.0)
-    {
-        return Err(AuthFailure::Signature.into());
-    }
-    Ok(EscrowDisclosure {
-        account: w.account,
-        domain: w.domain,
-        member: w.member,
-        ea_group: w.ea_group,
-        ea_generation: w.ea_generation,
-        ea_key_fingerprint: w.ea_key_fingerprint.0,
-        escrow_device: w.escrow_device,
-        enabled: w.enabled,
-        timestamp: w.timestamp,
+        ea_group: ea_chain.user(),
+        ea_generation: ctx.ea_group.generation,
+        ea_key_fingerprint: ctx.ea_group.mail_key.fingerprint(),
+        ea_chain: ea_chain.tail(),
+        ea_device: ea_device.id,
+        ea_device_key: ea_device.verifying_key,
     })
 }

@@ -157,22 +157,21 @@ use alloc::vec;
 use crate::account::backup::RecoveryCode;
 use crate::account::devices::{SeedWrap, open_seed_wrap, wrap_seed};
 use crate::account::escrow::{
-    AccountDomain, EscrowContext, EscrowWrap, enrollment_record, open_escrow_wrap,
-    verify_enrollment, wrap_escrow_device,
+    AccountDomain, EscrowContext, EscrowWrap, enrollment_terms, open_escrow_wrap,
+    wrap_escrow_device,
 };
 use crate::account::userdata::{UserDataBinding, open_user_data, seal_user_data};
 use crate::hazmat::XofRng;
-use crate::keys::{
-    DeviceId, DevicePublic, DeviceSecret, DeviceStatus, PukPublic, PukSecret, PukSeed, UserId,
-};
+use crate::identity::{self, ChainState};
+use crate::keys::{DeviceId, DevicePublic, DeviceSecret, PukPublic, PukSecret, PukSeed, UserId};
 use crate::mail::envelope::{Copy, Envelope, LinkCopy, RecipientKind, RoutingHeader, WireBox};
 use crate::mail::link::open_link_copy;
-use crate::mail::open::{Mailbox, VouchedDevice, open_copy};
+use crate::mail::open::{Mailbox, open_copy};
 use crate::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use crate::mail::server::{link_copy, split_envelope, validate_copy, validate_envelope};
 use crate::wire;
 
-/// Fixed users and devices (suite X25519, for speed), all derived from constant seeds.
+/// Fixed users, devices and chains (suite X25519, for speed), all derived from constant seeds.
 pub struct FuzzWorld {
     /// The sender.
     pub alice: UserId,
@@ -180,23 +179,43 @@ pub struct FuzzWorld {
     pub alice_puk: PukSecret,
     /// Alice's device.
     pub alice_device: DeviceSecret,
+    /// Alice's chain: her device, her PUK, `alice@example.com`.
+    pub alice_chain: ChainState,
     /// A To recipient.
     pub bob: UserId,
     /// Bob's PUK.
     pub bob_puk: PukSecret,
     /// Bob's device (target of seed wraps).
     pub bob_device: DeviceSecret,
+    /// Bob's second device (approver of seed wraps).
+    pub bob_laptop: DeviceSecret,
+    /// Bob's chain: both devices and the escrow device.
+    pub bob_chain: ChainState,
+    /// The links of Bob's chain.
+    pub bob_links: Vec<Vec<u8>>,
     /// A BCC recipient.
     pub carol: UserId,
     /// Carol's PUK.
     pub carol_puk: PukSecret,
+    /// Carol's chain.
+    pub carol_chain: ChainState,
     /// The EA group's PUK.
     pub ea_puk: PukSecret,
+    /// The EA group's chain.
+    pub ea_chain: ChainState,
+    /// The escrow administrator's device.
+    pub ea_device: DeviceSecret,
     /// The escrow device of Bob.
     pub escrow_device: DeviceSecret,
 }
 
 const FUZZ_SUITE: Suite = Suite::X25519;
+
+/// The links of a one-device chain.
+fn root_chain(user: UserId, device: &DeviceSecret, puk: &PukSecret, address: &str) -> Vec<u8> {
+    identity::root(FUZZ_SUITE, user, device, puk.public(), &[address], 1)
+        .unwrap_or_else(|e| panic!("fixed root: {e}"))
+}
 
 impl FuzzWorld {
     /// The world (deterministic).
@@ -211,30 +230,87 @@ impl FuzzWorld {
             UserId::new([0xea; 16]),
         );
         let ok = |p: Result<PukSecret, Error>| p.unwrap_or_else(|e| panic!("fixed PUK: {e}"));
+        let verified = |links: &[Vec<u8>]| {
+            ChainState::verify(links).unwrap_or_else(|e| panic!("fixed chain: {e}"))
+        };
+        let (alice_puk, bob_puk, carol_puk, ea_puk) = (
+            ok(puk(alice, 11)),
+            ok(puk(bob, 12)),
+            ok(puk(carol, 13)),
+            ok(puk(ea, 14)),
+        );
+        let (alice_device, bob_device, bob_laptop, carol_device, ea_device, escrow_device) =
+            (dev(21), dev(22), dev(23), dev(25), dev(26), dev(24));
+        let alice_chain = verified(&[root_chain(
+            alice,
+            &alice_device,
+            &alice_puk,
+            "alice@example.com",
+        )]);
+        let carol_chain = verified(&[root_chain(
+            carol,
+            &carol_device,
+            &carol_puk,
+            "carol@example.com",
+        )]);
+        let ea_chain = verified(&[root_chain(ea, &ea_device, &ea_puk, "admins@example.com")]);
+        // Bob: his phone, his laptop, and an escrow device the administrators co-signed.
+        let mut bob_links = alloc::vec![root_chain(bob, &bob_device, &bob_puk, "bob@example.com")];
+        let link = |draft: Result<identity::LinkDraft, Error>, by: &[&DeviceSecret]| {
+            let mut d = draft.unwrap_or_else(|e| panic!("fixed draft: {e}"));
+            for s in by {
+                d.sign(s).unwrap_or_else(|e| panic!("fixed signature: {e}"));
+            }
+            d.finish().unwrap_or_else(|e| panic!("fixed link: {e}"))
+        };
+        let chain = verified(&bob_links);
+        bob_links.push(link(
+            chain.propose_add_device(bob_device.id(), bob_laptop.public(), None, 2),
+            &[&bob_device, &bob_laptop],
+        ));
+        let chain = verified(&bob_links);
+        let ctx = EscrowContext {
+            account: crate::wire::Fixed([7; 16]),
+            domain: AccountDomain::Custom("example.com"),
+            member: bob,
+            member_address: "bob@example.com",
+            ea_group: ea_puk.public(),
+        };
+        let terms = enrollment_terms(&ctx, &ea_chain, ea_device.public())
+            .unwrap_or_else(|e| panic!("fixed terms: {e}"));
+        bob_links.push(link(
+            chain.propose_escrow_device(bob_device.id(), escrow_device.public(), terms, None, 3),
+            &[&bob_device, &escrow_device, &ea_device],
+        ));
+        let bob_chain = verified(&bob_links);
         FuzzWorld {
             alice,
-            alice_puk: ok(puk(alice, 11)),
-            alice_device: dev(21),
+            alice_puk,
+            alice_device,
+            alice_chain,
             bob,
-            bob_puk: ok(puk(bob, 12)),
-            bob_device: dev(22),
+            bob_puk,
+            bob_device,
+            bob_laptop,
+            bob_chain,
+            bob_links,
             carol,
-            carol_puk: ok(puk(carol, 13)),
-            ea_puk: ok(puk(ea, 14)),
-            escrow_device: dev(24),
+            carol_puk,
+            carol_chain,
+            ea_puk,
+            ea_chain,
+            ea_device,
+            escrow_device,
         }
     }
 
-    fn vouched(&self) -> [VouchedDevice; 2] {
-        let v = |user, d: &DeviceSecret| VouchedDevice {
-            user,
-            device: d.id(),
-            verifying_key: d.public().verifying_key,
-            status: DeviceStatus::Active,
-        };
+    /// Every chain of the world, as a directory.
+    pub fn chains(&self) -> [&ChainState; 4] {
         [
-            v(self.alice, &self.alice_device),
-            v(self.bob, &self.bob_device),
+            &self.alice_chain,
+            &self.bob_chain,
+            &self.carol_chain,
+            &self.ea_chain,
         ]
     }
 
@@ -255,17 +331,18 @@ impl FuzzWorld {
             address: "alice@example.com",
             puk: &self.alice_puk,
             device: &self.alice_device,
+            chain: &self.alice_chain,
         };
         let build = || -> Result<(Vec<u8>, Vec<Vec<u8>>), Error> {
             let mut s = MailSealer::new(FUZZ_SUITE, sender, "<fuzz@example.com>", 1)?
-                .to(RecipientKey::new(
+                .to(RecipientKey::from_chain(
                     "bob@example.com",
-                    self.bob_puk.public().clone(),
-                ))
-                .bcc(RecipientKey::new(
+                    &self.bob_chain,
+                )?)
+                .bcc(RecipientKey::from_chain(
                     "carol@example.com",
-                    self.carol_puk.public().clone(),
-                ))
+                    &self.carol_chain,
+                )?)
                 .bcc_text("carol@example.com");
             let body = s.add_piece(b"Subject: fuzz\r\n\r\nbody", &mut rng)?;
             let att = s.add_piece(&[0x5a; 70_000], &mut rng)?;
@@ -321,7 +398,7 @@ pub fn decode_round_trip(data: &[u8]) {
         5 => rt::<SeedWrap>(bytes),
         6 => rt::<Vec<SeedWrap>>(bytes),
         7 => rt::<EscrowWrap>(bytes),
-        8 => rt::<crate::account::escrow::EnrollmentWire>(bytes),
+        8 => rt::<crate::identity::link::LinkWire>(bytes),
         9 => rt::<crate::account::userdata::UserDataWire>(bytes),
         10 => rt::<crate::mail::envelope::manifest::ManifestWire>(bytes),
         11 => rt::<crate::mail::envelope::sender_record::SenderRecord>(bytes),
@@ -374,17 +451,17 @@ pub fn open_path(data: &[u8]) -> bool {
         return false;
     };
     let w = FuzzWorld::new();
-    let vouched = w.vouched();
+    let chains = w.chains();
     match selector % 8 {
         0 => {
-            let mb = Mailbox::new(w.bob, core::slice::from_ref(&w.bob_puk));
-            open_copy(bytes, &mb, &vouched)
+            let mb = Mailbox::new(&w.bob_chain, core::slice::from_ref(&w.bob_puk));
+            open_copy(bytes, &mb, &chains)
                 .map(|o| crate::mail::footer::classify(&o, true))
                 .is_ok()
         }
         1 => {
-            let mb = Mailbox::new(w.alice, core::slice::from_ref(&w.alice_puk));
-            let opened = open_copy(bytes, &mb, &vouched);
+            let mb = Mailbox::new(&w.alice_chain, core::slice::from_ref(&w.alice_puk));
+            let opened = open_copy(bytes, &mb, &chains);
             if let Ok(o) = &opened {
                 assert!(o.sent_record().is_some() == (o.recipient_kind() == RecipientKind::Sender));
             }
@@ -394,21 +471,28 @@ pub fn open_path(data: &[u8]) -> bool {
             let fragment = "ms1".to_string() + &"ab".repeat(64);
             open_link_copy(bytes, &fragment, 0).is_ok()
         }
-        3 => match open_seed_wrap(bytes, &w.bob_device, &w.bob, &vouched) {
+        3 => match open_seed_wrap(bytes, &w.bob_device, &w.bob_chain, Some(&w.ea_chain)) {
             Ok(s) => {
                 assert_eq!(s.puk.public().user, w.bob);
                 true
             }
             Err(_) => false,
         },
-        4 => match open_escrow_wrap(bytes, core::slice::from_ref(&w.ea_puk), &vouched) {
+        4 => match open_escrow_wrap(bytes, core::slice::from_ref(&w.ea_puk), &w.bob_chain) {
             Ok(d) => {
                 assert_eq!(d.public(), w.escrow_device.public());
                 true
             }
             Err(_) => false,
         },
-        5 => verify_enrollment(bytes, "bob@example.com", &vouched).is_ok(),
+        5 => match crate::identity::decode_segment(bytes).and_then(|l| ChainState::verify(&l)) {
+            Ok(chain) => {
+                // A chain that verifies re-verifies to the same state from its own links.
+                assert_eq!(chain.user(), w.bob);
+                true
+            }
+            Err(_) => false,
+        },
         6 => {
             let binding = UserDataBinding {
                 data_type: "label",
@@ -461,23 +545,18 @@ pub fn open_paths_seeds() -> Vec<(String, Vec<u8>)> {
         ("copy_alice".into(), with(1, copy_for(w.alice))),
     ];
     let puk = &w.bob_puk;
-    // Bob's seed, wrapped to his device by Alice's device (vouched as Alice's).
-    if let Ok(b) = wrap_seed(
-        puk,
-        w.alice,
-        w.bob_device.public(),
-        &w.alice_device,
-        &mut rng,
-    ) {
+    // Bob's seed, wrapped to his phone by his laptop (both in his chain).
+    if let Ok(b) = wrap_seed(puk, w.bob, w.bob_device.public(), &w.bob_laptop, &mut rng) {
         out.push(("seed_wrap".into(), with(3, b)));
     }
     let ctx = w.escrow_context();
     if let Ok(b) = wrap_escrow_device(&ctx, &w.escrow_device, &w.bob_device, &mut rng) {
         out.push(("escrow_wrap".into(), with(4, b)));
     }
-    if let Ok(b) = enrollment_record(&ctx, w.escrow_device.public(), true, 1, &w.bob_device) {
-        out.push(("enrollment".into(), with(5, b)));
-    }
+    out.push((
+        "chain".into(),
+        with(5, crate::identity::encode_segment(&w.bob_links)),
+    ));
     let binding = UserDataBinding {
         data_type: "label",
         message_id: Some("<fuzz@example.com>"),
@@ -550,8 +629,8 @@ pub fn mutate_mail(data: &[u8]) {
             }
         }
     }
-    let mb = Mailbox::new(w.bob, core::slice::from_ref(&w.bob_puk));
-    if let Ok(opened) = open_copy(&copy, &mb, &w.vouched()) {
+    let mb = Mailbox::new(&w.bob_chain, core::slice::from_ref(&w.bob_puk));
+    if let Ok(opened) = open_copy(&copy, &mb, &w.chains()) {
         for (i, (used, genuine)) in pieces_used.iter().zip(&pieces).enumerate() {
             if let Ok(plaintext) = opened.open_piece(i, used) {
                 let expected = crate::piece::open(

@@ -47,7 +47,7 @@ mod draft;
 pub(crate) mod link;
 mod state;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use code::{SecurityCode, pair_security_code};
 pub use draft::{LinkDraft, root};
@@ -57,8 +57,11 @@ pub use state::{
     link_type,
 };
 
+use serde::{Deserialize, Serialize};
+
 pub use crate::error::ChainError;
 use crate::error::{Error, Field, Malformed};
+use crate::wire::Fixed;
 
 /// Largest encoded link.
 pub const MAX_LINK_LEN: usize = 8192;
@@ -71,13 +74,40 @@ pub const MAX_CHAIN_SEGMENT_LEN: usize = 16 * 1024 * 1024;
 pub const MAX_ADDRESSES: usize = 32;
 
 /// A position in a chain: a link's sequence number (from 1) and its hash. What mail binds,
-/// and what a client caches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// and what a client caches. On the wire: `{h: bstr .size 32, q: uint}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "TailWire", into = "TailWire")]
 pub struct ChainTail {
     /// Sequence number.
     pub seq: u64,
     /// Link hash (SPEC.md §12.2).
     pub hash: [u8; 32],
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TailWire {
+    #[serde(rename = "h")]
+    hash: Fixed<32>,
+    #[serde(rename = "q")]
+    seq: u64,
+}
+
+impl From<TailWire> for ChainTail {
+    fn from(w: TailWire) -> Self {
+        ChainTail {
+            seq: w.seq,
+            hash: w.hash.0,
+        }
+    }
+}
+impl From<ChainTail> for TailWire {
+    fn from(t: ChainTail) -> Self {
+        TailWire {
+            hash: Fixed(t.hash),
+            seq: t.seq,
+        }
+    }
 }
 
 /// What a device may do (SPEC.md §12.4).

@@ -214,7 +214,13 @@ impl ChainState {
                         check_signatures(&link, &[approver, subject(device)])?;
                     }
                     (DeviceRole::Escrow, Some(terms)) => {
-                        if self.escrow().is_some() {
+                        // Escrow is off, and (SPEC.md §8.1) the account's domain is custom and
+                        // the member has an address on it.
+                        let on_domain = self
+                            .addresses()
+                            .iter()
+                            .any(|a| crate::account::escrow::on_domain(a, &terms.domain));
+                        if self.escrow().is_some() || !on_domain {
                             return Err(ChainError::Escrow { seq }.into());
                         }
                         check_signatures(
@@ -442,6 +448,12 @@ impl ChainState {
     pub fn puk(&self, generation: u32) -> Option<&PukPublic> {
         let index = usize::try_from(generation.checked_sub(1)?).ok()?;
         self.puks.get(index).map(|(p, _)| p)
+    }
+
+    /// The link that introduced PUK generation `generation`.
+    pub fn generation_introduced(&self, generation: u32) -> Option<u64> {
+        let index = usize::try_from(generation.checked_sub(1)?).ok()?;
+        self.puks.get(index).map(|(_, seq)| *seq)
     }
 
     /// The generation that was current just after link `seq`.

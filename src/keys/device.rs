@@ -77,15 +77,6 @@ impl fmt::Debug for VerifyingKey {
     }
 }
 
-/// What the caller's directory says of a device it vouches for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeviceStatus {
-    /// The device is one of the user's active devices.
-    Active,
-    /// The device was revoked; its signatures still verify but are reported as revoked.
-    Revoked,
-}
-
 /// A device's public keys, as published in the key directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DevicePublic {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-pub use device::{DevicePublic, DeviceSecret, DeviceStatus, VerifyingKey};
+pub use device::{DevicePublic, DeviceSecret, VerifyingKey};
 pub use kem::KemPublicKey;
 pub use puk::{PukPublic, PukSecret, PukSeed, SymmetricKey};
 

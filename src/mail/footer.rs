@@ -3,30 +3,31 @@
 //!
 //! - [`plan`] tells a sender, before sealing, whether a mail will be E2E and every reason it
 //!   will not, or refuses it; [`Plan::apply`] configures a [`MailSealer`] accordingly.
-//! - [`classify`] decides the footer of an opened mail. E2E only when a device the caller
-//!   vouches for as the sender's active device signed it, the signature verified, and the
-//!   signed manifest says E2E. Nothing a server controls can produce that.
+//! - [`classify`] decides the footer of an opened mail. E2E only when an active ordinary
+//!   device of the sender's verified chain signed it, the signature verified, the From address
+//!   is one of the sender's, and the signed manifest says E2E. Nothing a server controls can
+//!   produce that.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::account::escrow::EscrowDisclosure;
 use crate::error::{Error, Misuse};
-use crate::keys::{PukPublic, UserId};
+use crate::identity::{ChainState, EscrowEnrollment};
+use crate::keys::{DeviceId, UserId};
 use crate::mail::envelope::{Origin, RecipientKind};
 use crate::mail::open::{OpenedMail, SenderStatus};
 use crate::mail::seal::{MailSealer, RecipientKey};
 
-/// What the caller's key directory says of one recipient address.
+/// What the directory says of one recipient address. A user is given by the chain the
+/// caller verified for them (SPEC.md §12): whether they have an active device, whether their
+/// mailbox is escrowed and which key is current are read from it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum DirectoryEntry {
-    /// An active user with a current mail PUK.
-    ActiveUser(PukPublic),
-    /// A user account with no device yet (pre-provisioned).
+pub enum DirectoryEntry<'a> {
+    /// A user with a verified chain.
+    User(&'a ChainState),
+    /// A user account with no device yet (pre-provisioned): no chain.
     PreProvisionedUser(UserId),
-    /// A user whose devices are all revoked: there is no key to encrypt to.
-    AllDevicesRevoked(UserId),
     /// An address on another mail service.
     External,
     /// A mailing list address (fan-out happens on the server).
@@ -37,13 +38,13 @@ pub enum DirectoryEntry {
 
 /// One recipient as the sender addressed it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlannedRecipient {
+pub struct PlannedRecipient<'a> {
     /// The address.
     pub address: String,
     /// To, CC or BCC.
     pub kind: RecipientKind,
     /// What the directory says.
-    pub entry: DirectoryEntry,
+    pub entry: DirectoryEntry<'a>,
 }
 
 /// What kind of mail this is.
@@ -61,11 +62,12 @@ pub enum MailContext {
 
 /// The sender's own state.
 #[derive(Clone, Debug)]
-pub struct SenderState {
-    /// The sender's current mail PUK, if it has one.
-    pub puk: Option<PukPublic>,
-    /// Whether the sending device is one of the sender's active devices.
-    pub active_device: bool,
+pub struct SenderState<'a> {
+    /// The sender's own verified chain, if the user has one (a user without a chain has no
+    /// key).
+    pub chain: Option<&'a ChainState>,
+    /// The sending device.
+    pub device: DeviceId,
     /// The server's key, to give it access when the mail cannot be E2E.
     pub server: Option<RecipientKey>,
 }
@@ -88,16 +90,37 @@ pub enum NotE2eReason {
     CalendarMail,
 }
 
+/// Something the sender sees beside an E2E (or not-E2E) plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlanNote {
+    /// The recipient's mailbox is escrowed: the account's escrow administrators (this group)
+    /// can read the mail too.
+    Escrowed {
+        /// The recipient's address.
+        address: String,
+        /// The escrow administrators' group.
+        ea_group: UserId,
+    },
+    /// The recipient had a device revoked without a key rotation: until the recipient's
+    /// client rotates, the revoked device may know the key the mail is sealed to.
+    KeyRotationDue(String),
+}
+
 /// Why a mail cannot be sent at all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RefusalReason {
-    /// A recipient user whose devices are all revoked: no key to encrypt to.
+    /// A recipient user whose chain lists no active device: no one to read the mail.
     AllDevicesRevoked(String),
-    /// The sender has no mail PUK.
+    /// A recipient address the user's chain does not list.
+    AddressNotTheUsers(String),
+    /// The sender has no chain, hence no mail PUK.
     SenderHasNoKey,
-    /// The sending device is not an active device of the sender.
+    /// The sending device is not an active ordinary device of the sender's chain.
     SenderDeviceNotActive,
+    /// A device of the sender's was revoked without a rotation: rotate first.
+    SenderMustRotate,
     /// The mail cannot be E2E and no server key was given to grant access.
     NoServerKey,
     /// External or list recipients in BCC: the envelope cannot route them.
@@ -112,6 +135,8 @@ pub enum Plan {
     E2e {
         /// The keys to seal to, with how each was addressed.
         recipients: Vec<(RecipientKind, RecipientKey)>,
+        /// What the sender should see (escrowed mailboxes, keys due for rotation).
+        notes: Vec<PlanNote>,
     },
     /// The mail can be sent but will be Server Encrypted, for every reason listed.
     NotE2e {
@@ -125,6 +150,8 @@ pub enum Plan {
         held: Vec<(RecipientKind, String, UserId)>,
         /// The server's key (the sender gives it access).
         server: RecipientKey,
+        /// What the sender should see.
+        notes: Vec<PlanNote>,
     },
     /// The mail must not be sent, for every reason listed.
     Refuse {
@@ -134,13 +161,58 @@ pub enum Plan {
 }
 
 /// Plans a mail before sending (SPEC.md §11.1). Pure: reads only its arguments.
-pub fn plan(sender: &SenderState, recipients: &[PlannedRecipient], context: MailContext) -> Plan {
+///
+/// ```
+/// # use mailseal::identity::{self, ChainState};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// use mailseal::mail::envelope::RecipientKind;
+/// use mailseal::mail::footer::{plan, DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState};
+/// # use rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([4; 32]);
+/// # let suite = mailseal::Suite::X25519;
+/// # let chain_of = |n: u8, address: &str, rng: &mut rand_chacha::ChaCha20Rng| -> Result<(DeviceSecret, ChainState), mailseal::Error> {
+/// #     let d = DeviceSecret::generate(suite, DeviceId::new([n; 16]), rng);
+/// #     let puk = PukSecret::generate(suite, UserId::new([n; 16]), 1, rng)?;
+/// #     let c = ChainState::verify(&[identity::root(suite, UserId::new([n; 16]), &d, puk.public(), &[address], 1)?])?;
+/// #     Ok((d, c))
+/// # };
+/// let (laptop, alice) = chain_of(1, "alice@example.com", &mut rng)?;
+/// let (_, bob) = chain_of(2, "bob@example.com", &mut rng)?;
+/// let sender = SenderState { chain: Some(&alice), device: laptop.id(), server: None };
+/// let to_bob = PlannedRecipient {
+///     address: "bob@example.com".into(),
+///     kind: RecipientKind::To,
+///     entry: DirectoryEntry::User(&bob),
+/// };
+/// assert!(plan(&sender, &[to_bob.clone()], MailContext::Personal).is_e2e());
+/// // An external CC and no server key to give access: refused, and the sender is told why.
+/// let dan = PlannedRecipient {
+///     address: "dan@elsewhere.example".into(),
+///     kind: RecipientKind::Cc,
+///     entry: DirectoryEntry::External,
+/// };
+/// assert!(matches!(plan(&sender, &[to_bob, dan], MailContext::Personal), Plan::Refuse { .. }));
+/// # Ok::<(), mailseal::Error>(())
+/// ```
+pub fn plan(
+    sender: &SenderState<'_>,
+    recipients: &[PlannedRecipient<'_>],
+    context: MailContext,
+) -> Plan {
     let mut refusals = Vec::new();
-    if sender.puk.is_none() {
-        refusals.push(RefusalReason::SenderHasNoKey);
-    }
-    if !sender.active_device {
-        refusals.push(RefusalReason::SenderDeviceNotActive);
+    match sender.chain {
+        None => refusals.push(RefusalReason::SenderHasNoKey),
+        Some(chain) => {
+            let active = chain
+                .device(&sender.device)
+                .is_some_and(|d| d.is_active() && d.role == crate::identity::DeviceRole::Ordinary);
+            if !active {
+                refusals.push(RefusalReason::SenderDeviceNotActive);
+            }
+            if chain.rotation_due() {
+                refusals.push(RefusalReason::SenderMustRotate);
+            }
+        }
     }
     let mut reasons = Vec::new();
     match context {
@@ -151,22 +223,35 @@ pub fn plan(sender: &SenderState, recipients: &[PlannedRecipient], context: Mail
     let mut keyed = Vec::new();
     let mut relayed = Vec::new();
     let mut held = Vec::new();
+    let mut notes = Vec::new();
     for r in recipients {
         let a = || r.address.clone();
-        let non_user = |reason: NotE2eReason,
-                        refusals: &mut Vec<_>,
-                        reasons: &mut Vec<_>,
-                        relayed: &mut Vec<_>| {
+        let mut non_user = |reason: NotE2eReason| {
             if r.kind == RecipientKind::Bcc {
-                refusals.push(RefusalReason::NonUserInBcc(r.address.clone()));
+                refusals.push(RefusalReason::NonUserInBcc(a()));
             }
             reasons.push(reason);
-            relayed.push((r.kind, r.address.clone()));
+            relayed.push((r.kind, a()));
         };
         match &r.entry {
-            DirectoryEntry::ActiveUser(puk) => {
-                keyed.push((r.kind, RecipientKey::new(a(), puk.clone())))
-            }
+            DirectoryEntry::User(chain) => match RecipientKey::from_chain(a(), chain) {
+                Ok(key) => {
+                    if let Some(e) = chain.escrow() {
+                        notes.push(PlanNote::Escrowed {
+                            address: a(),
+                            ea_group: e.terms.ea_group,
+                        });
+                    }
+                    if chain.rotation_due() {
+                        notes.push(PlanNote::KeyRotationDue(a()));
+                    }
+                    keyed.push((r.kind, key));
+                }
+                Err(_) if !chain.has_address(&r.address) => {
+                    refusals.push(RefusalReason::AddressNotTheUsers(a()))
+                }
+                Err(_) => refusals.push(RefusalReason::AllDevicesRevoked(a())),
+            },
             DirectoryEntry::PreProvisionedUser(user) => {
                 if r.kind == RecipientKind::Bcc {
                     refusals.push(RefusalReason::NonUserInBcc(a()));
@@ -174,27 +259,11 @@ pub fn plan(sender: &SenderState, recipients: &[PlannedRecipient], context: Mail
                 reasons.push(NotE2eReason::PreProvisioned(a()));
                 held.push((r.kind, a(), *user));
             }
-            DirectoryEntry::AllDevicesRevoked(_) => {
-                refusals.push(RefusalReason::AllDevicesRevoked(a()))
+            DirectoryEntry::External => non_user(NotE2eReason::External(a())),
+            DirectoryEntry::MailingList => non_user(NotE2eReason::MailingList(a())),
+            DirectoryEntry::ThirdPartyIntegration => {
+                non_user(NotE2eReason::ThirdPartyIntegration(a()))
             }
-            DirectoryEntry::External => non_user(
-                NotE2eReason::External(a()),
-                &mut refusals,
-                &mut reasons,
-                &mut relayed,
-            ),
-            DirectoryEntry::MailingList => non_user(
-                NotE2eReason::MailingList(a()),
-                &mut refusals,
-                &mut reasons,
-                &mut relayed,
-            ),
-            DirectoryEntry::ThirdPartyIntegration => non_user(
-                NotE2eReason::ThirdPartyIntegration(a()),
-                &mut refusals,
-                &mut reasons,
-                &mut relayed,
-            ),
         }
     }
     if !reasons.is_empty() && sender.server.is_none() {
@@ -204,13 +273,17 @@ pub fn plan(sender: &SenderState, recipients: &[PlannedRecipient], context: Mail
         return Plan::Refuse { reasons: refusals };
     }
     match (&sender.server, reasons.is_empty()) {
-        (_, true) => Plan::E2e { recipients: keyed },
+        (_, true) => Plan::E2e {
+            recipients: keyed,
+            notes,
+        },
         (Some(server), false) => Plan::NotE2e {
             reasons,
             recipients: keyed,
             relayed,
             held,
             server: server.clone(),
+            notes,
         },
         // Unreachable: a missing server key with reasons was refused above.
         (None, false) => Plan::Refuse {
@@ -230,7 +303,7 @@ impl Plan {
         };
         match self {
             Plan::Refuse { .. } => Err(Misuse::PlanRefused.into()),
-            Plan::E2e { recipients } => {
+            Plan::E2e { recipients, .. } => {
                 Ok(recipients.iter().fold(sealer, |s, (k, r)| add(s, *k, r)))
             }
             Plan::NotE2e {
@@ -282,19 +355,28 @@ pub enum ServerEncryptedReason {
     /// Signed, but the sender's signed manifest says it is not E2E (the sender gave the
     /// server access).
     FlaggedNotE2eBySender,
-    /// Signed by a device the caller's directory marks revoked.
+    /// Signed by a device the sender's chain has revoked.
     RevokedSenderDevice,
+    /// Signed by the sender's escrow device, which the escrow administrators hold.
+    SignedByEscrowDevice,
+    /// Signed by the sender's backup (recovery code) device, which may not sign mail.
+    SignedByBackupDevice,
+    /// The From address is not one of the addresses the sender's chain lists.
+    FromNotTheSenders,
     /// Read through an access-restricted link.
     AccessRestricted,
 }
 
-/// A caution to show with an E2E footer.
+/// A caution to show beside the footer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Caution {
     /// The sender is not among the reader's known contacts: the server could not scan this
     /// mail for spam, so the E2E badge is no endorsement of the sender.
     UnknownSender,
+    /// The sender sealed it to an older key generation than the reader's chain had current
+    /// (a device revoked since may be able to read it).
+    OlderKeyGeneration,
 }
 
 /// The classification of an opened mail (SPEC.md §11.2).
@@ -306,10 +388,10 @@ pub struct Classification {
     pub reasons: Vec<ServerEncryptedReason>,
     /// Who signed it.
     pub sender: SenderStatus,
-    /// The reader's mailbox escrow enrollment, to disclose, if escrow is on.
-    pub escrow: Option<EscrowDisclosure>,
-    /// A caution to show with an E2E footer.
-    pub caution: Option<Caution>,
+    /// The reader's mailbox escrow enrollment, from the reader's own chain: disclose it.
+    pub escrow: Option<EscrowEnrollment>,
+    /// Cautions to show beside the footer.
+    pub cautions: Vec<Caution>,
 }
 
 /// Decides the footer of an opened mail (SPEC.md §11.2). `sender_is_known_contact` is the
@@ -318,10 +400,27 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
     let header = opened.header();
     let origin = header.origin();
     let mut reasons = Vec::new();
-    match opened.sender_status() {
-        SenderStatus::VerifiedActiveDevice => {}
-        SenderStatus::RevokedDevice => reasons.push(ServerEncryptedReason::RevokedSenderDevice),
-        _ => reasons.push(ServerEncryptedReason::Unsigned),
+    let signed = match opened.sender_status() {
+        SenderStatus::VerifiedActiveDevice => true,
+        SenderStatus::RevokedDevice => {
+            reasons.push(ServerEncryptedReason::RevokedSenderDevice);
+            true
+        }
+        SenderStatus::EscrowDevice => {
+            reasons.push(ServerEncryptedReason::SignedByEscrowDevice);
+            true
+        }
+        SenderStatus::BackupDevice => {
+            reasons.push(ServerEncryptedReason::SignedByBackupDevice);
+            true
+        }
+        _ => {
+            reasons.push(ServerEncryptedReason::Unsigned);
+            false
+        }
+    };
+    if signed && !opened.from_is_senders() {
+        reasons.push(ServerEncryptedReason::FromNotTheSenders);
     }
     if origin != Origin::SenderDevice {
         reasons.push(ServerEncryptedReason::ServerSealed(origin));
@@ -336,17 +435,15 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
     if opened.recipient_kind() == RecipientKind::Link {
         reasons.push(ServerEncryptedReason::AccessRestricted);
     }
-    let signed = matches!(
-        opened.sender_status(),
-        SenderStatus::VerifiedActiveDevice | SenderStatus::RevokedDevice
-    );
     if signed && !opened.e2e_flag() {
         reasons.push(ServerEncryptedReason::FlaggedNotE2eBySender);
     }
-    // SPEC.md §11.2: E2E only for a verified active device's signature, origin 0, and the
-    // signed manifest's flag; every other case has at least one reason above.
+    // SPEC.md §11.2: E2E only for a signature by an active ordinary device of the sender's
+    // verified chain, the sender's own From address, origin 0, and the signed manifest's
+    // flag; every other case has at least one reason above.
     let e2e = reasons.is_empty()
         && opened.sender_status() == SenderStatus::VerifiedActiveDevice
+        && opened.from_is_senders()
         && origin == Origin::SenderDevice
         && opened.e2e_flag();
     let footer = if e2e {
@@ -354,11 +451,18 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
     } else {
         Footer::ServerEncrypted
     };
+    let mut cautions = Vec::new();
+    if e2e && !sender_is_known_contact {
+        cautions.push(Caution::UnknownSender);
+    }
+    if opened.sealed_to_older_generation() {
+        cautions.push(Caution::OlderKeyGeneration);
+    }
     Classification {
         footer,
         reasons,
         sender: opened.sender_status(),
         escrow: opened.mailbox_escrow().cloned(),
-        caution: (e2e && !sender_is_known_contact).then_some(Caution::UnknownSender),
+        cautions,
     }
 }

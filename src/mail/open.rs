@@ -11,11 +11,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use subtle::ConstantTimeEq;
 
-use crate::account::escrow::EscrowDisclosure;
 use crate::error::Misuse;
 use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::identity::{ChainError, ChainState, ChainTail, DeviceRole, EscrowEnrollment};
 use crate::keys::kem;
-use crate::keys::{DeviceId, DeviceStatus, PukSecret, UserId, VerifyingKey};
+use crate::keys::{PukSecret, UserId};
 use crate::mail::envelope::digest::{
     DigestInput, RecipientEntry, SenderBinding, bcc_commitment, box_info, header_hash,
     recipient_digest,
@@ -31,56 +31,86 @@ use crate::piece::{
 };
 use crate::suite::Suite;
 
-/// A sender device the caller's key directory vouches for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VouchedDevice {
-    /// The user the device belongs to.
-    pub user: UserId,
-    /// The device id.
-    pub device: DeviceId,
-    /// Its verifying key.
-    pub verifying_key: VerifyingKey,
-    /// Active or revoked.
-    pub status: DeviceStatus,
+/// Where the opener finds the verified chains of senders: the caller's cache of chains it
+/// verified (SPEC.md §12). The opener asks for the sender's chain only.
+pub trait ChainDirectory {
+    /// The verified chain of `user`, if the caller has one.
+    fn chain(&self, user: &UserId) -> Option<&ChainState>;
 }
 
-/// The mailbox a copy is opened in: its user, every PUK generation held, and the escrow
-/// enrollment the caller verified for it (SPEC.md §8.3), so opened mail reports escrow.
+impl ChainDirectory for [ChainState] {
+    fn chain(&self, user: &UserId) -> Option<&ChainState> {
+        self.iter().find(|c| c.user() == *user)
+    }
+}
+
+impl ChainDirectory for [&ChainState] {
+    fn chain(&self, user: &UserId) -> Option<&ChainState> {
+        self.iter().copied().find(|c| c.user() == *user)
+    }
+}
+
+impl<const N: usize> ChainDirectory for [&ChainState; N] {
+    fn chain(&self, user: &UserId) -> Option<&ChainState> {
+        self.as_slice().chain(user)
+    }
+}
+
+impl ChainDirectory for alloc::collections::BTreeMap<UserId, ChainState> {
+    fn chain(&self, user: &UserId) -> Option<&ChainState> {
+        self.get(user)
+    }
+}
+
+impl<T: ChainDirectory + ?Sized> ChainDirectory for &T {
+    fn chain(&self, user: &UserId) -> Option<&ChainState> {
+        (**self).chain(user)
+    }
+}
+
+/// The mailbox a copy is opened in: its user, every PUK generation held, and the user's own
+/// verified chain, which says which tails and generations are genuine and whether the
+/// mailbox is escrowed (SPEC.md §6.9, §12.6).
 pub struct Mailbox<'a> {
-    /// The mailbox's user.
-    pub user: UserId,
-    /// Every PUK generation the caller holds for that user.
-    pub puks: &'a [PukSecret],
-    /// The mailbox's verified enrollment record, if the directory has one.
-    pub escrow: Option<&'a EscrowDisclosure>,
+    user: UserId,
+    puks: &'a [PukSecret],
+    chain: Option<&'a ChainState>,
 }
 
 impl<'a> Mailbox<'a> {
-    /// A mailbox with no escrow enrollment on record.
-    pub fn new(user: UserId, puks: &'a [PukSecret]) -> Self {
+    /// A user's mailbox: its own verified chain and every PUK generation it holds.
+    pub fn new(chain: &'a ChainState, puks: &'a [PukSecret]) -> Self {
         Mailbox {
-            user,
+            user: chain.user(),
             puks,
-            escrow: None,
+            chain: Some(chain),
         }
     }
 
-    /// The same mailbox with its verified escrow enrollment.
-    #[must_use]
-    pub fn with_escrow(mut self, disclosure: &'a EscrowDisclosure) -> Self {
-        self.escrow = Some(disclosure);
-        self
+    /// The server's own mailbox, for the box of mail the sender gave it access to (SPEC.md
+    /// §10.1): the server key's id and its PUK generations. It has no chain.
+    pub fn server(key_id: UserId, puks: &'a [PukSecret]) -> Self {
+        Mailbox {
+            user: key_id,
+            puks,
+            chain: None,
+        }
     }
 }
 
-/// Who signed the mail, as verified.
+/// Who signed the mail, as the sender's verified chain says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SenderStatus {
-    /// Signed by a device the caller vouches for as one of the sender's active devices.
+    /// Signed by one of the sender's active ordinary devices.
     VerifiedActiveDevice,
-    /// Signed by a device of the sender's that the caller's directory marks revoked.
+    /// Signed by a device of the sender's that the chain has since revoked.
     RevokedDevice,
+    /// Signed by the sender's escrow device, which the escrow administrators hold: not the
+    /// sender's own mail.
+    EscrowDevice,
+    /// Signed by the sender's backup (recovery code) device, which may not sign mail.
+    BackupDevice,
     /// Not signed: sealed by the server (mail from outside, mailing lists, system mail) or
     /// read through an access-restricted link.
     Unsigned,
@@ -116,7 +146,20 @@ pub struct OpenedMail {
     sender_status: SenderStatus,
     pub(crate) manifest: Manifest,
     sent: Option<SentRecord>,
-    escrow: Option<EscrowDisclosure>,
+    escrow: Option<EscrowEnrollment>,
+    from_is_senders: bool,
+    stale_generation: bool,
+}
+
+/// What opening found beside the content, for the footer.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Findings {
+    pub(crate) escrow: Option<EscrowEnrollment>,
+    /// The header's From address is one of the sender's chain's addresses.
+    pub(crate) from_is_senders: bool,
+    /// The box was sealed to a PUK generation older than the mailbox chain's at the tail the
+    /// sender bound.
+    pub(crate) stale_generation: bool,
 }
 
 impl OpenedMail {
@@ -127,7 +170,7 @@ impl OpenedMail {
         sender_status: SenderStatus,
         manifest: Manifest,
         sent: Option<SentRecord>,
-        escrow: Option<EscrowDisclosure>,
+        findings: Findings,
     ) -> Self {
         OpenedMail {
             header,
@@ -136,7 +179,9 @@ impl OpenedMail {
             sender_status,
             manifest,
             sent,
-            escrow,
+            escrow: findings.escrow,
+            from_is_senders: findings.from_is_senders,
+            stale_generation: findings.stale_generation,
         }
     }
 
@@ -164,10 +209,24 @@ impl OpenedMail {
     pub fn sent_record(&self) -> Option<&SentRecord> {
         self.sent.as_ref()
     }
-    /// The escrow enrollment of the mailbox this copy was opened in, when escrow is on:
-    /// the product must disclose that the account's escrow administrators can read it.
-    pub fn mailbox_escrow(&self) -> Option<&EscrowDisclosure> {
+    /// The escrow enrollment of the mailbox this copy was opened in, from the mailbox's own
+    /// chain, when escrow is on: the product must disclose that the account's escrow
+    /// administrators can read it.
+    pub fn mailbox_escrow(&self) -> Option<&EscrowEnrollment> {
         self.escrow.as_ref()
+    }
+
+    /// Whether the header's From address is one of the sender's addresses, as the sender's
+    /// chain lists them (always `false` for unsigned mail).
+    pub fn from_is_senders(&self) -> bool {
+        self.from_is_senders
+    }
+
+    /// Whether the sender sealed this copy to a PUK generation older than the one the
+    /// mailbox's chain had current at the tail the sender bound: a device revoked since that
+    /// generation may be able to read it.
+    pub fn sealed_to_older_generation(&self) -> bool {
+        self.stale_generation
     }
     /// Number of pieces (body first).
     pub fn piece_count(&self) -> usize {
@@ -332,18 +391,44 @@ impl CheckedPieceDecryptor {
 
 /// Opens a per-recipient copy (SPEC.md §6.9).
 ///
-/// `mailbox` names the caller's user, every PUK generation it holds and its escrow
-/// enrollment; `vouched` lists the sender devices the caller's directory vouches for (unused
-/// for server-sealed mail, which is unsigned). Memory: the decrypted manifest and, for the
-/// sender's own copy, the sender record (both bounded by SPEC.md §4.2 limits).
+/// `mailbox` names the caller's user with its verified chain and every PUK generation it
+/// holds; `senders` gives the verified chains the caller holds (the sender's is looked up;
+/// unused for server-sealed mail, which is unsigned). A view of a chain that is behind the
+/// position the mail binds is [`ChainError::Behind`]: fetch more of that chain and open again.
+/// Memory: the decrypted manifest and, for the sender's own copy, the sender record (both
+/// bounded by SPEC.md §4.2 limits).
+///
+/// ```
+/// # use mailseal::identity::{self, ChainState};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// # use mailseal::mail::{footer, open::{open_copy, Mailbox}, seal::{MailSealer, RecipientKey, SenderIdentity}, server::split_envelope};
+/// # use rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
+/// # let suite = mailseal::Suite::X25519;
+/// # let (alice, bob) = (UserId::new([1; 16]), UserId::new([2; 16]));
+/// # let laptop = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
+/// # let phone = DeviceSecret::generate(suite, DeviceId::new([2; 16]), &mut rng);
+/// # let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng)?;
+/// # let bob_puk = PukSecret::generate(suite, bob, 1, &mut rng)?;
+/// # let alice_chain = ChainState::verify(&[identity::root(suite, alice, &laptop, alice_puk.public(), &["alice@example.com"], 1)?])?;
+/// # let bob_chain = ChainState::verify(&[identity::root(suite, bob, &phone, bob_puk.public(), &["bob@example.com"], 1)?])?;
+/// # let sender = SenderIdentity { address: "alice@example.com", puk: &alice_puk, device: &laptop, chain: &alice_chain };
+/// # let mut mail = MailSealer::new(suite, sender, "<m@example.com>", 1)?
+/// #     .to(RecipientKey::from_chain("bob@example.com", &bob_chain)?);
+/// # let body = mail.add_piece(b"Hello Bob", &mut rng)?;
+/// # let envelope = mail.seal(&mut rng)?;
+/// # let copy = split_envelope(&envelope)?.into_iter().find(|c| c.user == bob).unwrap().copy;
+/// // Bob opens his copy with his own chain and the chains he verified (Alice's).
+/// let opened = open_copy(&copy, &Mailbox::new(&bob_chain, std::slice::from_ref(&bob_puk)), &[&alice_chain])?;
+/// assert_eq!(opened.open_piece(0, &body)?, b"Hello Bob");
+/// assert_eq!(footer::classify(&opened, true).footer, footer::Footer::E2eEncrypted);
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 pub fn open_copy(
     copy: &[u8],
     mailbox: &Mailbox<'_>,
-    vouched: &[VouchedDevice],
+    senders: &(impl ChainDirectory + ?Sized),
 ) -> Result<OpenedMail, Error> {
-    if mailbox.escrow.is_some_and(|e| e.member != mailbox.user) {
-        return Err(crate::error::Misuse::EscrowRecordMismatch.into());
-    }
     let (me, puks) = (&mailbox.user, mailbox.puks);
     // 1. Syntax and limits.
     let copy = Copy::parse(copy)?;
@@ -360,25 +445,52 @@ pub fn open_copy(
         .find(|p| p.generation() == b.generation && p.public().user == *me && p.suite() == suite)
         .ok_or(Error::NotARecipient)?;
 
-    // 3. Structure: the kind agrees with the header, the sender record is where it belongs.
+    // 3. Structure: the kind agrees with the header, the tail and the sender record are
+    //    where they belong.
     check_kind_against_header(&header, kind, &b.address, &b.user)?;
+    check_box_tail(&header, kind, b.tail.as_ref())?;
     if (kind == RecipientKind::Sender) != copy.sender_record.is_some() {
         return Err(Malformed::Field(Field::RecipientSet).into());
     }
 
-    // 4. Device-signed mail: the signer must be vouched for. Server-sealed mail: no signer.
-    let signer = match (header.origin(), &header.sender.user, &header.sender.device) {
-        (Origin::SenderDevice, Some(user), Some(device)) => Some(
-            vouched
-                .iter()
-                .find(|v| v.user == *user && v.device == *device)
-                .ok_or(AuthFailure::UnknownSigner)?,
-        ),
+    // 4. The mailbox's own chain: the tail the sender bound is one it holds, and the
+    //    generation is the chain's.
+    let stale_generation = match (mailbox.chain, b.tail.as_ref()) {
+        (Some(own), Some(tail)) => {
+            check_tail(own, tail)?;
+            let on_record = own
+                .puk(b.generation)
+                .is_some_and(|p| p.mail_key == puk.public().mail_key);
+            if !on_record {
+                return Err(AuthFailure::RecipientBox.into());
+            }
+            b.generation < own.generation_at(tail.seq)
+        }
+        _ => false,
+    };
+
+    // 5. Device-signed mail: the signer is a device of the sender's verified chain, which
+    //    the caller's view has reached. Server-sealed mail: no signer.
+    let signer = match (
+        header.origin(),
+        &header.sender.user,
+        &header.sender.device,
+        header.sender.chain.as_ref(),
+    ) {
+        (Origin::SenderDevice, Some(user), Some(device), Some(tail)) => {
+            let chain = senders.chain(user).ok_or(AuthFailure::UnknownSigner)?;
+            check_tail(chain, tail)?;
+            let d = chain
+                .device(device)
+                .filter(|d| d.added_at <= tail.seq)
+                .ok_or(AuthFailure::UnknownSigner)?;
+            Some((chain, d, *tail))
+        }
         _ => None,
     };
-    let sender = match (signer, &header.sender.user, &header.sender.device) {
-        (Some(v), Some(user), Some(device)) => {
-            SenderBinding::signed(user, device, &v.verifying_key)
+    let sender = match (signer, &header.sender.user) {
+        (Some((_, d, tail)), Some(user)) => {
+            SenderBinding::signed(user, &d.public.id, &d.public.verifying_key, tail)
         }
         _ => SenderBinding::UNSIGNED,
     };
@@ -397,6 +509,7 @@ pub fn open_copy(
             generation: b.generation,
             kind,
             key_fingerprint: &fingerprint,
+            tail: b.tail.as_ref(),
         },
         manifest_digest: &manifest_digest,
         bcc_commitment: &copy.bcc_commitment.0,
@@ -423,13 +536,14 @@ pub fn open_copy(
     // 6. Signed boxes only in device-signed mail, unsigned only in server-sealed mail; then
     //    the tree signature over the root this leaf and path lead to.
     let root = match (signer, inner.signed) {
-        (Some(v), true) => {
+        (Some((_, d, _)), true) => {
             let root = tree::root_from_path(
                 tree::leaf(&inner.salt, &digest),
                 inner.position,
                 &inner.path,
             );
-            if !v
+            if !d
+                .public
                 .verifying_key
                 .verify_strict(&tree::signed_message(suite, &root), &inner.signature)
             {
@@ -462,10 +576,22 @@ pub fn open_copy(
         (None, _) => None,
     };
 
-    let sender_status = match signer.map(|v| v.status) {
-        Some(DeviceStatus::Active) => SenderStatus::VerifiedActiveDevice,
-        Some(DeviceStatus::Revoked) => SenderStatus::RevokedDevice,
+    // 10. What the chains say of the signer (in the caller's current view: a device revoked
+    //     since is reported revoked), of the From address, and of escrow.
+    let sender_status = match signer {
         None => SenderStatus::Unsigned,
+        Some((_, d, _)) if !d.is_active() => SenderStatus::RevokedDevice,
+        Some((_, d, _)) => match d.role {
+            DeviceRole::Ordinary => SenderStatus::VerifiedActiveDevice,
+            DeviceRole::Escrow => SenderStatus::EscrowDevice,
+            DeviceRole::Backup => SenderStatus::BackupDevice,
+        },
+    };
+    let findings = Findings {
+        escrow: mailbox.chain.and_then(|c| c.escrow()).cloned(),
+        from_is_senders: signer
+            .is_some_and(|(chain, _, _)| chain.has_address(&header.sender.address)),
+        stale_generation,
     };
     Ok(OpenedMail::from_parts(
         header,
@@ -474,8 +600,38 @@ pub fn open_copy(
         sender_status,
         manifest,
         sent,
-        mailbox.escrow.filter(|e| e.enabled).cloned(),
+        findings,
     ))
+}
+
+/// SPEC.md §6.9: a chain position the input binds must be one the caller's view holds: past
+/// its tail is [`ChainError::Behind`] (fetch more), another hash there is
+/// [`ChainError::Fork`].
+pub(crate) fn check_tail(chain: &ChainState, tail: &ChainTail) -> Result<(), Error> {
+    match chain.hash_at(tail.seq) {
+        Some(h) if bool::from(h.ct_eq(&tail.hash)) => Ok(()),
+        Some(_) => Err(ChainError::Fork { seq: tail.seq }.into()),
+        None => Err(ChainError::Behind {
+            user: chain.user(),
+            have: chain.tail().seq,
+            need: tail.seq,
+        }
+        .into()),
+    }
+}
+
+/// SPEC.md §6.4: in device-signed mail the boxes of users (kinds 0–3) carry the user's chain
+/// tail and the server's box none; in server-sealed mail no box carries one.
+pub(crate) fn check_box_tail(
+    header: &RoutingHeader,
+    kind: RecipientKind,
+    tail: Option<&ChainTail>,
+) -> Result<(), Error> {
+    let needed = header.origin() == Origin::SenderDevice && kind != RecipientKind::ServerAccess;
+    if needed != tail.is_some() || tail.is_some_and(|t| t.seq == 0) {
+        return Err(Malformed::Field(Field::ChainTail).into());
+    }
+    Ok(())
 }
 
 /// SPEC.md §6.9 step 3: To and CC boxes are named in the header with their user, BCC and
@@ -533,6 +689,7 @@ fn check_sender_record(
     for r in &record.recipients {
         check_address(&r.address)?;
         let kind = RecipientKind::from_code(r.kind)?;
+        check_box_tail(header, kind, r.tail.as_ref()).map_err(|_| AuthFailure::RecipientList)?;
         let position = usize::from(r.position);
         if position >= TREE_SLOTS || leaves.iter().any(|(p, _)| *p == position) {
             return Err(AuthFailure::RecipientList.into());
@@ -546,6 +703,7 @@ fn check_sender_record(
                 generation: r.generation,
                 kind,
                 key_fingerprint: &r.key_fingerprint.0,
+                tail: r.tail.as_ref(),
             },
             ..*own
         });

@@ -1,20 +1,33 @@
 //! The sender side: seal a mail to its recipients (SPEC.md §6.8).
 //!
 //! ```
+//! use mailseal::identity::{self, ChainState};
 //! use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
 //! use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 //! use mailseal::Suite;
 //! # use rand_core::SeedableRng;
 //! # let mut rng = rand_chacha::ChaCha20Rng::from_seed([1; 32]);
-//! let suite = Suite::X25519;
+//! let (suite, now) = (Suite::X25519, 1_700_000_000);
 //! let alice = UserId::new([1; 16]);
 //! let alice_puk = PukSecret::generate(suite, alice, 1, &mut rng)?;
 //! let laptop = DeviceSecret::generate(suite, DeviceId::new([10; 16]), &mut rng);
-//! let bob_puk = PukSecret::generate(suite, UserId::new([2; 16]), 1, &mut rng)?;
+//! let root = identity::root(suite, alice, &laptop, alice_puk.public(), &["alice@example.com"], now)?;
+//! let alice_chain = ChainState::verify(&[&root])?;
+//! # let bob = UserId::new([2; 16]);
+//! # let bob_puk = PukSecret::generate(suite, bob, 1, &mut rng)?;
+//! # let bob_device = DeviceSecret::generate(suite, DeviceId::new([20; 16]), &mut rng);
+//! # let bob_root = identity::root(suite, bob, &bob_device, bob_puk.public(), &["bob@example.com"], now)?;
+//! // Bob's chain, as Alice's client verified it.
+//! let bob_chain = ChainState::verify(&[&bob_root])?;
 //!
-//! let sender = SenderIdentity { address: "alice@example.com", puk: &alice_puk, device: &laptop };
-//! let mut mail = MailSealer::new(suite, sender, "<id-1@example.com>", 1_700_000_000)?
-//!     .to(RecipientKey::new("bob@example.com", bob_puk.public().clone()));
+//! let sender = SenderIdentity {
+//!     address: "alice@example.com",
+//!     puk: &alice_puk,
+//!     device: &laptop,
+//!     chain: &alice_chain,
+//! };
+//! let mut mail = MailSealer::new(suite, sender, "<id-1@example.com>", now)?
+//!     .to(RecipientKey::from_chain("bob@example.com", &bob_chain)?);
 //! let body = mail.add_piece(b"Subject: hi\r\n\r\nHello Bob", &mut rng)?;
 //! let envelope = mail.seal(&mut rng)?;
 //! assert!(!envelope.is_empty() && !body.is_empty());
@@ -28,14 +41,16 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use crate::error::{Error, Field, Limit, Malformed, Misuse};
-use crate::keys::{DeviceSecret, PukPublic, PukSecret, UserId};
+use crate::identity::{ChainState, DeviceRole};
+use crate::keys::{DeviceSecret, PukSecret, UserId};
+pub use crate::mail::envelope::RecipientKey;
 use crate::mail::envelope::build::{self, Parts};
+use crate::mail::envelope::link_box::{LinkFragment, LinkKey};
 use crate::mail::envelope::manifest::PieceEntry;
 use crate::mail::envelope::{
     MAX_BCC_LEN, MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind, RoutingHeader,
     SenderParty, VERSION, check_address, check_message_id,
 };
-use crate::mail::link::{LinkFragment, LinkKey};
 use crate::piece::{PieceDigest, PieceEncryptor, PieceKey, Purpose};
 use crate::suite::Suite;
 
@@ -52,24 +67,38 @@ pub struct SenderIdentity<'a> {
     pub puk: &'a PukSecret,
     /// The device that signs.
     pub device: &'a DeviceSecret,
+    /// The sender's own verified chain: the device must be one of its active ordinary
+    /// devices, the address one of its addresses, the PUK its current generation. The mail
+    /// binds its tail.
+    pub chain: &'a ChainState,
 }
 
-/// A recipient user as the caller's key directory authenticated it.
-#[derive(Clone, Debug)]
-pub struct RecipientKey {
-    /// The address the mail is sent to.
-    pub address: String,
-    /// The user's current mail PUK (user id, generation, key).
-    pub puk: PukPublic,
-}
-
-impl RecipientKey {
-    /// A recipient from its address and current PUK.
-    pub fn new(address: impl Into<String>, puk: PukPublic) -> Self {
-        RecipientKey {
-            address: address.into(),
-            puk,
+impl SenderIdentity<'_> {
+    /// SPEC.md §6.8 step 0: what the sender's own chain must say before it may seal.
+    fn check(&self, suite: Suite) -> Result<(), Error> {
+        let chain = self.chain;
+        if self.puk.suite() != suite
+            || self.device.public().encryption_key.suite() != suite
+            || chain.suite() != suite
+        {
+            return Err(Misuse::SuiteMismatch.into());
         }
+        let device_ok = chain.device(&self.device.id()).is_some_and(|d| {
+            d.is_active() && d.role == DeviceRole::Ordinary && d.public == *self.device.public()
+        });
+        if !device_ok || chain.user() != self.puk.public().user {
+            return Err(Misuse::SenderDeviceNotActive.into());
+        }
+        if !chain.has_address(self.address) {
+            return Err(Misuse::SenderAddressNotInChain.into());
+        }
+        if chain.rotation_due() {
+            return Err(Misuse::RotationDue.into());
+        }
+        if chain.current_puk() != self.puk.public() {
+            return Err(Misuse::StaleSenderKey.into());
+        }
+        Ok(())
     }
 }
 
@@ -201,9 +230,7 @@ impl<'a> MailSealer<'a> {
     ) -> Result<Self, Error> {
         check_message_id(message_id)?;
         check_address(sender.address)?;
-        if sender.puk.suite() != suite || sender.device.public().encryption_key.suite() != suite {
-            return Err(Misuse::SuiteMismatch.into());
-        }
+        sender.check(suite)?;
         Ok(MailSealer {
             suite,
             sender,
@@ -437,6 +464,7 @@ impl<'a> MailSealer<'a> {
         let header = RoutingHeader {
             sender: SenderParty {
                 address: self.sender.address.into(),
+                chain: Some(self.sender.chain.tail()),
                 device: Some(self.sender.device.id()),
                 user: Some(self.sender.puk.public().user),
             },
@@ -483,7 +511,11 @@ impl<'a> MailSealer<'a> {
     /// SPEC.md §6.8 step 1: the sender's own user first, then To, CC, BCC, then the server's
     /// box; every user once; every key of the mail's suite; at most [`MAX_RECIPIENTS`].
     fn recipient_list(&self) -> Result<Vec<(RecipientKind, RecipientKey)>, Error> {
-        let own = RecipientKey::new(self.sender.address, self.sender.puk.public().clone());
+        let own = RecipientKey {
+            address: self.sender.address.into(),
+            puk: self.sender.puk.public().clone(),
+            tail: Some(self.sender.chain.tail()),
+        };
         let listed = [
             (RecipientKind::To, &self.to),
             (RecipientKind::Cc, &self.cc),
@@ -501,6 +533,10 @@ impl<'a> MailSealer<'a> {
             check_address(&r.address)?;
             if r.puk.mail_key.suite() != self.suite {
                 return Err(Misuse::SuiteMismatch.into());
+            }
+            // Users are sealed to as their chains give them; only the server has no chain.
+            if kind != RecipientKind::ServerAccess && r.tail.is_none() {
+                return Err(Misuse::RecipientWithoutChain.into());
             }
             if !seen.insert(r.puk.user) {
                 return Err(Malformed::Field(Field::RecipientSet).into());

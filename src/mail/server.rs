@@ -19,7 +19,7 @@ use crate::mail::envelope::{
     Copy, Envelope, LinkCopy, MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind,
     RoutingHeader, SenderParty, VERSION, WireBox,
 };
-use crate::mail::open::{OpenedMail, check_kind_against_header};
+use crate::mail::open::{OpenedMail, check_box_tail, check_kind_against_header};
 use crate::mail::seal::{RecipientKey, SealedMail, manifest_entries, seal_piece};
 use crate::piece;
 use crate::suite::Suite;
@@ -129,6 +129,7 @@ fn check(
     for (i, b) in boxes.iter().enumerate() {
         let kind = b.validate(suite)?;
         check_kind_against_header(&header, kind, &b.address, &b.user)?;
+        check_box_tail(&header, kind, b.tail.as_ref())?;
         if users.contains(&b.user) {
             return Err(set());
         }
@@ -300,6 +301,7 @@ pub fn seal_inbound(
     let header = RoutingHeader {
         sender: SenderParty {
             address: mail.sender_address.clone(),
+            chain: None,
             device: None,
             user: mail.sender_user,
         },

@@ -15,9 +15,11 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use mailseal::Suite;
-use mailseal::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
-use mailseal::mail::open::{Mailbox, VouchedDevice, open_copy};
-use mailseal::mail::seal::{MailSealer, Message, RecipientKey, SenderIdentity, seal_mail};
+use mailseal::hazmat::TestUser;
+use mailseal::identity::ChainState;
+use mailseal::keys::{DeviceId, UserId};
+use mailseal::mail::open::open_copy;
+use mailseal::mail::seal::{MailSealer, Message, seal_mail};
 use mailseal::mail::server::split_envelope;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -70,27 +72,19 @@ fn main() {
     let counts = [1usize, 10, 100];
 
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
-    let alice = UserId::new([1; 16]);
-    let alice_puk = PukSecret::generate(SUITE, alice, 1, &mut rng).expect("puk");
-    let device = DeviceSecret::generate(SUITE, DeviceId::new([2; 16]), &mut rng);
-    let users: Vec<(UserId, PukSecret)> = (0..100u8)
-        .map(|i| {
-            let id = UserId::new([i.wrapping_add(10); 16]);
-            (
-                id,
-                PukSecret::generate(SUITE, id, 1, &mut rng).expect("puk"),
-            )
-        })
-        .collect();
+    let alice = TestUser::generate(
+        SUITE,
+        UserId::new([1; 16]),
+        "alice@example.com",
+        DeviceId::new([2; 16]),
+        &mut rng,
+    )
+    .expect("alice");
+    let users = TestUser::crowd(SUITE, 100, &mut rng).expect("users");
     let age_ids: Vec<age::x25519::Identity> = (0..100)
         .map(|_| age::x25519::Identity::generate())
         .collect();
-    let vouched = [VouchedDevice {
-        user: alice,
-        device: device.id(),
-        verifying_key: device.public().verifying_key,
-        status: DeviceStatus::Active,
-    }];
+    let senders = [&alice.chain];
 
     println!(
         "mailseal ({}) / age, time ratios in the same run (below 1.00: mailseal faster)",
@@ -107,26 +101,16 @@ fn main() {
             let msg = Message {
                 message_id: "<peers@example.com>".into(),
                 timestamp: 1,
-                to: users[..n]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, p))| {
-                        RecipientKey::new(format!("r{i}@example.com"), p.public().clone())
-                    })
-                    .collect(),
+                to: users[..n].iter().map(TestUser::key).collect(),
                 pieces: vec![&plaintext],
                 ..Message::default()
             };
-            let sender = || SenderIdentity {
-                address: "alice@example.com",
-                puk: &alice_puk,
-                device: &device,
-            };
+            let sender = || alice.sender();
             let mail = seal_mail(SUITE, sender(), &msg, &mut rng).expect("seal");
             let copy = split_envelope(&mail.envelope)
                 .expect("split")
                 .into_iter()
-                .find(|c| c.user == users[0].0)
+                .find(|c| c.user == users[0].id)
                 .expect("copy")
                 .copy;
             let recipients: Vec<age::x25519::Recipient> =
@@ -144,7 +128,6 @@ fn main() {
             };
             let age_ct = age_encrypt();
             let mut r1 = ChaCha20Rng::from_seed([3; 32]);
-            let first_puk = std::slice::from_ref(&users[0].1);
             let contenders: Vec<Contender> = vec![
                 (
                     "mailseal seal",
@@ -162,8 +145,7 @@ fn main() {
                     "mailseal open",
                     Box::new(|| {
                         let opened =
-                            open_copy(&copy, &Mailbox::new(users[0].0, first_puk), &vouched)
-                                .expect("open");
+                            open_copy(&copy, &users[0].mailbox(), &senders).expect("open");
                         black_box(opened.open_piece(0, &mail.pieces[0]).expect("piece"));
                     }),
                 ),
@@ -202,7 +184,7 @@ fn main() {
         }
     }
     if !quick {
-        streaming(&alice_puk, &device, &users, &age_ids, &vouched, &mut rng);
+        streaming(&alice, &users, &age_ids, &senders, &mut rng);
     }
     if let [_, (m10, a10), (m100, a100)] = seal_by_count[..] {
         let m = m100.saturating_sub(m10) / 90;
@@ -217,29 +199,28 @@ fn main() {
 /// 64 MiB through both streaming APIs, output drained as it comes (what a client does with a
 /// large attachment): measures the ciphers, not the allocator.
 fn streaming(
-    alice_puk: &PukSecret,
-    device: &DeviceSecret,
-    users: &[(UserId, PukSecret)],
+    alice: &TestUser,
+    users: &[TestUser],
     age_ids: &[age::x25519::Identity],
-    vouched: &[VouchedDevice],
+    senders: &[&ChainState],
     rng: &mut ChaCha20Rng,
 ) {
     const SIZE: usize = 64 << 20;
     const PART: usize = 64 << 10;
     let part: Vec<u8> = (0..PART).map(|i| (i % 251) as u8).collect();
-    let sender = || SenderIdentity { address: "alice@example.com", puk: alice_puk, device };
+    let sender = || alice.sender();
     // One stored mail to open, and one age file.
     let mut ct = Vec::with_capacity(SIZE + SIZE / 1000);
     let mut sealer = MailSealer::new(SUITE, sender(), "<stream@example.com>", 1)
         .expect("sealer")
-        .to(RecipientKey::new("r0@example.com", users[0].1.public().clone()));
+        .to(users[0].key());
     let mut p = sealer.begin_piece(rng);
     for _ in 0..SIZE / PART {
         p.push(&part, &mut ct).expect("push");
     }
     sealer.attach(p.finish(&mut ct).expect("finish")).expect("attach");
     let envelope = sealer.seal(rng).expect("seal");
-    let copy = split_envelope(&envelope).expect("split").into_iter().find(|c| c.user == users[0].0).expect("copy").copy;
+    let copy = split_envelope(&envelope).expect("split").into_iter().find(|c| c.user == users[0].id).expect("copy").copy;
     let recipient = age_ids[0].to_public();
     let mut age_ct = Vec::new();
     {
@@ -251,12 +232,11 @@ fn streaming(
         w.finish().expect("age");
     }
     let mut r1 = ChaCha20Rng::from_seed([9; 32]);
-    let first_puk = std::slice::from_ref(&users[0].1);
     let contenders: Vec<Contender> = vec![
         ("mailseal stream seal", Box::new(|| {
             let mut sealer = MailSealer::new(SUITE, sender(), "<stream@example.com>", 1)
                 .expect("sealer")
-                .to(RecipientKey::new("r0@example.com", users[0].1.public().clone()));
+                .to(users[0].key());
             let mut p = sealer.begin_piece(&mut r1);
             let mut out = Vec::with_capacity(2 * PART);
             for _ in 0..SIZE / PART {
@@ -276,7 +256,7 @@ fn streaming(
             w.finish().expect("age");
         })),
         ("mailseal stream open", Box::new(|| {
-            let opened = open_copy(&copy, &Mailbox::new(users[0].0, first_puk), vouched).expect("open");
+            let opened = open_copy(&copy, &users[0].mailbox(), senders).expect("open");
             let mut dec = opened.piece_decryptor(0).expect("decryptor");
             let mut out = Vec::with_capacity(2 * PART);
             for c in ct.chunks(PART) {

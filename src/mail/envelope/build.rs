@@ -7,10 +7,12 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::RecipientKey;
 use super::digest::{
     DigestInput, RecipientEntry, SenderBinding, bcc_commitment, box_info, header_hash, link_digest,
     recipient_digest,
 };
+use super::link_box::LinkKey;
 use super::manifest::{Manifest, PieceEntry};
 use super::recipient_box::BoxPlaintext;
 use super::sender_record::{RecordEntry, SenderRecord};
@@ -19,8 +21,6 @@ use super::{Envelope, MAX_BCC_LEN, MAX_RECIPIENTS, RecipientKind, RoutingHeader,
 use crate::error::{Error, Limit};
 use crate::keys::kem;
 use crate::keys::{DeviceSecret, PukSecret};
-use crate::mail::link::LinkKey;
-use crate::mail::seal::RecipientKey;
 use crate::piece::{self, PieceKey, Purpose};
 use crate::suite::Suite;
 use crate::wire::{Bytes, Fixed};
@@ -90,13 +90,30 @@ pub(crate) fn build(
     trace.note(|| "bcc_commitment".into(), &bcc_commit);
 
     let sender = match parts.signer {
-        Some(device) => match &parts.header.sender.user {
-            Some(user) => SenderBinding::signed(user, &device.id(), &device.public().verifying_key),
-            None => return Err(crate::error::Malformed::Field(crate::error::Field::Origin).into()),
+        Some(device) => match (&parts.header.sender.user, parts.header.sender.chain) {
+            (Some(user), Some(tail)) => {
+                SenderBinding::signed(user, &device.id(), &device.public().verifying_key, tail)
+            }
+            _ => return Err(crate::error::Malformed::Field(crate::error::Field::Origin).into()),
         },
         None => SenderBinding::UNSIGNED,
     };
+    // SPEC.md §6.4: in device-signed mail every user's box binds that user's chain tail; the
+    // server's box and server-sealed mail bind none.
+    let tail_of = |kind: RecipientKind, r: &RecipientKey| match (parts.signer, kind) {
+        (Some(_), RecipientKind::ServerAccess) | (None, _) => None,
+        (Some(_), _) => r.tail,
+    };
+    if parts.signer.is_some()
+        && parts
+            .recipients
+            .iter()
+            .any(|(kind, r)| *kind != RecipientKind::ServerAccess && r.tail.is_none())
+    {
+        return Err(crate::error::Misuse::RecipientWithoutChain.into());
+    }
     let digest_of = |kind: RecipientKind, r: &RecipientKey, fingerprint: &[u8; 32]| {
+        let tail = tail_of(kind, r);
         recipient_digest(&DigestInput {
             suite,
             header_hash: &header_digest,
@@ -107,6 +124,7 @@ pub(crate) fn build(
                 generation: r.puk.generation,
                 kind,
                 key_fingerprint: fingerprint,
+                tail: tail.as_ref(),
             },
             manifest_digest: &manifest.digest,
             bcc_commitment: &bcc_commit,
@@ -133,6 +151,7 @@ pub(crate) fn build(
             enc: Bytes(enc),
             generation: r.puk.generation,
             kind: kind.code(),
+            tail: tail_of(kind, r),
             user: r.puk.user,
         })
     };
@@ -233,6 +252,7 @@ pub(crate) fn build(
                             position: *position as u16,
                             kind: kind.code(),
                             salt: Fixed(*salt),
+                            tail: tail_of(*kind, r),
                             user: r.puk.user,
                         },
                     )

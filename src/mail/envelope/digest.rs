@@ -3,17 +3,19 @@
 use alloc::vec::Vec;
 
 use super::{RecipientKind, VERSION};
+use crate::identity::ChainTail;
 use crate::keys::{DeviceId, UserId, VerifyingKey};
 use crate::piece::PieceDigest;
 use crate::suite::Suite;
 
-/// The sender fields a digest binds: the signing user, device and key, or all zero for
-/// server-sealed (unsigned) mail.
+/// The sender fields a digest binds: the signing user, device and key and the sender's chain
+/// tail, or all zero for server-sealed (unsigned) mail.
 #[derive(Clone, Copy)]
 pub(crate) struct SenderBinding {
     pub(crate) user: [u8; 16],
     pub(crate) device: [u8; 16],
     pub(crate) key: [u8; 32],
+    pub(crate) tail: Option<ChainTail>,
 }
 
 impl SenderBinding {
@@ -21,13 +23,33 @@ impl SenderBinding {
         user: [0; 16],
         device: [0; 16],
         key: [0; 32],
+        tail: None,
     };
 
-    pub(crate) fn signed(user: &UserId, device: &DeviceId, key: &VerifyingKey) -> Self {
+    pub(crate) fn signed(
+        user: &UserId,
+        device: &DeviceId,
+        key: &VerifyingKey,
+        tail: ChainTail,
+    ) -> Self {
         SenderBinding {
             user: *user.as_bytes(),
             device: *device.as_bytes(),
             key: key.to_bytes(),
+            tail: Some(tail),
+        }
+    }
+}
+
+/// `u64be(q) || hash` of a chain tail; 40 zero bytes for none.
+fn update_tail(h: &mut blake3::Hasher, tail: Option<&ChainTail>) {
+    match tail {
+        Some(t) => {
+            h.update(&t.seq.to_be_bytes());
+            h.update(&t.hash);
+        }
+        None => {
+            h.update(&[0; 40]);
         }
     }
 }
@@ -52,15 +74,18 @@ pub(crate) struct RecipientEntry<'a> {
     pub(crate) generation: u32,
     pub(crate) kind: RecipientKind,
     pub(crate) key_fingerprint: &'a [u8; 32],
+    /// The recipient's chain tail the sender sealed against.
+    pub(crate) tail: Option<&'a ChainTail>,
 }
 
 /// SPEC.md §6.3:
 /// ```text
 /// d = BLAKE3-derive_key("mailseal v1 recipient digest",
 ///       u8(version) || suite_id || header_hash
-///       || sender_user || sender_device || sender_verifying_key   (zeros when unsigned)
+///       || sender_user || sender_device || sender_verifying_key || sender_tail   (zeros when unsigned)
 ///       || recipient_user || u32be(generation) || u8(kind) || u16be(len(address)) || address
-///       || recipient_key_fingerprint || manifest_digest || bcc_commitment)
+///       || recipient_key_fingerprint || recipient_tail || manifest_digest || bcc_commitment)
+/// tail = u64be(q) || hash, or 40 zero bytes when there is none
 /// ```
 pub(crate) fn recipient_digest(d: &DigestInput<'_>) -> [u8; 32] {
     let mut h = blake3::Hasher::new_derive_key("mailseal v1 recipient digest");
@@ -70,6 +95,7 @@ pub(crate) fn recipient_digest(d: &DigestInput<'_>) -> [u8; 32] {
     h.update(&d.sender.user);
     h.update(&d.sender.device);
     h.update(&d.sender.key);
+    update_tail(&mut h, d.sender.tail.as_ref());
     let r = &d.recipient;
     h.update(r.user.as_bytes());
     h.update(&r.generation.to_be_bytes());
@@ -78,6 +104,7 @@ pub(crate) fn recipient_digest(d: &DigestInput<'_>) -> [u8; 32] {
     h.update(&(r.address.len() as u16).to_be_bytes());
     h.update(r.address.as_bytes());
     h.update(r.key_fingerprint);
+    update_tail(&mut h, r.tail);
     h.update(&d.manifest_digest.0);
     h.update(d.bcc_commitment);
     *h.finalize().as_bytes()

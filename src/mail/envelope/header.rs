@@ -10,6 +10,7 @@ use super::{
     check_message_id,
 };
 use crate::error::{Error, Field, Limit, Malformed, Unsupported};
+use crate::identity::ChainTail;
 use crate::keys::{DeviceId, UserId};
 use crate::suite::Suite;
 use crate::wire;
@@ -21,6 +22,9 @@ pub struct SenderParty {
     /// The sender's address.
     #[serde(rename = "a")]
     pub address: String,
+    /// The sender's chain tail the mail was sealed against; `None` for server-sealed mail.
+    #[serde(rename = "c")]
+    pub chain: Option<ChainTail>,
     /// The device that signed the mail; `None` for server-sealed mail.
     #[serde(rename = "d")]
     pub device: Option<DeviceId>,
@@ -96,8 +100,9 @@ impl RoutingHeader {
         // Device-signed mail names its signing device and user; server-sealed mail no device.
         let origin = Origin::from_code(self.origin)?;
         let signed = origin == Origin::SenderDevice;
-        if signed != (self.sender.device.is_some() && self.sender.user.is_some())
-            || (!signed && self.sender.device.is_some())
+        let named = self.sender.device.is_some() && self.sender.chain.is_some();
+        if signed != (named && self.sender.user.is_some())
+            || (!signed && (self.sender.device.is_some() || self.sender.chain.is_some()))
         {
             return Err(Malformed::Field(Field::Origin).into());
         }

@@ -8,13 +8,16 @@
 pub(crate) mod build;
 pub(crate) mod digest;
 mod header;
+pub(crate) mod link_box;
 pub(crate) mod manifest;
+mod recipient;
 pub(crate) mod recipient_box;
 pub(crate) mod sender_record;
 pub(crate) mod tree;
 mod wire;
 
 pub use header::{Origin, Party, RoutingHeader, SenderParty};
+pub use recipient::RecipientKey;
 pub use wire::{Copy, Envelope, LinkCopy, WireBox};
 
 use crate::error::{Error, Field, Malformed};

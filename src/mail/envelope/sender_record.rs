@@ -10,6 +10,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::{MAX_RECIPIENTS, MAX_SENDER_RECORD_LEN};
 use crate::error::{AuthFailure, Error, Limit};
+use crate::identity::ChainTail;
 use crate::keys::UserId;
 use crate::piece::{self, PieceKey, Purpose};
 use crate::suite::Suite;
@@ -34,6 +35,9 @@ pub(crate) struct RecordEntry {
     /// The leaf salt.
     #[serde(rename = "s")]
     pub(crate) salt: Fixed<32>,
+    /// The recipient's chain tail the box was sealed against (`None` for the server's box).
+    #[serde(rename = "t")]
+    pub(crate) tail: Option<ChainTail>,
     #[serde(rename = "u")]
     pub(crate) user: UserId,
 }

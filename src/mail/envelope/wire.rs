@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{MAX_ENVELOPE_LEN, MAX_RECIPIENTS, RecipientKind, check_address};
 use crate::error::{Error, Field, Limit, Malformed};
+use crate::identity::ChainTail;
 use crate::keys::UserId;
 use crate::keys::kem::{HPKE_TAG_LEN, enc_len};
 use crate::suite::Suite;
@@ -36,6 +37,10 @@ pub struct WireBox {
     /// [`RecipientKind`] code.
     #[serde(rename = "k")]
     pub kind: u8,
+    /// The recipient's chain tail the sender sealed against: present on the boxes of users
+    /// in device-signed mail, `None` on the server's box and in server-sealed mail.
+    #[serde(rename = "t")]
+    pub tail: Option<ChainTail>,
     /// Recipient user id.
     #[serde(rename = "u")]
     pub user: UserId,

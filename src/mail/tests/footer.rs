@@ -8,9 +8,10 @@ use alloc::vec::Vec;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-use crate::account::escrow::{AccountDomain, EscrowContext, enrollment_record, verify_enrollment};
+use crate::account::escrow::{AccountDomain, EscrowContext, enrollment_terms};
 use crate::error::{AuthFailure, Error, Field, Malformed};
-use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use crate::identity::{self, ChainState};
+use crate::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
 use crate::mail::envelope::build::{self, Parts};
 use crate::mail::envelope::digest::{
     DigestInput, RecipientEntry, SenderBinding, box_info, header_hash, recipient_digest,
@@ -25,7 +26,7 @@ use crate::mail::footer::{
     RefusalReason, SenderState, ServerEncryptedReason, classify,
 };
 use crate::mail::link::open_link_copy;
-use crate::mail::open::{Mailbox, OpenedMail, SenderStatus, VouchedDevice, open_copy};
+use crate::mail::open::{Mailbox, OpenedMail, SenderStatus, open_copy};
 use crate::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use crate::mail::server::{
     InboundMail, link_copy, reseal_held, seal_inbound, split_envelope, validate_copy,
@@ -42,41 +43,52 @@ struct Party2 {
     address: String,
     puk: PukSecret,
     device: DeviceSecret,
+    chain: ChainState,
 }
 
 impl Party2 {
     fn new(n: u8, name: &str, r: &mut ChaCha20Rng) -> Self {
         let id = UserId::new([n; 16]);
+        let address = alloc::format!("{name}@example.com");
+        let puk = PukSecret::generate(SUITE, id, 1, r).unwrap();
+        let device = DeviceSecret::generate(SUITE, DeviceId::new([n ^ 0x40; 16]), r);
+        let root = identity::root(SUITE, id, &device, puk.public(), &[&address], 1).unwrap();
         Party2 {
             id,
-            address: alloc::format!("{name}@example.com"),
-            puk: PukSecret::generate(SUITE, id, 1, r).unwrap(),
-            device: DeviceSecret::generate(SUITE, DeviceId::new([n ^ 0x40; 16]), r),
+            address,
+            puk,
+            device,
+            chain: ChainState::verify(&[root]).unwrap(),
         }
     }
     fn key(&self) -> RecipientKey {
-        RecipientKey::new(self.address.clone(), self.puk.public().clone())
+        RecipientKey::from_chain(self.address.clone(), &self.chain).unwrap()
     }
-    fn vouched(&self) -> VouchedDevice {
-        VouchedDevice {
-            user: self.id,
-            device: self.device.id(),
-            verifying_key: self.device.public().verifying_key,
-            status: DeviceStatus::Active,
-        }
+    /// This party's key as the server's (no chain).
+    fn server_key(&self) -> RecipientKey {
+        RecipientKey::server(self.address.clone(), self.puk.public().clone())
     }
     fn sender(&self) -> SenderIdentity<'_> {
         SenderIdentity {
             address: &self.address,
             puk: &self.puk,
             device: &self.device,
+            chain: &self.chain,
         }
     }
-    fn open(&self, copy: &[u8], vouched: &[VouchedDevice]) -> Result<OpenedMail, Error> {
+    fn open(&self, copy: &[u8], senders: &[&ChainState]) -> Result<OpenedMail, Error> {
         open_copy(
             copy,
-            &Mailbox::new(self.id, core::slice::from_ref(&self.puk)),
-            vouched,
+            &Mailbox::new(&self.chain, core::slice::from_ref(&self.puk)),
+            senders,
+        )
+    }
+    /// Opens as the server, through its own box (it has no chain of its own).
+    fn open_as_server(&self, copy: &[u8], senders: &[&ChainState]) -> Result<OpenedMail, Error> {
+        open_copy(
+            copy,
+            &Mailbox::server(self.id, core::slice::from_ref(&self.puk)),
+            senders,
         )
     }
 }
@@ -130,7 +142,7 @@ fn server_access_mail(w: &mut World) -> (Vec<u8>, Vec<u8>) {
         .unwrap()
         .to(w.bob.key())
         .external(RecipientKind::Cc, "dan@elsewhere.example")
-        .server_access(w.server.key());
+        .server_access(w.server.server_key());
     let ct = s.add_piece(b"hello outside world", &mut w.r).unwrap();
     (s.seal(&mut w.r).unwrap(), ct)
 }
@@ -153,6 +165,7 @@ fn inbound(w: &mut World, origin: Origin, e2e_flag: bool) -> (Vec<u8>, Vec<u8>) 
         let header = RoutingHeader {
             sender: SenderParty {
                 address: "list@example.com".into(),
+                chain: None,
                 device: None,
                 user: None,
             },
@@ -211,7 +224,12 @@ fn message_key(holder: &Party2, copy: &[u8], sender: Option<&Party2>) -> PieceKe
     let md = piece::digest(suite, Purpose::Manifest, &c.manifest.0).unwrap();
     let fp = holder.puk.public().mail_key.fingerprint();
     let sender = match sender {
-        Some(s) => SenderBinding::signed(&s.id, &s.device.id(), &s.device.public().verifying_key),
+        Some(s) => SenderBinding::signed(
+            &s.id,
+            &s.device.id(),
+            &s.device.public().verifying_key,
+            s.chain.tail(),
+        ),
         None => SenderBinding::UNSIGNED,
     };
     let hh = header_hash(&c.header.0);
@@ -225,6 +243,7 @@ fn message_key(holder: &Party2, copy: &[u8], sender: Option<&Party2>) -> PieceKe
             generation: b.generation,
             kind: RecipientKind::from_code(b.kind).unwrap(),
             key_fingerprint: &fp,
+            tail: b.tail.as_ref(),
         },
         manifest_digest: &md,
         bcc_commitment: &c.bcc_commitment.0,
@@ -248,13 +267,19 @@ fn edit_header(copy: &[u8], edit: impl FnOnce(&mut RoutingHeader)) -> Vec<u8> {
     c.encode()
 }
 
+/// A chain the server makes up for `who`, rooted in a device of its own.
+fn forged_chain(who: &Party2, device: &DeviceSecret) -> ChainState {
+    let root = identity::root(SUITE, who.id, device, who.puk.public(), &[&who.address], 1).unwrap();
+    ChainState::verify(&[root]).unwrap()
+}
+
 #[test]
 fn spoofing_table_never_ends_e2e() {
     type Attack = fn(&mut World) -> Result<OpenedMail, Error>;
     /// What each row must end in: the named error, or a Server Encrypted footer.
     #[derive(Debug)]
     enum Expect {
-        Fails(AuthFailure),
+        Fails(Error),
         ServerEncrypted,
     }
     use Expect::{Fails, ServerEncrypted};
@@ -266,10 +291,14 @@ fn spoofing_table_never_ends_e2e() {
                 let copy = edit_header(&copy_of(&env, &w.bob.id), |h| {
                     h.origin = Origin::InboundExternal.code();
                     h.sender.device = None;
+                    h.sender.chain = None;
                 });
-                w.bob.open(&copy, &[w.alice.vouched()])
+                // ... and the box's tail, which server-sealed boxes do not carry.
+                let mut c = Copy::parse(&copy).unwrap();
+                c.recipient_box.tail = None;
+                w.bob.open(&c.encode(), &[&w.alice.chain])
             },
-            Fails(AuthFailure::RecipientBox),
+            Fails(AuthFailure::RecipientBox.into()),
         ),
         (
             "server flips the E2E flag of mail it has access to",
@@ -277,7 +306,10 @@ fn spoofing_table_never_ends_e2e() {
                 let (env, _) = server_access_mail(w);
                 let server_copy = copy_of(&env, &w.server.id);
                 let mk = message_key(&w.server, &server_copy, Some(&w.alice));
-                let opened = w.server.open(&server_copy, &[w.alice.vouched()]).unwrap();
+                let opened = w
+                    .server
+                    .open_as_server(&server_copy, &[&w.alice.chain])
+                    .unwrap();
                 let entries = (0..opened.piece_count())
                     .map(|i| PieceEntry {
                         key: PieceKey::from_bytes(*opened.manifest.pieces[i].key.expose_secret()),
@@ -292,19 +324,21 @@ fn spoofing_table_never_ends_e2e() {
                 .unwrap();
                 let mut c = Copy::parse(&copy_of(&env, &w.bob.id)).unwrap();
                 c.manifest = Bytes(forged.ciphertext);
-                w.bob.open(&c.encode(), &[w.alice.vouched()])
+                w.bob.open(&c.encode(), &[&w.alice.chain])
             },
-            Fails(AuthFailure::RecipientBox),
+            Fails(AuthFailure::RecipientBox.into()),
         ),
         (
             "server re-seals server-sealed content under a box signed by an unvouched key",
             |w| {
                 // The server has a device key of its own and claims to be Alice.
                 let fake = DeviceSecret::generate(SUITE, DeviceId::new([0x77; 16]), &mut w.r);
+                let forged = forged_chain(&w.alice, &fake);
                 let sender = SenderIdentity {
                     address: &w.alice.address,
                     puk: &w.alice.puk,
                     device: &fake,
+                    chain: &forged,
                 };
                 let mut s = MailSealer::new(SUITE, sender, "<spoof@example.com>", 1)
                     .unwrap()
@@ -312,27 +346,29 @@ fn spoofing_table_never_ends_e2e() {
                 s.add_piece(b"from outside, now 'signed'", &mut w.r)
                     .unwrap();
                 let env = s.seal(&mut w.r).unwrap();
-                w.bob.open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+                w.bob.open(&copy_of(&env, &w.bob.id), &[&w.alice.chain])
             },
-            Fails(AuthFailure::UnknownSigner),
+            Fails(identity::ChainError::Fork { seq: 1 }.into()),
         ),
         (
             "server signs with its key under Alice's device id",
             |w| {
                 let fake = DeviceSecret::generate(SUITE, w.alice.device.id(), &mut w.r);
+                let forged = forged_chain(&w.alice, &fake);
                 let sender = SenderIdentity {
                     address: &w.alice.address,
                     puk: &w.alice.puk,
                     device: &fake,
+                    chain: &forged,
                 };
                 let mut s = MailSealer::new(SUITE, sender, "<spoof2@example.com>", 1)
                     .unwrap()
                     .to(w.bob.key());
                 s.add_piece(b"forged", &mut w.r).unwrap();
                 let env = s.seal(&mut w.r).unwrap();
-                w.bob.open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+                w.bob.open(&copy_of(&env, &w.bob.id), &[&w.alice.chain])
             },
-            Fails(AuthFailure::RecipientBox),
+            Fails(identity::ChainError::Fork { seq: 1 }.into()),
         ),
         (
             "server replays a signed box from another E2E mail onto different content",
@@ -341,27 +377,31 @@ fn spoofing_table_never_ends_e2e() {
                 let (b, _) = e2e_mail(w, b"second");
                 let mut c = Copy::parse(&copy_of(&b, &w.bob.id)).unwrap();
                 c.recipient_box = Copy::parse(&copy_of(&a, &w.bob.id)).unwrap().recipient_box;
-                w.bob.open(&c.encode(), &[w.alice.vouched()])
+                w.bob.open(&c.encode(), &[&w.alice.chain])
             },
-            Fails(AuthFailure::RecipientBox),
+            Fails(AuthFailure::RecipientBox.into()),
         ),
         (
-            "server replaces the sender's device in the copy with another vouched one",
+            "server replaces the sender's device in the copy with another of her devices",
             |w| {
                 let (env, _) = e2e_mail(w, b"signed");
                 let other = DeviceSecret::generate(SUITE, DeviceId::new([0x99; 16]), &mut w.r);
                 let copy = edit_header(&copy_of(&env, &w.bob.id), |h| {
                     h.sender.device = Some(other.id())
                 });
-                let also = VouchedDevice {
-                    user: w.alice.id,
-                    device: other.id(),
-                    verifying_key: other.public().verifying_key,
-                    status: DeviceStatus::Active,
-                };
-                w.bob.open(&copy, &[w.alice.vouched(), also])
+                // Alice's chain (as Bob holds it) also lists that device.
+                let mut draft = w
+                    .alice
+                    .chain
+                    .propose_add_device(w.alice.device.id(), other.public(), None, 2)
+                    .unwrap();
+                draft.sign(&w.alice.device).unwrap();
+                draft.sign(&other).unwrap();
+                let also = w.alice.chain.extend(&[draft.finish().unwrap()]).unwrap();
+                w.bob.open(&copy, &[&also])
             },
-            Fails(AuthFailure::RecipientBox),
+            // Alice's chain lists the device only after the tail the mail binds.
+            Fails(AuthFailure::UnknownSigner.into()),
         ),
         (
             "server marks mailing-list mail E2E in a manifest it sealed",
@@ -379,10 +419,14 @@ fn spoofing_table_never_ends_e2e() {
                     h.origin = Origin::SenderDevice.code();
                     h.sender.user = Some(w.alice.id);
                     h.sender.device = Some(w.alice.device.id());
+                    h.sender.chain = Some(w.alice.chain.tail());
                 });
-                w.bob.open(&copy, &[w.alice.vouched()])
+                // The tails a device-signed box carries, as the real chains have them.
+                let mut c = Copy::parse(&copy).unwrap();
+                c.recipient_box.tail = Some(w.bob.chain.tail());
+                w.bob.open(&c.encode(), &[&w.alice.chain])
             },
-            Fails(AuthFailure::RecipientBox),
+            Fails(AuthFailure::RecipientBox.into()),
         ),
         (
             "server moves Bob's box into a copy for Carol",
@@ -395,9 +439,10 @@ fn spoofing_table_never_ends_e2e() {
                 b.user = w.carol.id;
                 b.address = w.carol.address.clone();
                 c.recipient_box = b;
-                w.carol.open(&c.encode(), &[w.alice.vouched()])
+                w.carol.open(&c.encode(), &[&w.alice.chain])
             },
-            Fails(AuthFailure::RecipientBox),
+            // The box binds Bob's chain tail, which is no position of Carol's chain.
+            Fails(identity::ChainError::Fork { seq: 1 }.into()),
         ),
         (
             "server presents access-restricted mail as E2E",
@@ -417,7 +462,7 @@ fn spoofing_table_never_ends_e2e() {
     for (name, attack, expect) in attacks {
         let mut w = world(40);
         match (attack(&mut w), expect) {
-            (Err(e), Fails(a)) => assert_eq!(e, Error::Authentication(a), "{name}"),
+            (Err(e), Fails(a)) => assert_eq!(e, a, "{name}"),
             (Ok(opened), ServerEncrypted) => {
                 let c = classify(&opened, true);
                 assert_eq!(c.footer, Footer::ServerEncrypted, "{name}: {c:?}");
@@ -437,27 +482,30 @@ fn genuine_e2e_mail_is_e2e_and_strangers_get_a_caution() {
     let (env, body) = e2e_mail(&mut w, b"hi");
     let opened = w
         .bob
-        .open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+        .open(&copy_of(&env, &w.bob.id), &[&w.alice.chain])
         .unwrap();
     assert_eq!(opened.open_piece(0, &body).unwrap(), b"hi");
     let known = classify(&opened, true);
     assert_eq!(
-        (known.footer, known.caution, known.sender),
+        (known.footer, known.cautions.clone(), known.sender),
         (
             Footer::E2eEncrypted,
-            None,
+            vec![],
             SenderStatus::VerifiedActiveDevice
         )
     );
     let stranger = classify(&opened, false);
     assert_eq!(
-        (stranger.footer, stranger.caution),
-        (Footer::E2eEncrypted, Some(Caution::UnknownSender))
+        (stranger.footer, stranger.cautions),
+        (Footer::E2eEncrypted, vec![Caution::UnknownSender])
     );
     // Signed by a device now revoked: not E2E.
-    let mut revoked = w.alice.vouched();
-    revoked.status = DeviceStatus::Revoked;
-    let opened = w.bob.open(&copy_of(&env, &w.bob.id), &[revoked]).unwrap();
+    let revoked = w
+        .alice
+        .chain
+        .extend(&[w.alice.chain.server_revoke(w.alice.device.id(), 2)])
+        .unwrap();
+    let opened = w.bob.open(&copy_of(&env, &w.bob.id), &[&revoked]).unwrap();
     let c = classify(&opened, true);
     assert_eq!(c.footer, Footer::ServerEncrypted);
     assert_eq!(c.reasons, vec![ServerEncryptedReason::RevokedSenderDevice]);
@@ -471,7 +519,7 @@ fn server_access_mail_is_server_encrypted_for_everyone_and_readable_by_the_serve
     assert_eq!(info.external, vec![String::from("dan@elsewhere.example")]);
     let bob = w
         .bob
-        .open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+        .open(&copy_of(&env, &w.bob.id), &[&w.alice.chain])
         .unwrap();
     let c = classify(&bob, true);
     assert_eq!(c.footer, Footer::ServerEncrypted);
@@ -484,7 +532,7 @@ fn server_access_mail_is_server_encrypted_for_everyone_and_readable_by_the_serve
     );
     let server = w
         .server
-        .open(&copy_of(&env, &w.server.id), &[w.alice.vouched()])
+        .open_as_server(&copy_of(&env, &w.server.id), &[&w.alice.chain])
         .unwrap();
     assert_eq!(server.recipient_kind(), RecipientKind::ServerAccess);
     assert_eq!(server.open_piece(0, &body).unwrap(), b"hello outside world");
@@ -520,14 +568,14 @@ fn held_mail_for_a_new_user_is_resealed_to_their_first_puk() {
     let mut s = MailSealer::new(SUITE, w.alice.sender(), "<welcome@example.com>", 1)
         .unwrap()
         .unprovisioned(RecipientKind::To, newbie.address.clone(), newbie.id)
-        .server_access(w.server.key());
+        .server_access(w.server.server_key());
     let body = s.add_piece(b"welcome aboard", &mut w.r).unwrap();
     let env = s.seal(&mut w.r).unwrap();
     let info = validate_envelope(&env, &[body.len() as u64]).unwrap();
     assert_eq!(info.held_for, vec![(newbie.address.clone(), newbie.id)]);
     let held = w
         .server
-        .open(&copy_of(&env, &w.server.id), &[w.alice.vouched()])
+        .open_as_server(&copy_of(&env, &w.server.id), &[&w.alice.chain])
         .unwrap();
     let resealed = reseal_held(&held, &[&body], newbie.key(), &mut w.r).unwrap();
     let opened = newbie
@@ -595,7 +643,19 @@ fn access_restricted_mail_opens_with_its_fragment_until_it_expires() {
 #[test]
 fn escrowed_mailbox_is_disclosed_in_the_classification() {
     let mut w = world(46);
-    let ea = PukSecret::generate(SUITE, UserId::new([0xea; 16]), 1, &mut w.r).unwrap();
+    let admins_device = DeviceSecret::generate(SUITE, DeviceId::new([0xa1; 16]), &mut w.r);
+    let ea_user = UserId::new([0xea; 16]);
+    let ea = PukSecret::generate(SUITE, ea_user, 1, &mut w.r).unwrap();
+    let ea_chain = ChainState::verify(&[identity::root(
+        SUITE,
+        ea_user,
+        &admins_device,
+        ea.public(),
+        &["admins@example.com"],
+        1,
+    )
+    .unwrap()])
+    .unwrap();
     let ctx = EscrowContext {
         account: Fixed([1; 16]),
         domain: AccountDomain::Custom("example.com"),
@@ -604,26 +664,39 @@ fn escrowed_mailbox_is_disclosed_in_the_classification() {
         ea_group: ea.public(),
     };
     let escrow_dev = DeviceSecret::generate(SUITE, DeviceId::new([0xee; 16]), &mut w.r);
-    let rec = enrollment_record(&ctx, escrow_dev.public(), true, 1, &w.bob.device).unwrap();
-    let disclosure = verify_enrollment(&rec, &w.bob.address, &[w.bob.vouched()]).unwrap();
+    let terms = enrollment_terms(&ctx, &ea_chain, admins_device.public()).unwrap();
+    let mut draft = w
+        .bob
+        .chain
+        .propose_escrow_device(w.bob.device.id(), escrow_dev.public(), terms, None, 2)
+        .unwrap();
+    for d in [&w.bob.device, &escrow_dev, &admins_device] {
+        draft.sign(d).unwrap();
+    }
+    w.bob.chain = w.bob.chain.extend(&[draft.finish().unwrap()]).unwrap();
     let (env, _) = e2e_mail(&mut w, b"hi");
-    let mailbox =
-        Mailbox::new(w.bob.id, core::slice::from_ref(&w.bob.puk)).with_escrow(&disclosure);
-    let opened = open_copy(&copy_of(&env, &w.bob.id), &mailbox, &[w.alice.vouched()]).unwrap();
+    let opened = w
+        .bob
+        .open(&copy_of(&env, &w.bob.id), &[&w.alice.chain])
+        .unwrap();
     let c = classify(&opened, true);
     assert_eq!(c.footer, Footer::E2eEncrypted);
-    assert_eq!(c.escrow, Some(disclosure));
+    assert_eq!(c.escrow.map(|e| e.terms.ea_group), Some(ea_user));
 }
 
-fn sender_state(w: &World) -> SenderState {
+fn sender_state(w: &World) -> SenderState<'_> {
     SenderState {
-        puk: Some(w.alice.puk.public().clone()),
-        active_device: true,
-        server: Some(w.server.key()),
+        chain: Some(&w.alice.chain),
+        device: w.alice.device.id(),
+        server: Some(w.server.server_key()),
     }
 }
 
-fn planned(address: &str, kind: RecipientKind, entry: DirectoryEntry) -> PlannedRecipient {
+fn planned<'a>(
+    address: &str,
+    kind: RecipientKind,
+    entry: DirectoryEntry<'a>,
+) -> PlannedRecipient<'a> {
     PlannedRecipient {
         address: address.into(),
         kind,
@@ -637,7 +710,7 @@ fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
     let bob = planned(
         &w.bob.address,
         RecipientKind::To,
-        DirectoryEntry::ActiveUser(w.bob.puk.public().clone()),
+        DirectoryEntry::User(&w.bob.chain),
     );
     let state = sender_state(&w);
 
@@ -684,15 +757,21 @@ fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
         other => panic!("expected NotE2e, got {other:?}"),
     }
 
+    // Carol's only device was revoked (by the server): no one to read the mail.
+    let carol_gone = w
+        .carol
+        .chain
+        .extend(&[w.carol.chain.server_revoke(w.carol.device.id(), 2)])
+        .unwrap();
     let revoked = planned(
-        "gone@example.com",
+        "carol@example.com",
         RecipientKind::To,
-        DirectoryEntry::AllDevicesRevoked(UserId::new([7; 16])),
+        DirectoryEntry::User(&carol_gone),
     );
     match crate::mail::footer::plan(&state, &[bob.clone(), revoked], MailContext::Personal) {
         Plan::Refuse { reasons } => assert_eq!(
             reasons,
-            vec![RefusalReason::AllDevicesRevoked("gone@example.com".into())]
+            vec![RefusalReason::AllDevicesRevoked("carol@example.com".into())]
         ),
         other => panic!("expected Refuse, got {other:?}"),
     }
@@ -705,32 +784,55 @@ fn planner_decides_e2e_not_e2e_with_every_reason_or_refuses() {
         other => panic!("expected Refuse, got {other:?}"),
     }
     let keyless = SenderState {
-        puk: None,
-        active_device: false,
-        ..state
+        chain: None,
+        ..state.clone()
     };
     match crate::mail::footer::plan(&keyless, core::slice::from_ref(&bob), MailContext::Personal) {
         Plan::Refuse { reasons } => {
-            assert_eq!(
-                reasons,
-                vec![
-                    RefusalReason::SenderHasNoKey,
-                    RefusalReason::SenderDeviceNotActive
-                ]
-            )
+            assert_eq!(reasons, vec![RefusalReason::SenderHasNoKey])
         }
         other => panic!("expected Refuse, got {other:?}"),
+    }
+    // A sending device that is not in the sender's chain, or a sender who must rotate.
+    let stranger_device = SenderState {
+        device: DeviceId::new([0x77; 16]),
+        ..state.clone()
+    };
+    let must_rotate_chain = w
+        .alice
+        .chain
+        .extend(&[w.alice.chain.server_revoke(w.alice.device.id(), 2)])
+        .unwrap();
+    let must_rotate = SenderState {
+        chain: Some(&must_rotate_chain),
+        ..state
+    };
+    for (s, want) in [
+        (stranger_device, vec![RefusalReason::SenderDeviceNotActive]),
+        (
+            must_rotate,
+            vec![
+                RefusalReason::SenderDeviceNotActive,
+                RefusalReason::SenderMustRotate,
+            ],
+        ),
+    ] {
+        match crate::mail::footer::plan(&s, core::slice::from_ref(&bob), MailContext::Personal) {
+            Plan::Refuse { reasons } => assert_eq!(reasons, want),
+            other => panic!("expected Refuse, got {other:?}"),
+        }
     }
 }
 
 #[test]
 fn a_plan_applied_and_sealed_gets_the_footer_it_promised() {
-    let mut w = world(48);
+    let w = world(48);
+    let mut r = ChaCha20Rng::from_seed([48; 32]);
     let state = sender_state(&w);
     let bob = planned(
         &w.bob.address,
         RecipientKind::To,
-        DirectoryEntry::ActiveUser(w.bob.puk.public().clone()),
+        DirectoryEntry::User(&w.bob.chain),
     );
     let external = planned(
         "dan@elsewhere.example",
@@ -744,11 +846,11 @@ fn a_plan_applied_and_sealed_gets_the_footer_it_promised() {
         let p = crate::mail::footer::plan(&state, &recipients, MailContext::Personal);
         let sealer = MailSealer::new(SUITE, w.alice.sender(), "<planned@example.com>", 1).unwrap();
         let mut sealer = p.apply(sealer).unwrap();
-        sealer.add_piece(b"planned", &mut w.r).unwrap();
-        let env = sealer.seal(&mut w.r).unwrap();
+        sealer.add_piece(b"planned", &mut r).unwrap();
+        let env = sealer.seal(&mut r).unwrap();
         let opened = w
             .bob
-            .open(&copy_of(&env, &w.bob.id), &[w.alice.vouched()])
+            .open(&copy_of(&env, &w.bob.id), &[&w.alice.chain])
             .unwrap();
         assert_eq!(classify(&opened, true).footer, expected);
     }
@@ -829,5 +931,5 @@ fn unsigned_box_under_a_signed_header_and_vice_versa_are_rejected() {
         h.sender.user = Some(w.alice.id);
         h.sender.device = Some(w.alice.device.id());
     });
-    assert!(w.bob.open(&copy, &[w.alice.vouched()]).is_err());
+    assert!(w.bob.open(&copy, &[&w.alice.chain]).is_err());
 }

@@ -10,10 +10,11 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use crate::error::{AuthFailure, Error, Field, Malformed};
-use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use crate::identity::{self, ChainState};
+use crate::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
 use crate::mail::envelope::sender_record::SenderRecord;
 use crate::mail::envelope::{Copy, Envelope, RecipientKind};
-use crate::mail::open::{Mailbox, OpenedMail, SenderStatus, VouchedDevice, open_copy};
+use crate::mail::open::{Mailbox, OpenedMail, SenderStatus, open_copy};
 use crate::mail::seal::{Message, RecipientKey, SealedMail, SenderIdentity, seal_mail};
 use crate::mail::server::{RecipientCopy, split_envelope};
 use crate::piece::{self, PieceKey, Purpose};
@@ -24,24 +25,27 @@ struct User {
     address: String,
     puks: Vec<PukSecret>,
     device: DeviceSecret,
+    chain: ChainState,
 }
 
 impl User {
     fn new(n: u8, suite: Suite, rng: &mut ChaCha20Rng) -> User {
         let id = UserId::new([n; 16]);
+        let address = format!("user{n}@example.com");
+        let puks = vec![PukSecret::generate(suite, id, 1, rng).unwrap()];
+        let device = DeviceSecret::generate(suite, DeviceId::new([n ^ 0x80; 16]), rng);
+        let root = identity::root(suite, id, &device, puks[0].public(), &[&address], 1).unwrap();
         User {
             id,
-            address: format!("user{n}@example.com"),
-            puks: vec![PukSecret::generate(suite, id, 1, rng).unwrap()],
-            device: DeviceSecret::generate(suite, DeviceId::new([n ^ 0x80; 16]), rng),
+            address,
+            puks,
+            device,
+            chain: ChainState::verify(&[root]).unwrap(),
         }
     }
 
     fn key(&self) -> RecipientKey {
-        RecipientKey::new(
-            self.address.clone(),
-            self.puks.last().unwrap().public().clone(),
-        )
+        RecipientKey::from_chain(self.address.clone(), &self.chain).unwrap()
     }
 
     fn sender(&self) -> SenderIdentity<'_> {
@@ -49,24 +53,16 @@ impl User {
             address: &self.address,
             puk: self.puks.last().unwrap(),
             device: &self.device,
+            chain: &self.chain,
         }
     }
 
-    fn vouched(&self, status: DeviceStatus) -> VouchedDevice {
-        VouchedDevice {
-            user: self.id,
-            device: self.device.id(),
-            verifying_key: self.device.public().verifying_key,
-            status,
-        }
+    fn mailbox(&self) -> Mailbox<'_> {
+        Mailbox::new(&self.chain, &self.puks)
     }
 
     fn open(&self, copy: &[u8], sender: &User) -> Result<OpenedMail, Error> {
-        open_copy(
-            copy,
-            &Mailbox::new(self.id, &self.puks),
-            &[sender.vouched(DeviceStatus::Active)],
-        )
+        open_copy(copy, &self.mailbox(), &[&sender.chain])
     }
 }
 
@@ -223,8 +219,8 @@ fn a_users_second_device_and_older_generations_open_too() {
         vec![PukSecret::derive(suite, bob.id, 1, crate::keys::PukSeed::from_bytes(seed)).unwrap()];
     let opened = open_copy(
         copy_for(&copies, &bob),
-        &Mailbox::new(bob.id, &second_device_puks),
-        &[alice.vouched(DeviceStatus::Active)],
+        &Mailbox::new(&bob.chain, &second_device_puks),
+        &[&alice.chain],
     )
     .unwrap();
     assert_eq!(opened.open_piece(0, &mail.pieces[0]).unwrap(), b"to gen 1");
@@ -551,6 +547,7 @@ fn open_box(user: &User, sender: &User, c: &Copy, suite: Suite) -> (PieceKey, [u
             header.sender.user.as_ref().unwrap(),
             header.sender.device.as_ref().unwrap(),
             &sender.device.public().verifying_key,
+            header.sender.chain.unwrap(),
         ),
         recipient: RecipientEntry {
             address: &b.address,
@@ -558,6 +555,7 @@ fn open_box(user: &User, sender: &User, c: &Copy, suite: Suite) -> (PieceKey, [u
             generation: b.generation,
             kind: RecipientKind::from_code(b.kind).unwrap(),
             key_fingerprint: &fp,
+            tail: b.tail.as_ref(),
         },
         manifest_digest: &manifest_digest,
         bcc_commitment: &c.bcc_commitment.0,
@@ -652,7 +650,7 @@ fn recipient_removed_from_or_added_to_the_senders_copy_is_detected() {
 }
 
 #[test]
-fn unvouched_signer_is_rejected_and_revoked_signer_is_reported() {
+fn unknown_signer_is_rejected_and_revoked_signer_is_reported() {
     let mut r = rng(11);
     let suite = Suite::X25519;
     let alice = User::new(1, suite, &mut r);
@@ -661,67 +659,118 @@ fn unvouched_signer_is_rejected_and_revoked_signer_is_reported() {
     let (_, copies) = sealed(&alice, &message(&[&bob], &[], &[], vec![b"hi"]), &mut r);
     let copy = copy_for(&copies, &bob);
 
-    // No vouched device at all, or only another user's.
+    // No chain for the sender at all, or only another user's.
+    let none: [&ChainState; 0] = [];
     assert_eq!(
-        open_copy(copy, &Mailbox::new(bob.id, &bob.puks), &[]).err(),
+        open_copy(copy, &bob.mailbox(), &none).err(),
         Some(AuthFailure::UnknownSigner.into())
     );
-    let wrong_user = mallory.vouched(DeviceStatus::Active);
     assert_eq!(
-        open_copy(copy, &Mailbox::new(bob.id, &bob.puks), &[wrong_user]).err(),
+        open_copy(copy, &bob.mailbox(), &[&mallory.chain]).err(),
         Some(AuthFailure::UnknownSigner.into())
     );
-    // The right device id with a key the directory does not have: the digest differs, the box fails.
-    let mut substituted = alice.vouched(DeviceStatus::Active);
-    substituted.verifying_key = mallory.device.public().verifying_key;
-    assert_eq!(
-        open_copy(copy, &Mailbox::new(bob.id, &bob.puks), &[substituted]).err(),
-        Some(AuthFailure::RecipientBox.into())
-    );
-
-    let opened = open_copy(
-        copy,
-        &Mailbox::new(bob.id, &bob.puks),
-        &[alice.vouched(DeviceStatus::Revoked)],
+    // A chain for Alice in which her device id has another key: not the chain the mail
+    // binds, which Bob is told (a fork), and the box would not open under that key anyway.
+    let fake = DeviceSecret::from_seed(suite, alice.device.id(), mallory.device.expose_seed());
+    let forged_root = identity::root(
+        suite,
+        alice.id,
+        &fake,
+        alice.puks[0].public(),
+        &[&alice.address],
+        1,
     )
     .unwrap();
+    let forged = ChainState::verify(&[forged_root]).unwrap();
+    assert_eq!(
+        open_copy(copy, &bob.mailbox(), &[&forged]).err(),
+        Some(identity::ChainError::Fork { seq: 1 }.into())
+    );
+    // A view of Alice's chain that has not reached the tail the mail binds: fetch more.
+    let later_alice = {
+        let mut a = User::new(1, suite, &mut rng(11));
+        a.chain = a
+            .chain
+            .extend(&[a.chain.server_addresses(&[&a.address], 2)])
+            .unwrap();
+        a
+    };
+    let (_, newer) = sealed(
+        &later_alice,
+        &message(&[&bob], &[], &[], vec![b"hi"]),
+        &mut r,
+    );
+    assert_eq!(
+        open_copy(copy_for(&newer, &bob), &bob.mailbox(), &[&alice.chain]).err(),
+        Some(
+            identity::ChainError::Behind {
+                user: alice.id,
+                have: 1,
+                need: 2
+            }
+            .into()
+        )
+    );
+
+    // Alice's device revoked since (by the server, from a web page): reported revoked.
+    let revoked = alice
+        .chain
+        .extend(&[alice.chain.server_revoke(alice.device.id(), 2)])
+        .unwrap();
+    let opened = open_copy(copy, &bob.mailbox(), &[&revoked]).unwrap();
     assert_eq!(opened.sender_status(), SenderStatus::RevokedDevice);
 }
 
 #[test]
 fn signature_by_another_key_over_the_same_tree_is_rejected() {
-    // A box whose plaintext carries a signature the vouched key did not make.
+    // Mallory seals "as Alice's device id" with her own signing key, in a chain she made up.
     let mut r = rng(12);
     let suite = Suite::X25519;
     let alice = User::new(1, suite, &mut r);
     let bob = User::new(2, suite, &mut r);
     let mallory = User::new(3, suite, &mut r);
-    // Mallory seals "as Alice's device id" with her own signing key.
     let fake_device =
         DeviceSecret::from_seed(suite, alice.device.id(), mallory.device.expose_seed());
+    let puk = PukSecret::derive(
+        suite,
+        alice.id,
+        1,
+        crate::keys::PukSeed::from_bytes(*alice.puks[0].seed().expose_secret()),
+    )
+    .unwrap();
+    let root = identity::root(
+        suite,
+        alice.id,
+        &fake_device,
+        puk.public(),
+        &[&alice.address],
+        1,
+    )
+    .unwrap();
     let forger = User {
         id: alice.id,
         address: alice.address.clone(),
-        puks: vec![
-            PukSecret::derive(
-                suite,
-                alice.id,
-                1,
-                crate::keys::PukSeed::from_bytes(*alice.puks[0].seed().expose_secret()),
-            )
-            .unwrap(),
-        ],
+        puks: vec![puk],
         device: fake_device,
+        chain: ChainState::verify(&[root]).unwrap(),
     };
     let (_, copies) = sealed(
         &forger,
         &message(&[&bob], &[], &[], vec![b"forged"]),
         &mut r,
     );
-    // Bob's directory vouches for Alice's real key under that device id: the digest binds the
-    // key, so the box does not even open.
+    // Bob holds Alice's real chain: the mail binds another one (a fork) ...
     assert_eq!(
         bob.open(copy_for(&copies, &bob), &alice).err(),
+        Some(identity::ChainError::Fork { seq: 1 }.into())
+    );
+    // ... and, at that position, under Alice's real key the box does not even open.
+    let mut c = Copy::parse(copy_for(&copies, &bob)).unwrap();
+    let (mut h, _) = crate::mail::envelope::RoutingHeader::parse(&c.header.0).unwrap();
+    h.sender.chain = Some(alice.chain.tail());
+    c.header = crate::wire::Bytes(h.encode());
+    assert_eq!(
+        bob.open(&c.encode(), &alice).err(),
         Some(AuthFailure::RecipientBox.into())
     );
 }

@@ -11,7 +11,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
 use crate::error::{AuthFailure, Error, Field, Malformed};
-use crate::keys::{DeviceId, DeviceSecret, DeviceStatus, PukSecret, UserId};
+use crate::identity::{self, ChainState};
+use crate::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
 use crate::mail::envelope::build::{self, Parts, self_box_key, sender_record_key};
 use crate::mail::envelope::digest::{
     DigestInput, RecipientEntry, SenderBinding, bcc_commitment, header_hash, recipient_digest,
@@ -27,7 +28,7 @@ use crate::mail::footer::{
     DirectoryEntry, Footer, MailContext, Plan, PlannedRecipient, RefusalReason, SenderState,
     ServerEncryptedReason, classify, plan,
 };
-use crate::mail::open::{Mailbox, OpenedMail, VouchedDevice, open_copy};
+use crate::mail::open::{Mailbox, OpenedMail, open_copy};
 use crate::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use crate::mail::server::split_envelope;
 use crate::piece::{self, PieceKey, Purpose};
@@ -41,20 +42,26 @@ struct Person {
     address: String,
     puk: PukSecret,
     device: DeviceSecret,
+    chain: ChainState,
 }
 
 impl Person {
     fn new(n: u8, name: &str, r: &mut ChaCha20Rng) -> Person {
         let id = UserId::new([n; 16]);
+        let address = alloc::format!("{name}@example.com");
+        let puk = PukSecret::generate(SUITE, id, 1, r).unwrap();
+        let device = DeviceSecret::generate(SUITE, DeviceId::new([n ^ 0x80; 16]), r);
+        let root = identity::root(SUITE, id, &device, puk.public(), &[&address], 1).unwrap();
         Person {
             id,
-            address: alloc::format!("{name}@example.com"),
-            puk: PukSecret::generate(SUITE, id, 1, r).unwrap(),
-            device: DeviceSecret::generate(SUITE, DeviceId::new([n ^ 0x80; 16]), r),
+            address,
+            puk,
+            device,
+            chain: ChainState::verify(&[root]).unwrap(),
         }
     }
     fn key(&self) -> RecipientKey {
-        RecipientKey::new(self.address.clone(), self.puk.public().clone())
+        RecipientKey::from_chain(self.address.clone(), &self.chain).unwrap()
     }
     fn party(&self) -> Party {
         Party {
@@ -62,19 +69,19 @@ impl Person {
             user: Some(self.id),
         }
     }
-    fn vouched(&self) -> VouchedDevice {
-        VouchedDevice {
-            user: self.id,
-            device: self.device.id(),
-            verifying_key: self.device.public().verifying_key,
-            status: DeviceStatus::Active,
+    fn sender(&self) -> SenderIdentity<'_> {
+        SenderIdentity {
+            address: &self.address,
+            puk: &self.puk,
+            device: &self.device,
+            chain: &self.chain,
         }
     }
     fn open(&self, copy: &[u8], sender: &Person) -> Result<OpenedMail, Error> {
         open_copy(
             copy,
-            &Mailbox::new(self.id, core::slice::from_ref(&self.puk)),
-            &[sender.vouched()],
+            &Mailbox::new(&self.chain, core::slice::from_ref(&self.puk)),
+            &[&sender.chain],
         )
     }
 }
@@ -83,6 +90,7 @@ fn header(sender: &Person, to: Vec<Party>, cc: Vec<Party>, piece_len: u64) -> Ro
     RoutingHeader {
         sender: SenderParty {
             address: sender.address.clone(),
+            chain: Some(sender.chain.tail()),
             device: Some(sender.device.id()),
             user: Some(sender.id),
         },
@@ -171,7 +179,11 @@ fn signed_e2e_flag_beside_an_external_party_is_still_server_encrypted() {
 
 // ---- The planner ------------------------------------------------------------------------
 
-fn planned(address: &str, kind: RecipientKind, entry: DirectoryEntry) -> PlannedRecipient {
+fn planned<'a>(
+    address: &str,
+    kind: RecipientKind,
+    entry: DirectoryEntry<'a>,
+) -> PlannedRecipient<'a> {
     PlannedRecipient {
         address: address.into(),
         kind,
@@ -187,25 +199,25 @@ fn planner_branches_without_a_server_key_and_with_cc_and_bcc() {
     let carol = Person::new(3, "carol", &mut r);
     let dave = Person::new(4, "dave", &mut r);
     let no_server = SenderState {
-        puk: Some(alice.puk.public().clone()),
-        active_device: true,
+        chain: Some(&alice.chain),
+        device: alice.device.id(),
         server: None,
     };
     let users = [
         planned(
             &bob.address,
             RecipientKind::To,
-            DirectoryEntry::ActiveUser(bob.puk.public().clone()),
+            DirectoryEntry::User(&bob.chain),
         ),
         planned(
             &carol.address,
             RecipientKind::Cc,
-            DirectoryEntry::ActiveUser(carol.puk.public().clone()),
+            DirectoryEntry::User(&carol.chain),
         ),
         planned(
             &dave.address,
             RecipientKind::Bcc,
-            DirectoryEntry::ActiveUser(dave.puk.public().clone()),
+            DirectoryEntry::User(&dave.chain),
         ),
     ];
     // Every recipient an active user: E2E needs no server key.
@@ -224,7 +236,7 @@ fn planner_branches_without_a_server_key_and_with_cc_and_bcc() {
     }
     // With the server's key it is a not-E2E plan, which says so.
     let with_server = SenderState {
-        server: Some(RecipientKey::new(
+        server: Some(RecipientKey::server(
             "server@example.com",
             alice.puk.public().clone(),
         )),
@@ -236,17 +248,7 @@ fn planner_branches_without_a_server_key_and_with_cc_and_bcc() {
     assert!(!plan(&no_server, &with_external, MailContext::Personal).is_e2e());
 
     // Applying the E2E plan addresses each user as planned: To, CC and BCC boxes.
-    let sealer = MailSealer::new(
-        SUITE,
-        SenderIdentity {
-            address: &alice.address,
-            puk: &alice.puk,
-            device: &alice.device,
-        },
-        "<plan@example.com>",
-        1,
-    )
-    .unwrap();
+    let sealer = MailSealer::new(SUITE, alice.sender(), "<plan@example.com>", 1).unwrap();
     let mut sealer = e2e.apply(sealer).unwrap();
     sealer.add_piece(b"hi", &mut r).unwrap();
     let envelope = sealer.seal(&mut r).unwrap();
@@ -274,19 +276,10 @@ fn to_and_bcc() -> (Person, Person, Person, Vec<u8>) {
     let alice = Person::new(1, "alice", &mut r);
     let bob = Person::new(2, "bob", &mut r);
     let carol = Person::new(3, "carol", &mut r);
-    let mut s = MailSealer::new(
-        SUITE,
-        SenderIdentity {
-            address: &alice.address,
-            puk: &alice.puk,
-            device: &alice.device,
-        },
-        "<kinds@example.com>",
-        1,
-    )
-    .unwrap()
-    .to(bob.key())
-    .bcc(carol.key());
+    let mut s = MailSealer::new(SUITE, alice.sender(), "<kinds@example.com>", 1)
+        .unwrap()
+        .to(bob.key())
+        .bcc(carol.key());
     s.add_piece(b"hi", &mut r).unwrap();
     let envelope = s.seal(&mut r).unwrap();
     (alice, bob, carol, envelope)
@@ -328,6 +321,7 @@ fn a_box_whose_kind_the_header_contradicts_is_refused_before_decryption() {
         &edited(&alices, |_, h| {
             h.origin = Origin::InboundExternal.code();
             h.sender.device = None;
+            h.sender.chain = None;
         }),
         &alice,
     ));
@@ -337,6 +331,7 @@ fn a_box_whose_kind_the_header_contradicts_is_refused_before_decryption() {
             c.recipient_box.kind = RecipientKind::ServerAccess.code();
             h.origin = Origin::InboundExternal.code();
             h.sender.device = None;
+            h.sender.chain = None;
         }),
         &alice,
     ));
@@ -388,6 +383,7 @@ fn forge_sender_copy(
         &alice.id,
         &alice.device.id(),
         &alice.device.public().verifying_key,
+        alice.chain.tail(),
     );
     let digests: Vec<[u8; 32]> = entries
         .iter()
@@ -403,6 +399,7 @@ fn forge_sender_copy(
                     generation: 1,
                     kind: e.kind,
                     key_fingerprint: &p.puk.public().mail_key.fingerprint(),
+                    tail: Some(&p.chain.tail()),
                 },
                 manifest_digest: &manifest.digest,
                 bcc_commitment: &commitment,
@@ -451,6 +448,7 @@ fn forge_sender_copy(
                     position: e.position,
                     kind: e.kind.code(),
                     salt: Fixed(e.salt),
+                    tail: Some(p.chain.tail()),
                     user: p.id,
                 }
             })
@@ -469,6 +467,7 @@ fn forge_sender_copy(
             enc: Bytes(Vec::new()),
             generation: 1,
             kind: RecipientKind::Sender.code(),
+            tail: Some(alice.chain.tail()),
             user: alice.id,
         },
         header: Bytes(header_bytes),
