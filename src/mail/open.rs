@@ -495,7 +495,7 @@ pub fn open_copy(
         _ => SenderBinding::UNSIGNED,
     };
 
-    // 5. Recompute this recipient's digest and open the box with it as aad.
+    // 6. Recompute this recipient's digest and open the box with it as aad.
     let manifest_digest = piece::digest(suite, Purpose::Manifest, &copy.manifest.0)?;
     let fingerprint = puk.public().mail_key.fingerprint();
     let header_digest = header_hash(&copy.header.0);
@@ -533,7 +533,7 @@ pub fn open_copy(
     };
     let inner = BoxPlaintext::decode(&plaintext)?;
 
-    // 6. Signed boxes only in device-signed mail, unsigned only in server-sealed mail; then
+    // 7. Signed boxes only in device-signed mail, unsigned only in server-sealed mail; then
     //    the tree signature over the root this leaf and path lead to.
     let root = match (signer, inner.signed) {
         (Some((_, d, _)), true) => {
@@ -555,14 +555,14 @@ pub fn open_copy(
         _ => return Err(AuthFailure::BoxKind.into()),
     };
 
-    // 7. The manifest, whose digest the digest (and the signature) covers.
+    // 8. The manifest, whose digest the digest (and the signature) covers.
     let message_key = PieceKey::from_bytes(inner.message_key);
     let manifest = Manifest::open(suite, &message_key, &copy.manifest.0, &manifest_digest)?;
     if manifest.pieces.len() != header.piece_sizes.len() {
         return Err(Malformed::ManifestMismatch.into());
     }
 
-    // 8. The sender's own copy: BCC string and the whole recipient list.
+    // 9. The sender's own copy: BCC string and the whole recipient list.
     let sent = match (&copy.sender_record, root) {
         (Some(record), Some(root)) => Some(check_sender_record(
             &input,

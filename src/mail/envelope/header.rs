@@ -106,6 +106,10 @@ impl RoutingHeader {
         {
             return Err(Malformed::Field(Field::Origin).into());
         }
+        // Chain positions count from 1 (SPEC.md §12.2).
+        if self.sender.chain.is_some_and(|t| t.seq == 0) {
+            return Err(Malformed::Field(Field::ChainTail).into());
+        }
         if self.to.len().saturating_add(self.cc.len()) > MAX_RECIPIENTS {
             return Err(Limit::Recipients.into());
         }

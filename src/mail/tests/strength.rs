@@ -344,6 +344,44 @@ fn a_box_whose_kind_the_header_contradicts_is_refused_before_decryption() {
     ));
 }
 
+/// Chain tails sit exactly where SPEC.md §6.1 and §6.4 put them, with positions from 1.
+#[test]
+fn chain_tails_out_of_place_are_refused_before_decryption() {
+    let (alice, bob, carol, envelope) = to_and_bcc();
+    let bobs = copy_of(&envelope, &bob.id);
+    let carols = copy_of(&envelope, &carol.id);
+    let tail_refused = Some(Malformed::Field(Field::ChainTail).into());
+    // The header's sender tail at position 0.
+    let zero = edited(&bobs, |_, h| {
+        if let Some(t) = h.sender.chain.as_mut() {
+            t.seq = 0;
+        }
+    });
+    assert_eq!(bob.open(&zero, &alice).err(), tail_refused);
+    // Device-signed mail whose header names no sender tail.
+    let none = edited(&bobs, |_, h| h.sender.chain = None);
+    assert_eq!(
+        bob.open(&none, &alice).err(),
+        Some(Malformed::Field(Field::Origin).into())
+    );
+    // A user's box without its tail, and a box tail at position 0.
+    let untailed = edited(&carols, |c, _| c.recipient_box.tail = None);
+    assert_eq!(carol.open(&untailed, &alice).err(), tail_refused);
+    let zero_box = edited(&carols, |c, _| {
+        if let Some(t) = c.recipient_box.tail.as_mut() {
+            t.seq = 0;
+        }
+    });
+    assert_eq!(carol.open(&zero_box, &alice).err(), tail_refused);
+    // A tail on a box of server-sealed mail.
+    let server_sealed = edited(&carols, |_, h| {
+        h.origin = Origin::InboundExternal.code();
+        h.sender.device = None;
+        h.sender.chain = None;
+    });
+    assert_eq!(carol.open(&server_sealed, &alice).err(), tail_refused);
+}
+
 // ---- The sender record (SPEC.md §6.9 step 9) ----------------------------------------------
 
 /// One entry of a forged sender record.
