@@ -26,6 +26,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("recovery_code", fuzzing::recovery_code_target),
     ("seed_wrap_batch", fuzzing::seed_wrap_batch_target),
     ("verified_piece", fuzzing::verified_piece_target),
+    ("chain", fuzzing::chain_target),
 ];
 
 /// Valid pieces under the fuzz key, around the chunk boundaries, each prefixed with a split
@@ -60,6 +61,7 @@ fn generated() -> Vec<(&'static str, Vec<Seed>)> {
         ("verified_piece", piece_stream_seeds()),
         ("link_copy", fuzzing::link_copy_seeds()),
         ("user_data", fuzzing::user_data_seeds()),
+        ("chain", fuzzing::chain_seeds()),
         ("recovery_code", fuzzing::recovery_code_seeds()),
         ("seed_wrap_batch", fuzzing::seed_wrap_batch_seeds()),
         (
@@ -161,6 +163,17 @@ fn seeds_exercise_the_success_paths() {
         let opened =
             mailseal::account::devices::open_seed_wraps(&seed, &w.bob_device, &w.bob_chain, None);
         assert_eq!(opened.map(|s| s.len()).ok(), Some(1), "batch seed {name}");
+    }
+    for (name, seed) in fuzzing::chain_seeds() {
+        let links = mailseal::identity::decode_segment(&seed[1..]).expect("segment");
+        let accepted = match seed[0] {
+            0 => mailseal::identity::ChainState::verify(&links).is_ok(),
+            1 => mailseal::identity::ChainState::verify(&w.bob_links[..1])
+                .and_then(|root| root.extend(&links))
+                .is_ok(),
+            _ => w.bob_chain.update(&links).is_ok(),
+        };
+        assert!(accepted, "chain seed {name}");
     }
     for (name, seed) in fuzzing::recovery_code_seeds() {
         let text = std::str::from_utf8(&seed).expect("text");

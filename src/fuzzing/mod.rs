@@ -14,10 +14,12 @@
     clippy::arithmetic_side_effects
 )]
 
+mod chain;
 mod more;
 
 use alloc::vec::Vec;
 
+pub use chain::{chain_seeds, chain_target};
 pub use more::{
     link_copy_seeds, link_copy_target, recovery_code_seeds, recovery_code_target,
     seed_wrap_batch_seeds, seed_wrap_batch_target, user_data_seeds, user_data_target,

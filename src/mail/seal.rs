@@ -231,7 +231,29 @@ impl<'a> MailSealer<'a> {
         check_message_id(message_id)?;
         check_address(sender.address)?;
         sender.check(suite)?;
-        Ok(MailSealer {
+        Ok(Self::unchecked(suite, sender, message_id, timestamp))
+    }
+
+    /// A sealer that skips the sender's own chain checks (SPEC.md §6.8 step 0): what a
+    /// modified client, or an escrow administrator holding the escrow device's seed, could
+    /// run. Tests use it to show that readers catch such mail on their own.
+    #[cfg(test)]
+    pub(crate) fn rogue(
+        suite: Suite,
+        sender: SenderIdentity<'a>,
+        message_id: &str,
+        timestamp: u64,
+    ) -> Self {
+        Self::unchecked(suite, sender, message_id, timestamp)
+    }
+
+    fn unchecked(
+        suite: Suite,
+        sender: SenderIdentity<'a>,
+        message_id: &str,
+        timestamp: u64,
+    ) -> Self {
+        MailSealer {
             suite,
             sender,
             message_id: message_id.into(),
@@ -247,7 +269,7 @@ impl<'a> MailSealer<'a> {
             // Room for every piece up front: a growing Vec would move the piece keys and free
             // the old buffer unwiped.
             pieces: Vec::with_capacity(MAX_PIECES),
-        })
+        }
     }
 
     /// Adds a To recipient.

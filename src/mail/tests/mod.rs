@@ -2,6 +2,7 @@
 //! mutation run showed unpinned.
 
 mod footer;
+mod identity;
 mod mail;
 mod refusal;
 mod strength;
