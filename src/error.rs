@@ -132,8 +132,9 @@ pub enum ChainError {
     /// The caller's view of `user`'s chain ends before the link the input binds: fetch more
     /// of the chain, then try again.
     Behind {
-        /// Whose chain.
-        user: crate::keys::UserId,
+        /// Whose chain: the user id's bytes (plain bytes keep the error module free of key
+        /// types, and cross a language binding as they are).
+        user: [u8; 16],
         /// Links the caller has.
         have: u64,
         /// Links the input needs.

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::{ChainError, DeviceRole, MAX_ADDRESSES, MAX_LINK_LEN};
 use crate::error::{Error, Limit, Malformed, Unsupported};
 use crate::keys::{DeviceId, DevicePublic, KemPublicKey, PukPublic, UserId, VerifyingKey};
-use crate::mail::envelope::check_address;
 use crate::suite::Suite;
+use crate::wire::text::check_address;
 use crate::wire::{self, Bytes, Fixed};
 
 /// Format version of a link body.

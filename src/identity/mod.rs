@@ -158,7 +158,7 @@ impl EscrowEnrollment {
         match ea_chain.hash_at(t.ea_chain.seq) {
             None => {
                 return Err(ChainError::Behind {
-                    user: t.ea_group,
+                    user: *t.ea_group.as_bytes(),
                     have: ea_chain.tail().seq,
                     need: t.ea_chain.seq,
                 }

@@ -606,7 +606,7 @@ fn escrow_terms_are_checked_against_the_administrators_chain() {
     assert_eq!(
         enrolled.check_administrators(&old_view).err(),
         chain_err(ChainError::Behind {
-            user: admins.account.user,
+            user: *admins.account.user.as_bytes(),
             have: 1,
             need: 2
         })

@@ -612,7 +612,7 @@ pub(crate) fn check_tail(chain: &ChainState, tail: &ChainTail) -> Result<(), Err
         Some(h) if bool::from(h.ct_eq(&tail.hash)) => Ok(()),
         Some(_) => Err(ChainError::Fork { seq: tail.seq }.into()),
         None => Err(ChainError::Behind {
-            user: chain.user(),
+            user: *chain.user().as_bytes(),
             have: chain.tail().seq,
             need: tail.seq,
         }

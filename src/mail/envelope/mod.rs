@@ -20,6 +20,9 @@ pub use header::{Origin, Party, RoutingHeader, SenderParty};
 pub use recipient::RecipientKey;
 pub use wire::{Copy, Envelope, LinkCopy, WireBox};
 
+pub use crate::wire::text::{MAX_ADDRESS_LEN, MAX_MESSAGE_ID_LEN};
+pub(crate) use crate::wire::text::{check_address, check_message_id};
+
 use crate::error::{Error, Field, Malformed};
 
 /// Leaf positions of the recipient tree (1024).
@@ -46,10 +49,6 @@ pub const MAX_SENDER_RECORD_LEN: usize = 512 * 1024;
 pub const MAX_BCC_LEN: usize = 64 * 1024;
 /// Largest encoded envelope or copy (boxes of 1024 X-Wing recipients fit with room to spare).
 pub const MAX_ENVELOPE_LEN: usize = 4 * 1024 * 1024;
-/// Longest email address, in bytes (RFC 5321's path limit).
-pub const MAX_ADDRESS_LEN: usize = 320;
-/// Longest message id, in bytes (RFC 5322's line limit).
-pub const MAX_MESSAGE_ID_LEN: usize = 998;
 
 /// How a recipient user was addressed. Bound into its digest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -93,21 +92,4 @@ impl RecipientKind {
             _ => Err(Malformed::Field(Field::RecipientKind).into()),
         }
     }
-}
-
-/// SPEC.md §6.1: an address is 1 to 320 bytes of UTF-8 with no control characters.
-pub(crate) fn check_address(address: &str) -> Result<(), Error> {
-    check_text(address, MAX_ADDRESS_LEN).map_err(|()| Malformed::Field(Field::Address).into())
-}
-
-/// SPEC.md §6.1: a message id is 1 to 998 bytes of UTF-8 with no control characters.
-pub(crate) fn check_message_id(id: &str) -> Result<(), Error> {
-    check_text(id, MAX_MESSAGE_ID_LEN).map_err(|()| Malformed::Field(Field::MessageId).into())
-}
-
-fn check_text(s: &str, max: usize) -> Result<(), ()> {
-    if s.is_empty() || s.len() > max || s.chars().any(char::is_control) {
-        return Err(());
-    }
-    Ok(())
 }

@@ -325,7 +325,7 @@ fn a_reader_behind_its_own_chain_is_asked_to_fetch_more() {
     assert_eq!(
         err,
         Some(Error::Chain(crate::identity::ChainError::Behind {
-            user: reader.user,
+            user: *reader.user.as_bytes(),
             have: 1,
             need: 2,
         }))

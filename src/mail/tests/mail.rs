@@ -704,7 +704,7 @@ fn unknown_signer_is_rejected_and_revoked_signer_is_reported() {
         open_copy(copy_for(&newer, &bob), &bob.mailbox(), &[&alice.chain]).err(),
         Some(
             identity::ChainError::Behind {
-                user: alice.id,
+                user: *alice.id.as_bytes(),
                 have: 1,
                 need: 2
             }
