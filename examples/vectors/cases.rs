@@ -39,30 +39,9 @@ pub type Check = Result<(), String>;
 
 /// The error class a vector names: the error's variant path in snake case, for example
 /// `authentication/key_commitment` or `malformed/cbor/non_minimal`.
+/// The error class the vectors name (`Error::class`).
 pub fn class(e: &Error) -> String {
-    let debug = format!("{e:?}");
-    let head = debug.split(['{', ' ']).next().unwrap_or("").to_string();
-    head.split('(')
-        .map(|part| part.trim_end_matches(')'))
-        .filter(|p| !p.is_empty() && !p.starts_with(|c: char| c.is_ascii_digit()))
-        .map(snake)
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-fn snake(s: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    e.class().to_string()
 }
 
 pub fn expect_error<T>(result: Result<T, Error>, case: &Value) -> Check {
