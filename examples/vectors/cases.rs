@@ -16,9 +16,9 @@ use mailseal::identity::ChainState;
 use mailseal::keys::{DeviceId, DevicePublic, DeviceSecret, PukPublic, PukSecret, PukSeed, UserId};
 use mailseal::mail::envelope::{Copy, RecipientKind, RoutingHeader};
 use mailseal::mail::footer::{
-    DirectoryEntry, MailContext, Plan, PlannedRecipient, SenderState, classify, plan,
+    DirectoryEntry, MailContext, Plan, PlanNote, PlannedRecipient, SenderState, classify, plan,
 };
-use mailseal::mail::open::{Mailbox, SenderStatus, open_copy};
+use mailseal::mail::open::{Mailbox, open_copy};
 use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use mailseal::mail::server::split_envelope;
 use mailseal::piece::{self, PieceKey, PieceNonce, Purpose};
@@ -787,10 +787,10 @@ struct Mail {
 fn origin_named(name: &str) -> Result<mailseal::mail::envelope::Origin, String> {
     use mailseal::mail::envelope::Origin;
     Ok(match name {
-        "inbound external" => Origin::InboundExternal,
-        "mailing list" => Origin::MailingList,
+        "inbound_external" => Origin::InboundExternal,
+        "mailing_list" => Origin::MailingList,
         "system" => Origin::System,
-        "held for new user" => Origin::HeldForNewUser,
+        "held_for_new_user" => Origin::HeldForNewUser,
         other => return Err(format!("unknown origin {other}")),
     })
 }
@@ -994,16 +994,6 @@ fn open_as(
     )
 }
 
-fn status_name(s: SenderStatus) -> &'static str {
-    match s {
-        SenderStatus::VerifiedActiveDevice => "verified active device",
-        SenderStatus::RevokedDevice => "revoked device",
-        SenderStatus::EscrowDevice => "escrow device",
-        SenderStatus::BackupDevice => "backup device",
-        _ => "unsigned",
-    }
-}
-
 /// The name of the mail case SPEC.md appendix A works through.
 pub const WORKED_EXAMPLE: &str = "mail_worked_example";
 
@@ -1103,7 +1093,7 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
             "manifest_nonce": draw_hex(32), "bcc_key": draw_hex(32), "box_randomness": [draw_hex(hpke_len)],
         });
         let inputs = json!({
-            "origin": "inbound external", "sender_address": "eve@elsewhere.example",
+            "origin": "inbound_external", "sender_address": "eve@elsewhere.example",
             "to": [{ "address": bob.address, "user": hex(&bob.user) }], "cc": [],
             "recipients": [bob.to_json(suite)], "message_id": "<inbound@elsewhere.example>", "timestamp": 1_764_374_400u64,
             "pieces": [hex(b"Subject: offer\r\n\r\nBuy now")], "randomness": randomness,
@@ -1544,9 +1534,10 @@ fn expected_mail(suite: Suite, inputs: &Value, mail: &Mail, parties: &[&Party]) 
             json!({
                 "user": hex(c.user.as_bytes()),
                 "kind": kind_name(o.recipient_kind()),
-                "sender_status": status_name(o.sender_status()),
-                "footer": format!("{:?}", footer.footer),
-                "footer_reasons": footer.reasons.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>(),
+                "sender_status": o.sender_status().code(),
+                "footer": footer.footer.code(),
+                "footer_reasons": footer.reasons.iter().map(|r| r.code()).collect::<Vec<_>>(),
+                "cautions": footer.cautions.iter().map(|c| c.code()).collect::<Vec<_>>(),
                 "bcc": o.sent_record().map(|s| s.bcc.clone()),
                 "piece_sha256": mail.pieces.iter().enumerate().map(|(i, ct)| hex(&Sha256::digest(o.open_piece(i, ct).expect("piece")))).collect::<Vec<_>>(),
             })
@@ -1637,18 +1628,20 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
             .ok_or("no copy for an opened entry")?;
         let o = open_as(suite, inputs, who, &copy.copy, &chains).map_err(|e| class(&e))?;
         check_str(w, "kind", kind_name(o.recipient_kind()))?;
-        check_str(w, "sender_status", status_name(o.sender_status()))?;
+        check_str(w, "sender_status", o.sender_status().code())?;
         let c = classify(&o, true);
-        check_str(w, "footer", &format!("{:?}", c.footer))?;
-        let reasons: Vec<String> = c.reasons.iter().map(|r| format!("{r:?}")).collect();
-        let want: Vec<String> = list_of(w, "footer_reasons")?
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
-        if want != reasons {
-            return Err(format!(
-                "footer reasons differ: expected {want:?}, got {reasons:?}"
-            ));
+        check_str(w, "footer", c.footer.code())?;
+        for (name, got) in [
+            (
+                "footer_reasons",
+                c.reasons.iter().map(|r| r.code()).collect::<Vec<_>>(),
+            ),
+            ("cautions", c.cautions.iter().map(|c| c.code()).collect()),
+        ] {
+            let want: Vec<&str> = list_of(w, name)?.iter().filter_map(Value::as_str).collect();
+            if want != got {
+                return Err(format!("{name} differ: expected {want:?}, got {got:?}"));
+            }
         }
         let bcc = o.sent_record().map(|s| s.bcc.clone());
         if w.get("bcc").and_then(Value::as_str).map(str::to_string) != bcc {
@@ -2291,14 +2284,14 @@ fn verify_recovery(_: Option<Suite>, case: &Value) -> Check {
 fn planner_cases() -> Vec<Value> {
     // A sender with a key, an active device and the server's key.
     let ready = json!({ "has_key": true, "active_device": true, "has_server_key": true });
-    let active = |a: &str| json!({ "address": a, "kind": "to", "entry": "active user" });
+    let active = |a: &str| json!({ "address": a, "kind": "to", "entry": "active_user" });
     let rows = vec![
         (
             "all_active_users",
             ready.clone(),
             vec![
                 active("bob@example.com"),
-                json!({ "address": "carol@example.com", "kind": "bcc", "entry": "active user" }),
+                json!({ "address": "carol@example.com", "kind": "bcc", "entry": "active_user" }),
             ],
             "personal",
         ),
@@ -2316,9 +2309,9 @@ fn planner_cases() -> Vec<Value> {
             ready.clone(),
             vec![
                 json!({ "address": "dan@elsewhere.example", "kind": "to", "entry": "external" }),
-                json!({ "address": "team@example.com", "kind": "to", "entry": "mailing list" }),
-                json!({ "address": "new@example.com", "kind": "cc", "entry": "pre-provisioned user" }),
-                json!({ "address": "crm@example.com", "kind": "to", "entry": "third-party integration" }),
+                json!({ "address": "team@example.com", "kind": "to", "entry": "mailing_list" }),
+                json!({ "address": "new@example.com", "kind": "cc", "entry": "pre_provisioned_user" }),
+                json!({ "address": "crm@example.com", "kind": "to", "entry": "third_party_integration" }),
             ],
             "personal",
         ),
@@ -2339,7 +2332,7 @@ fn planner_cases() -> Vec<Value> {
             ready.clone(),
             vec![
                 active("bob@example.com"),
-                json!({ "address": "gone@example.com", "kind": "to", "entry": "all devices revoked" }),
+                json!({ "address": "gone@example.com", "kind": "to", "entry": "all_devices_revoked" }),
             ],
             "personal",
         ),
@@ -2377,8 +2370,8 @@ fn planner_cases() -> Vec<Value> {
             "escrowed_and_rotation_due_recipients",
             ready.clone(),
             vec![
-                json!({ "address": "uma@example.com", "kind": "to", "entry": "escrowed user" }),
-                json!({ "address": "ray@example.com", "kind": "cc", "entry": "user with rotation due" }),
+                json!({ "address": "uma@example.com", "kind": "to", "entry": "escrowed_user" }),
+                json!({ "address": "ray@example.com", "kind": "cc", "entry": "user_with_rotation_due" }),
             ],
             "personal",
         ),
@@ -2393,9 +2386,9 @@ fn planner_cases() -> Vec<Value> {
 }
 
 /// The chain a planner vector's directory entry stands for, from fixed seeds named after the
-/// address: a one-device root, with a server revocation of that device ("all devices
-/// revoked"), an escrow device ("escrowed user"), or a second device revoked by the server
-/// without a rotation ("user with rotation due").
+/// address: a one-device root, with a server revocation of that device
+/// ("all_devices_revoked"), an escrow device ("escrowed_user"), or a second device revoked by the server
+/// without a rotation ("user_with_rotation_due").
 fn planner_chain(address: &str, entry: &str) -> Result<ChainState, String> {
     use mailseal::hazmat::TestUser;
     let suite = Suite::X25519;
@@ -2412,11 +2405,11 @@ fn planner_chain(address: &str, entry: &str) -> Result<ChainState, String> {
     let second = DeviceSecret::generate(suite, DeviceId::new(draw(&mut rng)), &mut rng);
     let err = |e: Error| class(&e);
     Ok(match entry {
-        "active user" => chain,
-        "all devices revoked" => chain
+        "active_user" => chain,
+        "all_devices_revoked" => chain
             .extend(&[chain.server_revoke(user.device.id(), 2)])
             .map_err(err)?,
-        "user with rotation due" => {
+        "user_with_rotation_due" => {
             let d = chain
                 .propose_add_device(user.device.id(), second.public(), None, 2)
                 .map_err(err)?;
@@ -2427,7 +2420,7 @@ fn planner_chain(address: &str, entry: &str) -> Result<ChainState, String> {
                 .extend(&[chain.server_revoke(second.id(), 3)])
                 .map_err(err)?
         }
-        "escrowed user" => {
+        "escrowed_user" => {
             let admins = TestUser::generate(
                 suite,
                 UserId::new([0xea; 16]),
@@ -2459,7 +2452,7 @@ fn planner_chain(address: &str, entry: &str) -> Result<ChainState, String> {
     })
 }
 
-fn run_planner(i: &Value) -> Result<(String, Vec<String>, Vec<String>), String> {
+fn run_planner(i: &Value) -> Result<(String, Vec<Value>, Vec<Value>), String> {
     use mailseal::hazmat::TestUser;
     let mut rng = XofRng::new(b"planner keys");
     let sender = TestUser::generate(
@@ -2513,7 +2506,7 @@ fn run_planner(i: &Value) -> Result<(String, Vec<String>, Vec<String>), String> 
             let entry = str_of(r, "entry")?;
             let user_entry = matches!(
                 entry,
-                "active user" | "all devices revoked" | "escrowed user" | "user with rotation due"
+                "active_user" | "all_devices_revoked" | "escrowed_user" | "user_with_rotation_due"
             );
             user_entry
                 .then(|| planner_chain(str_of(r, "address")?, entry))
@@ -2532,12 +2525,12 @@ fn run_planner(i: &Value) -> Result<(String, Vec<String>, Vec<String>), String> 
             };
             let entry = match (str_of(r, "entry")?, chain) {
                 (_, Some(c)) => DirectoryEntry::User(c),
-                ("pre-provisioned user", None) => {
+                ("pre_provisioned_user", None) => {
                     DirectoryEntry::PreProvisionedUser(UserId::new([3; 16]))
                 }
                 ("external", None) => DirectoryEntry::External,
-                ("mailing list", None) => DirectoryEntry::MailingList,
-                ("third-party integration", None) => DirectoryEntry::ThirdPartyIntegration,
+                ("mailing_list", None) => DirectoryEntry::MailingList,
+                ("third_party_integration", None) => DirectoryEntry::ThirdPartyIntegration,
                 (other, _) => return Err(format!("unknown entry {other}")),
             };
             Ok(PlannedRecipient {
@@ -2553,38 +2546,52 @@ fn run_planner(i: &Value) -> Result<(String, Vec<String>, Vec<String>), String> 
         "calendar" => MailContext::Calendar,
         other => return Err(format!("unknown context {other}")),
     };
+    let reason = |code: &str, address: Option<&str>| match address {
+        Some(a) => json!({ "code": code, "address": a }),
+        None => json!({ "code": code }),
+    };
+    let note = |n: &PlanNote| match n {
+        PlanNote::Escrowed { ea_group, .. } => json!({
+            "code": n.code(),
+            "address": n.address(),
+            "ea_group": hex(ea_group.as_bytes()),
+        }),
+        _ => json!({ "code": n.code(), "address": n.address() }),
+    };
     Ok(match plan(&state, &recipients, context) {
-        Plan::E2e { notes, .. } => ("e2e".into(), vec![], debug_all(&notes)),
-        Plan::NotE2e { reasons, notes, .. } => {
-            ("not e2e".into(), debug_all(&reasons), debug_all(&notes))
-        }
-        Plan::Refuse { reasons } => ("refuse".into(), debug_all(&reasons), vec![]),
-        other => (format!("{other:?}"), vec![], vec![]),
+        Plan::E2e { notes, .. } => ("e2e".into(), vec![], notes.iter().map(note).collect()),
+        Plan::NotE2e { reasons, notes, .. } => (
+            "not_e2e".into(),
+            reasons
+                .iter()
+                .map(|r| reason(r.code(), r.address()))
+                .collect(),
+            notes.iter().map(note).collect(),
+        ),
+        Plan::Refuse { reasons } => (
+            "refuse".into(),
+            reasons
+                .iter()
+                .map(|r| reason(r.code(), r.address()))
+                .collect(),
+            vec![],
+        ),
+        _ => return Err("a plan of an unknown kind".into()),
     })
-}
-
-fn debug_all<T: core::fmt::Debug>(v: &[T]) -> Vec<String> {
-    v.iter().map(|r| format!("{r:?}")).collect()
 }
 
 fn verify_planner(_: Option<Suite>, case: &Value) -> Check {
     let (decision, reasons, notes) = run_planner(field(case, "inputs")?)?;
     let expected = field(case, "expected")?;
     check_str(expected, "decision", &decision)?;
-    let want: Vec<String> = list_of(expected, "reasons")?
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
-    if want != reasons {
+    let want = list_of(expected, "reasons")?;
+    if *want != reasons {
         return Err(format!(
             "reasons differ: expected {want:?}, got {reasons:?}"
         ));
     }
-    let want_notes: Vec<String> = list_of(expected, "notes")?
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
-    if want_notes != notes {
+    let want_notes = list_of(expected, "notes")?;
+    if *want_notes != notes {
         return Err(format!(
             "notes differ: expected {want_notes:?}, got {notes:?}"
         ));

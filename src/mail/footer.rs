@@ -466,3 +466,114 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
         cautions,
     }
 }
+
+// ---- Stable names (SPEC.md §11.3) -----------------------------------------------------------
+// What a binding, a log line or a test vector prints: fixed snake-case codes, never `Debug`.
+
+impl Footer {
+    /// `e2e_encrypted` or `server_encrypted`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Footer::E2eEncrypted => "e2e_encrypted",
+            Footer::ServerEncrypted => "server_encrypted",
+        }
+    }
+}
+
+impl ServerEncryptedReason {
+    /// The reason's stable name (the origin of `server_sealed` is the header's).
+    pub fn code(self) -> &'static str {
+        match self {
+            ServerEncryptedReason::Unsigned => "unsigned",
+            ServerEncryptedReason::ServerSealed(_) => "server_sealed",
+            ServerEncryptedReason::MailingList => "mailing_list",
+            ServerEncryptedReason::External => "external",
+            ServerEncryptedReason::FlaggedNotE2eBySender => "flagged_not_e2e_by_sender",
+            ServerEncryptedReason::RevokedSenderDevice => "revoked_sender_device",
+            ServerEncryptedReason::SignedByEscrowDevice => "signed_by_escrow_device",
+            ServerEncryptedReason::SignedByBackupDevice => "signed_by_backup_device",
+            ServerEncryptedReason::FromNotTheSenders => "from_not_the_senders",
+            ServerEncryptedReason::AccessRestricted => "access_restricted",
+        }
+    }
+}
+
+impl Caution {
+    /// The caution's stable name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Caution::UnknownSender => "unknown_sender",
+            Caution::OlderKeyGeneration => "older_key_generation",
+        }
+    }
+}
+
+impl NotE2eReason {
+    /// The reason's stable name; [`NotE2eReason::address`] gives its address, if any.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NotE2eReason::External(_) => "external",
+            NotE2eReason::PreProvisioned(_) => "pre_provisioned",
+            NotE2eReason::MailingList(_) => "mailing_list",
+            NotE2eReason::ThirdPartyIntegration(_) => "third_party_integration",
+            NotE2eReason::SystemMail => "system_mail",
+            NotE2eReason::CalendarMail => "calendar_mail",
+        }
+    }
+
+    /// The recipient address the reason is about.
+    pub fn address(&self) -> Option<&str> {
+        match self {
+            NotE2eReason::External(a)
+            | NotE2eReason::PreProvisioned(a)
+            | NotE2eReason::MailingList(a)
+            | NotE2eReason::ThirdPartyIntegration(a) => Some(a),
+            NotE2eReason::SystemMail | NotE2eReason::CalendarMail => None,
+        }
+    }
+}
+
+impl RefusalReason {
+    /// The reason's stable name; [`RefusalReason::address`] gives its address, if any.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RefusalReason::AllDevicesRevoked(_) => "all_devices_revoked",
+            RefusalReason::AddressNotTheUsers(_) => "address_not_the_users",
+            RefusalReason::SenderHasNoKey => "sender_has_no_key",
+            RefusalReason::SenderDeviceNotActive => "sender_device_not_active",
+            RefusalReason::SenderMustRotate => "sender_must_rotate",
+            RefusalReason::NoServerKey => "no_server_key",
+            RefusalReason::NonUserInBcc(_) => "non_user_in_bcc",
+        }
+    }
+
+    /// The recipient address the reason is about.
+    pub fn address(&self) -> Option<&str> {
+        match self {
+            RefusalReason::AllDevicesRevoked(a)
+            | RefusalReason::AddressNotTheUsers(a)
+            | RefusalReason::NonUserInBcc(a) => Some(a),
+            RefusalReason::SenderHasNoKey
+            | RefusalReason::SenderDeviceNotActive
+            | RefusalReason::SenderMustRotate
+            | RefusalReason::NoServerKey => None,
+        }
+    }
+}
+
+impl PlanNote {
+    /// The note's stable name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PlanNote::Escrowed { .. } => "escrowed",
+            PlanNote::KeyRotationDue(_) => "key_rotation_due",
+        }
+    }
+
+    /// The recipient address the note is about.
+    pub fn address(&self) -> &str {
+        match self {
+            PlanNote::Escrowed { address, .. } | PlanNote::KeyRotationDue(address) => address,
+        }
+    }
+}

@@ -116,6 +116,19 @@ pub enum SenderStatus {
     Unsigned,
 }
 
+impl SenderStatus {
+    /// The stable name (SPEC.md §11.3), as the test vectors spell it.
+    pub fn code(self) -> &'static str {
+        match self {
+            SenderStatus::VerifiedActiveDevice => "verified_active_device",
+            SenderStatus::RevokedDevice => "revoked_device",
+            SenderStatus::EscrowDevice => "escrow_device",
+            SenderStatus::BackupDevice => "backup_device",
+            SenderStatus::Unsigned => "unsigned",
+        }
+    }
+}
+
 /// One recipient of the mail as the sender's own copy recorded it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedRecipient {
