@@ -549,7 +549,7 @@ fn key_cases(suite: Suite) -> Vec<Value> {
         "ed25519_identity_key",
         "device_record",
         dev_record(&identity),
-        "malformed/cbor/schema",
+        "malformed/public_key",
     );
     let order2 =
         unhex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f").expect("hex");
@@ -557,7 +557,7 @@ fn key_cases(suite: Suite) -> Vec<Value> {
         "ed25519_small_order_key",
         "device_record",
         dev_record(&order2),
-        "malformed/cbor/schema",
+        "malformed/public_key",
     );
     cases
 }

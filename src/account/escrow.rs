@@ -131,7 +131,7 @@ pub struct EscrowWrap {
     pub suite: u16,
     /// Escrow device verifying key.
     #[serde(rename = "v")]
-    pub escrow_verifying_key: VerifyingKey,
+    pub escrow_verifying_key: Fixed<32>,
     /// Signature by the member's device.
     #[serde(rename = "x")]
     pub signature: Fixed<64>,
@@ -165,7 +165,7 @@ fn wrap_context(
             ea_key_fingerprint,
             w.member.as_bytes(),
             w.escrow_device.as_bytes(),
-            &w.escrow_verifying_key.to_bytes(),
+            &w.escrow_verifying_key.0,
             &w.escrow_encryption_fingerprint.0,
             w.signer_device.as_bytes(),
             &signer.to_bytes(),
@@ -195,7 +195,7 @@ pub fn wrap_escrow_device(
         ea_generation: ctx.ea_group.generation,
         member: ctx.member,
         suite: suite.id(),
-        escrow_verifying_key: escrow_device.public().verifying_key,
+        escrow_verifying_key: Fixed(escrow_device.public().verifying_key.to_bytes()),
         signature: Fixed([0; 64]),
         ea_group: ctx.ea_group.user,
         signer_device: signer.id(),
@@ -234,6 +234,7 @@ pub fn open_escrow_wrap(
 ) -> Result<DeviceSecret, Error> {
     let w: EscrowWrap = wire::decode(bytes, MAX_ESCROW_RECORD_LEN, Limit::WrapSize)?;
     let suite = Suite::from_id(w.suite)?;
+    VerifyingKey::from_bytes(&w.escrow_verifying_key.0)?;
     let ea = ea_puks
         .iter()
         .find(|p| {

@@ -4,7 +4,6 @@ use core::fmt;
 
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use rand_core::CryptoRng;
-use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::kem::{self, KemPublicKey, KemSecretKey};
@@ -14,8 +13,10 @@ use crate::suite::Suite;
 use crate::wire::Fixed;
 
 /// An Ed25519 public key that decodes and is not of small order (SPEC.md §5.1).
-#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "Fixed<32>", into = "Fixed<32>")]
+///
+/// On the wire it is a `bstr .size 32`, validated after the structure decodes, so an invalid
+/// key is [`Malformed::PublicKey`] wherever it appears.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct VerifyingKey(ed25519_dalek::VerifyingKey);
 
 impl VerifyingKey {
@@ -60,17 +61,6 @@ impl VerifyingKey {
     }
 }
 
-impl TryFrom<Fixed<32>> for VerifyingKey {
-    type Error = Error;
-    fn try_from(f: Fixed<32>) -> Result<Self, Error> {
-        VerifyingKey::from_bytes(&f.0)
-    }
-}
-impl From<VerifyingKey> for Fixed<32> {
-    fn from(vk: VerifyingKey) -> Self {
-        Fixed(vk.to_bytes())
-    }
-}
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "VerifyingKey({:?})", Fixed(self.to_bytes()))

@@ -92,7 +92,7 @@ mod public_wire {
     };
     use crate::error::{Error, Field, Limit, Malformed};
     use crate::suite::Suite;
-    use crate::wire::{self, Bytes};
+    use crate::wire::{self, Bytes, Fixed};
 
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -104,7 +104,7 @@ mod public_wire {
         #[serde(rename = "s")]
         suite: u16,
         #[serde(rename = "v")]
-        verifying_key: VerifyingKey,
+        verifying_key: Fixed<32>,
     }
 
     #[derive(Serialize, Deserialize)]
@@ -127,18 +127,19 @@ mod public_wire {
                 encryption_key: Bytes(self.encryption_key.as_bytes().to_vec()),
                 id: self.id,
                 suite: self.encryption_key.suite().id(),
-                verifying_key: self.verifying_key,
+                verifying_key: Fixed(self.verifying_key.to_bytes()),
             })
         }
 
-        /// Parses and validates a record: canonical CBOR, known suite, valid keys.
+        /// Parses and validates a record (SPEC.md §5.4, in order): canonical CBOR, known
+        /// suite, the verifying key, the encryption key.
         pub fn from_cbor(bytes: &[u8]) -> Result<Self, Error> {
             let w: DeviceWire =
                 wire::decode(bytes, MAX_PUBLIC_RECORD_LEN, Limit::PublicRecordSize)?;
             let suite = Suite::from_id(w.suite)?;
             Ok(DevicePublic {
                 id: w.id,
-                verifying_key: w.verifying_key,
+                verifying_key: VerifyingKey::from_bytes(&w.verifying_key.0)?,
                 encryption_key: KemPublicKey::from_bytes(suite, &w.encryption_key.0)?,
             })
         }
