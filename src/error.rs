@@ -32,7 +32,8 @@ pub enum Error {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChainError {
-    /// The first link is not a root, or a root appears later.
+    /// The first link is not a root. (A root later in a chain fails its sequence check
+    /// first: [`ChainError::Sequence`].)
     NotRoot {
         /// The link.
         seq: u64,

@@ -37,9 +37,8 @@ pub type Check = Result<(), String>;
 // ------------------------------------------------------------------------------------------
 // Common pieces.
 
-/// The error class a vector names: the error's variant path in snake case, for example
+/// The error class a vector names (`Error::class`), for example
 /// `authentication/key_commitment` or `malformed/cbor/non_minimal`.
-/// The error class the vectors name (`Error::class`).
 pub fn class(e: &Error) -> String {
     e.class().to_string()
 }
@@ -1164,7 +1163,7 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
     };
     let o = Copy::parse(&other).expect("other");
     neg(
-        "copy_opens_for_reference_check_fails_only_when_altered_trailing_byte",
+        "copy_with_a_trailing_byte",
         [copy.clone(), vec![0]].concat(),
         &bob,
         v(),

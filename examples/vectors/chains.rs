@@ -723,7 +723,7 @@ fn root_only_with_phone(
 }
 
 pub fn verify_chain(suite: Option<Suite>, case: &Value) -> crate::cases::Check {
-    need_suite(suite)?;
+    let suite = need_suite(suite)?;
     let i = field(case, "inputs")?;
     let result: Result<ChainState, Error> = if i.get("cached").is_some() {
         let cached = chain_of(i, "cached")?;
@@ -735,6 +735,9 @@ pub fn verify_chain(suite: Option<Suite>, case: &Value) -> crate::cases::Check {
         return expect_error(result, case);
     }
     let chain = result.map_err(|e| class(&e))?;
+    if chain.suite() != suite {
+        return Err(format!("a chain of suite {} in this file", chain.suite().name()));
+    }
     let expected = field(case, "expected")?;
     if let Some(code) = expected.get("pair_security_code") {
         let other = chain_of(i, "other_links")?;
