@@ -736,7 +736,10 @@ pub fn verify_chain(suite: Option<Suite>, case: &Value) -> crate::cases::Check {
     }
     let chain = result.map_err(|e| class(&e))?;
     if chain.suite() != suite {
-        return Err(format!("a chain of suite {} in this file", chain.suite().name()));
+        return Err(format!(
+            "a chain of suite {} in this file",
+            chain.suite().name()
+        ));
     }
     let expected = field(case, "expected")?;
     if let Some(code) = expected.get("pair_security_code") {

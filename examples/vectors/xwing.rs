@@ -10,7 +10,7 @@
 //! since -02) with KEM id 0x647a, **not** the X-Wing draft's own `SHAKE256(ikm, 32)`; the
 //! key schedule is RFC 9180 §5.1, base mode, HKDF-SHA256 (0x0001), ChaCha20-Poly1305 (0x0003).
 //!
-//! Every value is lowercase hex under a snake_case name; the names are listed in
+//! Every value is lowercase hex under a `snake_case` name; the names are listed in
 //! [`KEY_FIELDS`] and [`ENCAP_FIELDS`].
 
 use chacha20poly1305::ChaCha20Poly1305;
@@ -349,7 +349,7 @@ fn encap(public_key: &[u8], eseed: &[u8], info: &[u8]) -> Result<(Steps, Vec<u8>
     Ok((steps, enc))
 }
 
-/// Every intermediate value of HPKE SealBase's setup to `public_key` (1216 bytes) with the
+/// Every intermediate value of HPKE `SealBase`'s setup to `public_key` (1216 bytes) with the
 /// 64-byte encapsulation randomness `eseed` and `info`: the fields of [`ENCAP_FIELDS`].
 /// For a recipient box, `info = "mailseal v1 recipient box" || 0x0001` (SPEC.md §6.4).
 pub fn encap_intermediates(public_key: &[u8], eseed: &[u8], info: &[u8]) -> Result<Value, String> {

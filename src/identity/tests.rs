@@ -615,3 +615,171 @@ fn escrow_terms_are_checked_against_the_administrators_chain() {
         .check_administrators(&admins.account.state)
         .unwrap();
 }
+
+/// SPEC.md §12.6: each recorded term against the administrators' chain — the position's hash,
+/// the co-signing device (role, status at that position, key) and the EA key's fingerprint.
+#[test]
+fn escrow_terms_that_disagree_with_the_administrators_chain_are_refused() {
+    let mut r = ChaCha20Rng::from_seed([11; 32]);
+    let admins = Administrators::new(&mut r);
+    // Enrolls Alice's escrow device under `terms`, co-signed by `cosigner` (whose id and key
+    // the terms must name for the link itself to verify), and checks the terms.
+    let check = |terms: EscrowTerms, cosigner: &DeviceSecret, r: &mut ChaCha20Rng| {
+        let laptop = device(1, r);
+        let escrow = device(4, r);
+        let mut alice = Account::new(1, &laptop, "alice@example.com", 23);
+        let draft = alice
+            .state
+            .propose_escrow_device(laptop.id(), escrow.public(), terms, None, 2)
+            .unwrap();
+        let link = alice.signed(draft, &[&laptop, &escrow, cosigner]);
+        alice.push(link);
+        let enrolled = alice.state.escrow().unwrap().clone();
+        enrolled.check_administrators(&admins.account.state)
+    };
+    assert_eq!(check(admins.terms(), &admins.device, &mut r), Ok(()));
+    // Another hash at the position the administrator saw: a fork of their chain.
+    let mut forked = admins.terms();
+    forked.ea_chain.hash[0] ^= 1;
+    assert_eq!(
+        check(forked, &admins.device, &mut r).err(),
+        chain_err(ChainError::Fork { seq: 1 })
+    );
+    let escrow_err = chain_err(ChainError::Escrow { seq: 2 });
+    // Another group.
+    let mut other_group = admins.terms();
+    other_group.ea_group = UserId::new([0xee; 16]);
+    assert_eq!(check(other_group, &admins.device, &mut r).err(), escrow_err);
+    // The administrator's device id with another key.
+    let impostor = DeviceSecret::generate(SUITE, admins.device.id(), &mut r);
+    let mut other_key = admins.terms();
+    other_key.ea_device_key = impostor.public().verifying_key;
+    assert_eq!(check(other_key, &impostor, &mut r).err(), escrow_err);
+    // A device their chain does not list.
+    let stranger = device(0x56, &mut r);
+    let mut unknown_device = admins.terms();
+    unknown_device.ea_device = stranger.id();
+    unknown_device.ea_device_key = stranger.public().verifying_key;
+    assert_eq!(check(unknown_device, &stranger, &mut r).err(), escrow_err);
+    // Another EA key fingerprint.
+    let mut other_fingerprint = admins.terms();
+    other_fingerprint.ea_key_fingerprint[0] ^= 1;
+    assert_eq!(
+        check(other_fingerprint, &admins.device, &mut r).err(),
+        escrow_err
+    );
+}
+
+/// The co-signing device must be an ordinary device active at the position it signed
+/// against: a backup device of the administrators', or one revoked by then, is refused.
+#[test]
+fn escrow_terms_cosigned_by_an_administrators_backup_or_revoked_device_are_refused() {
+    let mut r = ChaCha20Rng::from_seed([12; 32]);
+    let mut admins = Administrators::new(&mut r);
+    let admin_device =
+        DeviceSecret::from_seed(SUITE, admins.device.id(), admins.device.expose_seed());
+    let backup = device(0xa3, &mut r);
+    let draft = admins
+        .account
+        .state
+        .propose_backup_device(admin_device.id(), backup.public(), None, 2)
+        .unwrap();
+    let link = admins.account.signed(draft, &[&admin_device, &backup]);
+    admins.account.push(link);
+    let second = device(0xa4, &mut r);
+    admins.account.add_device(&admin_device, &second);
+    let g2 = admins.account.next_puk();
+    let draft = admins
+        .account
+        .state
+        .propose_revoke(admin_device.id(), second.id(), g2.public(), 4)
+        .unwrap();
+    let link = admins.account.signed(draft, &[&admin_device]);
+    admins.account.push(link);
+    admins.account.puks.push(g2);
+    for (signer, seq) in [(&backup, 4), (&second, 4)] {
+        let mut terms = admins.terms();
+        terms.ea_device = signer.id();
+        terms.ea_device_key = signer.public().verifying_key;
+        terms.ea_chain = ChainTail {
+            seq,
+            hash: admins.account.state.hash_at(seq).unwrap(),
+        };
+        let laptop = device(1, &mut r);
+        let escrow = device(4, &mut r);
+        let mut alice = Account::new(1, &laptop, "alice@example.com", 24);
+        let draft = alice
+            .state
+            .propose_escrow_device(laptop.id(), escrow.public(), terms, None, 2)
+            .unwrap();
+        let link = alice.signed(draft, &[&laptop, &escrow, signer]);
+        alice.push(link);
+        let enrolled = alice.state.escrow().unwrap();
+        assert_eq!(
+            enrolled.check_administrators(&admins.account.state).err(),
+            chain_err(ChainError::Escrow { seq: 2 })
+        );
+    }
+}
+
+/// SPEC.md §12.7, recomputed here from the formula: the digest, the 30 digits (first 16
+/// bytes big-endian, modulo 10^30, leading zeros), six groups of five, and the pair code over
+/// the lower user id first, whatever the argument order.
+#[test]
+fn security_codes_follow_the_formula() {
+    let mut r = ChaCha20Rng::from_seed([13; 32]);
+    let a = Account::new(1, &device(1, &mut r), "a@example.com", 31);
+    let b = Account::new(2, &device(2, &mut r), "b@example.com", 32);
+    let input = |c: &ChainState| {
+        let t = c.tail();
+        let mut v = SUITE.id_bytes().to_vec();
+        v.extend_from_slice(c.user().as_bytes());
+        v.extend_from_slice(&t.seq.to_be_bytes());
+        v.extend_from_slice(&t.hash);
+        v
+    };
+    let digits = |d: &[u8; 32]| {
+        let n = u128::from_be_bytes(d[..16].try_into().unwrap()) % 10u128.pow(30);
+        alloc::format!("{n:030}")
+    };
+    let single = blake3::derive_key("mailseal v1 security code", &input(&a.state));
+    assert_eq!(a.state.fingerprint(), single);
+    let code = a.state.security_code();
+    assert_eq!(code.digits(), digits(&single));
+    let grouped: Vec<&str> = code
+        .digits()
+        .as_bytes()
+        .chunks(5)
+        .map(|c| core::str::from_utf8(c).unwrap())
+        .collect();
+    assert_eq!(alloc::format!("{code}"), grouped.join(" "));
+    assert_eq!(
+        alloc::format!("{code:?}"),
+        alloc::format!("SecurityCode({code})")
+    );
+    let pair_input = [input(&a.state), input(&b.state)].concat();
+    let pair = blake3::derive_key("mailseal v1 pair security code", &pair_input);
+    assert_eq!(
+        pair_security_code(&b.state, &a.state).digits(),
+        digits(&pair)
+    );
+    assert_eq!(
+        pair_security_code(&a.state, &b.state).digits(),
+        digits(&pair)
+    );
+}
+
+/// A segment may be up to [`MAX_CHAIN_SEGMENT_LEN`] bytes; one byte more is refused before
+/// it is decoded.
+#[test]
+fn segments_are_bounded_by_their_length_limit() {
+    let links: Vec<Vec<u8>> = (0..300).map(|i| vec![i as u8; 8000]).collect();
+    let segment = encode_segment(&links);
+    assert!(segment.len() > 2 * 1024 * 1024);
+    assert_eq!(decode_segment(&segment).map(|l| l.len()), Ok(300));
+    let too_long = vec![0u8; MAX_CHAIN_SEGMENT_LEN + 1];
+    assert_eq!(
+        decode_segment(&too_long).err(),
+        Some(Limit::ChainLength.into())
+    );
+}
