@@ -293,3 +293,72 @@ fn boxes_the_crate_seals_match_the_independent_encapsulation() {
         }
     }
 }
+
+/// Bob's box of `mail_to_cc_bcc_with_attachment` in `mail-xwing.json`, as a separate Python
+/// implementation (kyber-py, `cryptography`, hashlib) computed it: the same values.
+#[test]
+fn an_independent_python_computation_agrees() {
+    let ikm = unhex("4bf329f054fc734bfd8e2f0fe7a25d749aca820919d2b70049a17c9d2da80c98");
+    let k = xwing::key_intermediates(&ikm).expect("derive");
+    for (name, want) in [
+        (
+            "seed",
+            "f04c280c900fa70ecf3f7d9b637339d1f3cec251ca599825c6f5924b88a9426c",
+        ),
+        (
+            "ml_kem_d",
+            "53e362cf25290d7eac205234b14318d76d07795332e4579feb574041e85269c7",
+        ),
+        (
+            "ml_kem_z",
+            "4d1ed2afdd0e89b4cbfc7c1a3619f3de0d226dc9f92d392d064347d3197d96e8",
+        ),
+        (
+            "x25519_sk",
+            "1dfb88e2de7ab93fec84c29f523ed6d147135909e1d6c06c2cae41050d3d0b68",
+        ),
+        (
+            "x25519_pk",
+            "64775917b959148740b5566f889f49315dbb9ff1e2be8f7c4029e94ff8475a7b",
+        ),
+    ] {
+        assert_eq!(hex(&get(&k, name)), want, "{name}");
+    }
+    assert!(hex(&get(&k, "ml_kem_ek")).starts_with("d65b8dc2085515bc4d989b3f0aa23c7c"));
+    let eseed = unhex(
+        "4e9b1fe28bb16fbe42e5eee52dcabf07a803459b06cfc71a1b66826781bae22b\
+         24dad1c9dcb85757a573961f2473fe8da786e6535cbee2adca10c321d3f326ab",
+    );
+    let info = [&b"mailseal v1 recipient box"[..], &[0x00, 0x01]].concat();
+    let e = xwing::encap_intermediates(&get(&k, "public_key"), &eseed, &info).expect("encap");
+    for (name, want) in [
+        (
+            "x25519_ct",
+            "322278e08e68442c7c646204a40f5493ed4a3cbcd04f5261d55b02cc6be4f944",
+        ),
+        (
+            "ml_kem_ss",
+            "90f15ed9eb38781389460c239159d6f09624a9db7b277a3676a003c218c3b059",
+        ),
+        (
+            "x25519_ss",
+            "f48f5847b80271a89f4d5904ba00936a854da43bd5b9db7d1db5ab67c7fb064f",
+        ),
+        (
+            "shared_secret",
+            "6b83d3cc7b6e9c3d283620959432d7faa4ac441e0b8b020f385ea8907d384b34",
+        ),
+        (
+            "key",
+            "989583bdd1e913af889743e26a5f2e9be8ae79c99e2b502430526676721b6502",
+        ),
+        ("base_nonce", "b0273e3375942a3f248b5414"),
+        (
+            "exporter_secret",
+            "74ef784ba605acdce4987662211874515b4975b3f0a6fe0f2b0fdc5ffbb5ee61",
+        ),
+    ] {
+        assert_eq!(hex(&get(&e, name)), want, "{name}");
+    }
+    assert!(hex(&get(&e, "ml_kem_ct")).starts_with("33e427f14da81b8f7c409b3bff662f27"));
+}

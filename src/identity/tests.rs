@@ -1,6 +1,7 @@
 //! Chains: the lifecycle, and one test named after each attack on the directory, each failing
 //! if its check is removed.
 
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -782,4 +783,27 @@ fn segments_are_bounded_by_their_length_limit() {
         decode_segment(&too_long).err(),
         Some(Limit::ChainLength.into())
     );
+}
+
+/// SPEC.md §12.3: an address list holds 1 to 32 addresses, none twice with ASCII case
+/// ignored; the server's address change is refused otherwise.
+#[test]
+fn address_lists_hold_one_to_thirty_two_distinct_addresses() {
+    let mut r = ChaCha20Rng::from_seed([14; 32]);
+    let alice = Account::new(1, &device(1, &mut r), "alice@example.com", 33);
+    let change = |list: &[&str]| alice.try_push(&alice.state.server_addresses(list, 2));
+    let names: Vec<String> = (0..=MAX_ADDRESSES)
+        .map(|i| alloc::format!("a{i}@example.com"))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let refused = chain_err(ChainError::Addresses { seq: 2 });
+    assert_eq!(change(&[]).err(), refused);
+    assert_eq!(change(&refs).err(), refused, "33 addresses");
+    let full = change(&refs[..MAX_ADDRESSES]).unwrap();
+    assert_eq!(full.addresses().len(), MAX_ADDRESSES);
+    assert_eq!(
+        change(&["alice@example.com", "Alice@Example.com"]).err(),
+        refused
+    );
+    assert!(full.has_address("A0@EXAMPLE.COM"));
 }
