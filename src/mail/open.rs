@@ -546,7 +546,7 @@ pub fn open_copy(
     };
     let inner = BoxPlaintext::decode(&plaintext)?;
 
-    // 7. Signed boxes only in device-signed mail, unsigned only in server-sealed mail; then
+    // 7–8. Signed boxes only in device-signed mail, unsigned only in server-sealed mail; then
     //    the tree signature over the root this leaf and path lead to.
     let root = match (signer, inner.signed) {
         (Some((_, d, _)), true) => {
@@ -568,14 +568,14 @@ pub fn open_copy(
         _ => return Err(AuthFailure::BoxKind.into()),
     };
 
-    // 8. The manifest, whose digest the digest (and the signature) covers.
+    // 9. The manifest, whose digest the digest (and the signature) covers.
     let message_key = PieceKey::from_bytes(inner.message_key);
     let manifest = Manifest::open(suite, &message_key, &copy.manifest.0, &manifest_digest)?;
     if manifest.pieces.len() != header.piece_sizes.len() {
         return Err(Malformed::ManifestMismatch.into());
     }
 
-    // 9. The sender's own copy: BCC string and the whole recipient list.
+    // 10. The sender's own copy: BCC string and the whole recipient list.
     let sent = match (&copy.sender_record, root) {
         (Some(record), Some(root)) => Some(check_sender_record(
             &input,
@@ -589,7 +589,7 @@ pub fn open_copy(
         (None, _) => None,
     };
 
-    // 10. What the chains say of the signer (in the caller's current view: a device revoked
+    // 11. What the chains say of the signer (in the caller's current view: a device revoked
     //     since is reported revoked), of the From address, and of escrow.
     let sender_status = match signer {
         None => SenderStatus::Unsigned,
@@ -681,7 +681,7 @@ pub(crate) fn check_kind_against_header(
     }
 }
 
-/// SPEC.md §6.9 step 9: open the sender record, check the BCC commitment, rebuild the tree
+/// SPEC.md §6.9 step 10: open the sender record, check the BCC commitment, rebuild the tree
 /// from every recorded recipient and require the signed root.
 fn check_sender_record(
     own: &DigestInput<'_>,

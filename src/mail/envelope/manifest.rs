@@ -72,7 +72,7 @@ impl Manifest {
         piece::seal(suite, Purpose::Manifest, message_key, rng, &plaintext)
     }
 
-    /// Opens a manifest ciphertext whose digest must be `expected` (SPEC.md §6.9 step 8).
+    /// Opens a manifest ciphertext whose digest must be `expected` (SPEC.md §6.9 step 9).
     pub(crate) fn open(
         suite: Suite,
         message_key: &PieceKey,

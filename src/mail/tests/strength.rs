@@ -382,7 +382,7 @@ fn chain_tails_out_of_place_are_refused_before_decryption() {
     assert_eq!(carol.open(&server_sealed, &alice).err(), tail_refused);
 }
 
-// ---- The sender record (SPEC.md §6.9 step 9) ----------------------------------------------
+// ---- The sender record (SPEC.md §6.9 step 10) ---------------------------------------------
 
 /// One entry of a forged sender record.
 #[derive(Clone)]
