@@ -68,6 +68,16 @@ fn the_hpke_pq_04_vector_is_reproduced() {
         "3ec47fa82dd5689d27c6190e724c74ec8f608df3331ce331929e37b829676630",
         "skRm"
     );
+    // SPEC.md §5.5: M = ikm || "HPKE-v1" || "KEM" || u16be(0x647a) || u16be(13) ||
+    // "DeriveKeyPair" || u16be(32), 61 bytes.
+    assert_eq!(
+        get(&keys, "labeled_derive_input"),
+        [
+            ikm_r.as_slice(),
+            &unhex("48504b452d76314b454d647a000d4465726976654b6579506169720020"),
+        ]
+        .concat()
+    );
     let pk = get(&keys, "public_key");
     assert_eq!(
         hex(&Sha256::digest(&pk)),
@@ -81,6 +91,12 @@ fn the_hpke_pq_04_vector_is_reproduced() {
         "95c0a5fca31ea59f29bbc66255ad6637b5a476b3212886af11afdc8930aeb772",
         "enc"
     );
+    // The combiner's 134-byte input ends with the label; the key schedule context is 65 bytes.
+    let combiner_input = get(&e, "combiner_input");
+    assert_eq!(combiner_input.len(), 134);
+    assert_eq!(hex(&combiner_input[128..]), "5c2e2f2f5e5c");
+    assert_eq!(combiner_input[96..128], get(&keys, "x25519_pk"));
+    assert_eq!(get(&e, "key_schedule_context").len(), 65);
     for (name, want) in [
         (
             "shared_secret",

@@ -444,6 +444,36 @@ pub enum RotationCause {
 /// drawn. The link is checked against the chain before anything is returned.
 ///
 /// Memory: one wrap per active device (about 1.3 KiB each in the X-Wing suite).
+///
+/// ```
+/// use mailseal::account::devices::{open_seed_wrap, rotate, RotationCause};
+/// use mailseal::identity::{self, ChainState};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// # use rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
+/// # let (suite, uma) = (mailseal::Suite::X25519, UserId::new([5; 16]));
+/// # let laptop = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
+/// # let phone = DeviceSecret::generate(suite, DeviceId::new([2; 16]), &mut rng);
+/// # let stolen = DeviceSecret::generate(suite, DeviceId::new([3; 16]), &mut rng);
+/// # let gen1 = PukSecret::generate(suite, uma, 1, &mut rng)?;
+/// # let mut chain = ChainState::verify(&[identity::root(suite, uma, &laptop, gen1.public(), &["uma@example.com"], 1)?])?;
+/// # for d in [&phone, &stolen] {
+/// #     let mut draft = chain.propose_add_device(laptop.id(), d.public(), None, 2)?;
+/// #     draft.sign(&laptop)?;
+/// #     draft.sign(d)?;
+/// #     chain = chain.extend(&[draft.finish()?])?;
+/// # }
+/// // Uma's laptop revokes a stolen tablet: one link revokes it and records generation 2.
+/// let rotation = rotate(&chain, &laptop, RotationCause::Revoke(stolen.id()), 3, &mut rng)?;
+/// let chain = chain.extend(&[&rotation.link])?;
+/// assert_eq!(chain.current_puk().generation, 2);
+/// // Every device still active gets a wrap; the tablet gets none.
+/// assert!(rotation.wraps.iter().all(|(d, _)| *d != stolen.id()));
+/// let (_, to_phone) = rotation.wraps.iter().find(|(d, _)| *d == phone.id()).unwrap();
+/// let opened = open_seed_wrap(to_phone, &phone, &chain, None)?;
+/// assert_eq!(opened.puk.public(), chain.current_puk());
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 pub fn rotate(
     chain: &ChainState,
     approver: &DeviceSecret,

@@ -87,6 +87,26 @@ impl ChainState {
 /// The code two people compare for their pair: both chains' tails, the lower user id first,
 /// under `"mailseal v1 pair security code"`. Each computes it from their own view; equal codes
 /// mean both see the same two chains.
+///
+/// ```
+/// use mailseal::identity::{self, ChainState, pair_security_code};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// # use rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
+/// # let suite = mailseal::Suite::X25519;
+/// # let mut chain_of = |n: u8, address: &str| -> Result<ChainState, mailseal::Error> {
+/// #     let device = DeviceSecret::generate(suite, DeviceId::new([n; 16]), &mut rng);
+/// #     let puk = PukSecret::generate(suite, UserId::new([n; 16]), 1, &mut rng)?;
+/// #     ChainState::verify(&[identity::root(suite, UserId::new([n; 16]), &device, puk.public(), &[address], 1)?])
+/// # };
+/// let alice = chain_of(1, "alice@example.com")?;
+/// let bob = chain_of(2, "bob@example.com")?;
+/// // Alice reads hers from her screen, Bob his: the same 30 digits, in either order.
+/// let code = pair_security_code(&alice, &bob);
+/// assert_eq!(code, pair_security_code(&bob, &alice));
+/// assert_eq!(code.digits().len(), 30);
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 pub fn pair_security_code(a: &ChainState, b: &ChainState) -> SecurityCode {
     let (first, second) = if a.user() <= b.user() { (a, b) } else { (b, a) };
     let mut h = blake3::Hasher::new_derive_key("mailseal v1 pair security code");

@@ -113,6 +113,33 @@ impl ChainState {
     /// accepted only if it extends this one. A view that differs at a position this state has
     /// seen is [`ChainError::Fork`] naming that position; a shorter one is
     /// [`ChainError::Rollback`].
+    ///
+    /// Memory: the new state, bounded by the view.
+    ///
+    /// ```
+    /// use mailseal::error::ChainError;
+    /// use mailseal::identity::{self, ChainState};
+    /// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+    /// # use rand_core::SeedableRng;
+    /// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([2; 32]);
+    /// # let (suite, alice) = (mailseal::Suite::X25519, UserId::new([1; 16]));
+    /// # let laptop = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
+    /// # let puk = PukSecret::generate(suite, alice, 1, &mut rng)?;
+    /// let root = identity::root(suite, alice, &laptop, puk.public(), &["alice@example.com"], 1)?;
+    /// let seen = ChainState::verify(&[&root])?;
+    /// // The server adds an address change: a strict extension, accepted.
+    /// let change = seen.server_addresses(&["alice@example.com", "a@example.com"], 2);
+    /// let newer = seen.update(&[&root, &change])?;
+    /// assert_eq!(newer.tail().seq, 2);
+    /// // Another client was shown a different second link: each refuses the other's view.
+    /// let other = seen.server_addresses(&["alice@evil.example"], 2);
+    /// assert_eq!(
+    ///     newer.update(&[&root, &other]).err(),
+    ///     Some(ChainError::Fork { seq: 2 }.into())
+    /// );
+    /// assert_ne!(newer.security_code(), seen.extend(&[&other])?.security_code());
+    /// # Ok::<(), mailseal::Error>(())
+    /// ```
     pub fn update<L: AsRef<[u8]>>(&self, view: &[L]) -> Result<ChainState, Error> {
         let have = self.tail().seq;
         let served = view.len() as u64;
