@@ -63,13 +63,21 @@ impl User {
     }
 }
 
+/// Each item on its own line, in the product's words.
+fn lines<T: std::fmt::Display>(items: &[T]) -> String {
+    items.iter().map(|i| format!("\n      - {i}")).collect()
+}
+
 fn show_plan(p: &Plan) {
     match p {
-        Plan::E2e { notes, .. } if notes.is_empty() => println!("  planner: E2E"),
-        Plan::E2e { notes, .. } => println!("  planner: E2E, with notes {notes:?}"),
-        Plan::NotE2e { reasons, .. } => println!("  planner: not E2E because {reasons:?}"),
-        Plan::Refuse { reasons } => println!("  planner: refuse because {reasons:?}"),
-        _ => println!("  planner: {p:?}"),
+        Plan::E2e { notes, .. } => println!("  planner: E2E{}", lines(notes)),
+        Plan::NotE2e { reasons, notes, .. } => println!(
+            "  planner: not E2E (the server gets a copy){}{}",
+            lines(reasons),
+            lines(notes)
+        ),
+        Plan::Refuse { reasons } => println!("  planner: cannot send{}", lines(reasons)),
+        _ => println!("  planner: a plan this example does not know"),
     }
 }
 
@@ -77,18 +85,16 @@ fn show(who: &str, opened: Result<OpenedMail, Error>, known_contact: bool) {
     match opened {
         Ok(o) => {
             let c = classify(&o, known_contact);
-            print!("  {who:<10} sees {:?}", c.footer);
-            if !c.reasons.is_empty() {
-                print!(", because {:?}", c.reasons);
-            }
-            print!("; sender {:?}", c.sender);
-            if !c.cautions.is_empty() {
-                print!("; cautions {:?}", c.cautions);
-            }
+            print!(
+                "  {who:<10} sees \"{}\" (sender: {})",
+                c.footer,
+                c.sender.code()
+            );
+            print!("{}{}", lines(&c.reasons), lines(&c.cautions));
             if let Some(e) = &c.escrow {
                 print!(
-                    "; escrowed mailbox (domain {}, EA group {:?})",
-                    e.terms.domain, e.terms.ea_group
+                    "\n      - your mailbox is escrowed to the administrators of {}",
+                    e.terms.domain
                 );
             }
             println!();

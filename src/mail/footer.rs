@@ -10,6 +10,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 use crate::error::{Error, Misuse};
 use crate::identity::{ChainState, EscrowEnrollment};
@@ -344,13 +345,17 @@ pub enum Footer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ServerEncryptedReason {
-    /// No sender signature (sealed by the server).
+    /// No sender signature, and no other reason says why (a safety net: every unsigned mail
+    /// today has an origin or an access-restricted reason).
     Unsigned,
-    /// Sealed by the server on arrival, with its origin.
+    /// Sealed by the server: system mail, or mail held for a user who had no key yet (origins
+    /// 3 and 4; mail from outside says [`ServerEncryptedReason::External`], list mail
+    /// [`ServerEncryptedReason::MailingList`]).
     ServerSealed(Origin),
-    /// Fanned out by a mailing list.
+    /// Fanned out by a mailing list (sealed by the server).
     MailingList,
-    /// From or to an address outside the service.
+    /// From outside the service (sealed by the server on arrival), or to an address outside
+    /// it.
     External,
     /// Signed, but the sender's signed manifest says it is not E2E (the sender gave the
     /// server access).
@@ -399,6 +404,8 @@ pub struct Classification {
 pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classification {
     let header = opened.header();
     let origin = header.origin();
+    // SPEC.md §11.2: one reason per fact, in this order — who signed, whose From, where the
+    // mail came from, how it is read, what the sender's manifest says.
     let mut reasons = Vec::new();
     let signed = match opened.sender_status() {
         SenderStatus::VerifiedActiveDevice => true,
@@ -414,22 +421,22 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
             reasons.push(ServerEncryptedReason::SignedByBackupDevice);
             true
         }
-        _ => {
-            reasons.push(ServerEncryptedReason::Unsigned);
-            false
-        }
+        _ => false,
     };
     if signed && !opened.from_is_senders() {
         reasons.push(ServerEncryptedReason::FromNotTheSenders);
     }
-    if origin != Origin::SenderDevice {
-        reasons.push(ServerEncryptedReason::ServerSealed(origin));
-    }
-    if origin == Origin::MailingList {
-        reasons.push(ServerEncryptedReason::MailingList);
-    }
     let external_party = header.to.iter().chain(&header.cc).any(|p| p.user.is_none());
-    if origin == Origin::InboundExternal || header.sender.user.is_none() || external_party {
+    match origin {
+        Origin::SenderDevice => {}
+        Origin::InboundExternal => reasons.push(ServerEncryptedReason::External),
+        Origin::MailingList => reasons.push(ServerEncryptedReason::MailingList),
+        other => reasons.push(ServerEncryptedReason::ServerSealed(other)),
+    }
+    let external_said = reasons.contains(&ServerEncryptedReason::External);
+    // A sender without an account is external, except the service's own system mail.
+    let external_sender = header.sender.user.is_none() && origin != Origin::System;
+    if !external_said && (external_sender || external_party) {
         reasons.push(ServerEncryptedReason::External);
     }
     if opened.recipient_kind() == RecipientKind::Link {
@@ -437,6 +444,10 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
     }
     if signed && !opened.e2e_flag() {
         reasons.push(ServerEncryptedReason::FlaggedNotE2eBySender);
+    }
+    // Defensive: an unsigned mail that no reason above explains still says why.
+    if !signed && reasons.is_empty() {
+        reasons.push(ServerEncryptedReason::Unsigned);
     }
     // SPEC.md §11.2: E2E only for a signature by an active ordinary device of the sender's
     // verified chain, the sender's own From address, origin 0, and the signed manifest's
@@ -574,6 +585,125 @@ impl PlanNote {
     pub fn address(&self) -> &str {
         match self {
             PlanNote::Escrowed { address, .. } | PlanNote::KeyRotationDue(address) => address,
+        }
+    }
+}
+
+// ---- The product's words (SPEC.md §11.3) ----------------------------------------------------
+// What a mail client shows: the footer exactly, reasons and cautions as short sentences.
+
+impl fmt::Display for Footer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Footer::E2eEncrypted => "E2E Encrypted",
+            Footer::ServerEncrypted => "Server Encrypted",
+        })
+    }
+}
+
+impl fmt::Display for ServerEncryptedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ServerEncryptedReason::Unsigned => "The sender did not sign this mail.",
+            ServerEncryptedReason::ServerSealed(Origin::System) => {
+                "This is a notice from the mail service."
+            }
+            ServerEncryptedReason::ServerSealed(Origin::HeldForNewUser) => {
+                "The service held this mail until your account had a key."
+            }
+            ServerEncryptedReason::ServerSealed(_) => "The mail service sealed this mail.",
+            ServerEncryptedReason::MailingList => "This mail came through a mailing list.",
+            ServerEncryptedReason::External => {
+                "This mail is from or to someone outside the service."
+            }
+            ServerEncryptedReason::FlaggedNotE2eBySender => {
+                "The sender let the service read this mail."
+            }
+            ServerEncryptedReason::RevokedSenderDevice => {
+                "It was signed by a device the sender has since removed."
+            }
+            ServerEncryptedReason::SignedByEscrowDevice => {
+                "It was signed with the sender's escrow key, which the account's administrators hold."
+            }
+            ServerEncryptedReason::SignedByBackupDevice => {
+                "It was signed with the sender's recovery code, which may not sign mail."
+            }
+            ServerEncryptedReason::FromNotTheSenders => {
+                "The From address is not one of the signer's addresses."
+            }
+            ServerEncryptedReason::AccessRestricted => "You are reading this through a link.",
+        })
+    }
+}
+
+impl fmt::Display for Caution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Caution::UnknownSender => {
+                "You have not written with this sender before: encryption says who sent it, not \
+                 that it is safe."
+            }
+            Caution::OlderKeyGeneration => {
+                "This mail was sealed to an older key of yours, which a removed device may hold."
+            }
+        })
+    }
+}
+
+impl fmt::Display for NotE2eReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotE2eReason::External(a) => write!(f, "{a} is outside the service."),
+            NotE2eReason::PreProvisioned(a) => write!(f, "{a} has not set up encryption yet."),
+            NotE2eReason::MailingList(a) => write!(f, "{a} is a mailing list."),
+            NotE2eReason::ThirdPartyIntegration(a) => {
+                write!(f, "{a} is delivered through an integration.")
+            }
+            NotE2eReason::SystemMail => f.write_str("System mail is sealed by the service."),
+            NotE2eReason::CalendarMail => {
+                f.write_str("Calendar notices are sealed by the service.")
+            }
+        }
+    }
+}
+
+impl fmt::Display for RefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RefusalReason::AllDevicesRevoked(a) => {
+                write!(f, "{a} has no active device to read the mail.")
+            }
+            RefusalReason::AddressNotTheUsers(a) => {
+                write!(f, "{a} is not an address of the user it names.")
+            }
+            RefusalReason::SenderHasNoKey => f.write_str("Your account has no key yet."),
+            RefusalReason::SenderDeviceNotActive => {
+                f.write_str("This device is not an active device of your account.")
+            }
+            RefusalReason::SenderMustRotate => {
+                f.write_str("A device was removed: update your account's key before sending.")
+            }
+            RefusalReason::NoServerKey => {
+                f.write_str("This mail needs the service's key, which is not available.")
+            }
+            RefusalReason::NonUserInBcc(a) => {
+                write!(f, "{a} cannot be in BCC: only users of the service can.")
+            }
+        }
+    }
+}
+
+impl fmt::Display for PlanNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanNote::Escrowed { address, .. } => write!(
+                f,
+                "{address}'s mailbox is escrowed: the account's administrators can read this mail."
+            ),
+            PlanNote::KeyRotationDue(a) => write!(
+                f,
+                "{a} removed a device and has not updated their key: that device may read this mail."
+            ),
         }
     }
 }

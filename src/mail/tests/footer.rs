@@ -549,15 +549,17 @@ fn inbound_list_and_system_mail_is_unsigned_and_server_encrypted() {
         let c = classify(&opened, true);
         assert_eq!(c.footer, Footer::ServerEncrypted);
         assert_eq!(c.sender, SenderStatus::Unsigned);
-        assert!(
-            c.reasons
-                .contains(&ServerEncryptedReason::ServerSealed(origin))
-        );
-        assert!(c.reasons.contains(&ServerEncryptedReason::Unsigned));
-        assert_eq!(
-            c.reasons.contains(&ServerEncryptedReason::MailingList),
-            origin == Origin::MailingList
-        );
+        // One reason per fact: where the mail came from (and, for a list, that its sender is
+        // outside the service); never the redundant "unsigned" or "server sealed" beside it.
+        let expected = match origin {
+            Origin::InboundExternal => vec![ServerEncryptedReason::External],
+            Origin::MailingList => vec![
+                ServerEncryptedReason::MailingList,
+                ServerEncryptedReason::External,
+            ],
+            other => vec![ServerEncryptedReason::ServerSealed(other)],
+        };
+        assert_eq!(c.reasons, expected, "{origin:?}");
     }
 }
 
