@@ -109,6 +109,8 @@
 )]
 
 extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod account;
 pub mod error;
@@ -120,6 +122,8 @@ pub mod fuzzing;
 pub mod hazmat;
 mod hygiene;
 pub mod identity;
+#[cfg(feature = "std")]
+pub mod io;
 pub mod keys;
 pub mod mail;
 pub mod piece;
