@@ -29,6 +29,12 @@ use sha2::{Digest, Sha256};
 
 use crate::chains::{build_chain, chain_of, links_json, links_of};
 use crate::json::*;
+use notation::{array_of, bytes_of, bytes_value};
+
+#[path = "forge.rs"]
+pub mod forge;
+#[path = "notation.rs"]
+pub mod notation;
 
 const SCHEMA: &str = "mailseal-test-vectors/1";
 
@@ -746,7 +752,7 @@ fn mail_tapes(r: &Value) -> Result<(Vec<Vec<u8>>, Vec<u8>), String> {
     let list = |k: &str| -> Result<Vec<Vec<u8>>, String> {
         list_of(r, k)?
             .iter()
-            .map(|v| unhex(v.as_str().ok_or(format!("`{k}` entry is not a string"))?))
+            .map(|v| bytes_value(v).map_err(|e| format!("`{k}` entry: {e}")))
             .collect()
     };
     let keys = list("piece_keys")?;
@@ -802,7 +808,7 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
     let list = |k: &str| -> Result<Vec<Vec<u8>>, String> {
         list_of(r, k)?
             .iter()
-            .map(|v| unhex(v.as_str().ok_or(format!("`{k}` entry is not a string"))?))
+            .map(|v| bytes_value(v).map_err(|e| format!("`{k}` entry: {e}")))
             .collect()
     };
     let mut tape = Vec::new();
@@ -840,7 +846,7 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
         .collect::<Result<Vec<_>, String>>()?;
     let pieces = list_of(inputs, "pieces")?
         .iter()
-        .map(|p| unhex(p.as_str().unwrap_or("")))
+        .map(bytes_value)
         .collect::<Result<Vec<_>, _>>()?;
     let mail = mailseal::mail::server::InboundMail {
         origin: origin_named(str_of(inputs, "origin")?)?,
@@ -924,7 +930,7 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
     }
     let mut pieces = Vec::new();
     for (p, t) in plaintexts.iter().zip(piece_tapes) {
-        let pt = unhex(p.as_str().ok_or("piece is not a string")?)?;
+        let pt = bytes_value(p)?;
         let mut rng = TapeRng::new(t);
         pieces.push(sealer.add_piece(&pt, &mut rng).map_err(|e| class(&e))?);
         if rng.overrun() || rng.remaining() != 0 {
@@ -1564,7 +1570,7 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
                     .as_array()
                     .ok_or("a chain is not a list")?
                     .iter()
-                    .map(|l| unhex(l.as_str().unwrap_or("")))
+                    .map(bytes_value)
                     .collect::<Result<_, _>>()?;
                 ChainState::verify(&list).map_err(|e| class(&e))
             })
@@ -1590,7 +1596,7 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
         return Err("piece count differs".into());
     }
     for (w, got) in want_pieces.iter().zip(&mail.pieces) {
-        if unhex(w.as_str().unwrap_or(""))? != *got {
+        if bytes_value(w)? != *got {
             return Err("a piece ciphertext differs".into());
         }
     }

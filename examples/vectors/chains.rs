@@ -2,7 +2,6 @@
 //! links, and the `chain` operation checks verification itself (SPEC.md §12): a lifecycle,
 //! trust-on-first-use updates, security codes, and one negative case per refusal.
 
-use hkdf::Hkdf;
 use mailseal::Suite;
 use mailseal::error::Error;
 use mailseal::hazmat::XofRng;
@@ -12,8 +11,9 @@ use mailseal::identity::{
 use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, PukSeed, UserId};
 use rand_core::Rng;
 use serde_json::{Value, json};
-use sha2::Sha256;
 
+use crate::cases::forge::{self, signing_key};
+use crate::cases::notation::{self, bytes_of, bytes_value};
 use crate::cases::{class, expect_error, need_suite};
 
 /// A link body's CBOR map, as a forgery edits it.
@@ -91,10 +91,7 @@ pub fn links_json(links: &[Vec<u8>]) -> Value {
 
 /// The links of field `key`.
 pub fn links_of(v: &Value, key: &str) -> Result<Vec<Vec<u8>>, String> {
-    list_of(v, key)?
-        .iter()
-        .map(|l| unhex(l.as_str().ok_or(format!("`{key}` entry is not a string"))?))
-        .collect()
+    list_of(v, key)?.iter().map(bytes_value).collect()
 }
 
 /// The chain of field `key`, verified from its root.
@@ -140,16 +137,6 @@ fn state_json(c: &ChainState) -> Value {
         "rotation_due": c.rotation_due(),
         "security_code": c.security_code().to_string(),
     })
-}
-
-/// The device signing key of SPEC.md §5.1, computed here from the seed (not through the
-/// crate), to sign links the crate's own API would refuse to make.
-fn signing_key(seed: &[u8; 32]) -> ed25519_dalek::SigningKey {
-    let mut sk = [0u8; 32];
-    Hkdf::<Sha256>::new(Some(b"mailseal v1 device"), seed)
-        .expand(b"mailseal v1 device signing", &mut sk)
-        .expect("hkdf");
-    ed25519_dalek::SigningKey::from_bytes(&sk)
 }
 
 /// Re-encodes a link with its body edited by `edit` and signed by `signers` (seeds, in order).
@@ -239,8 +226,8 @@ pub fn chain_cases(suite: Suite) -> Vec<Value> {
     let (laptop, laptop_seed) = device(suite, &mut rng);
     let (phone, phone_seed) = device(suite, &mut rng);
     let (backup, _) = device(suite, &mut rng);
-    let (escrow, _) = device(suite, &mut rng);
-    let (admin, _) = device(suite, &mut rng);
+    let (escrow, escrow_seed) = device(suite, &mut rng);
+    let (admin, admin_seed) = device(suite, &mut rng);
     let (replacement, _) = device(suite, &mut rng);
     let (bob_device, _) = device(suite, &mut rng);
     let mut cases = Vec::new();
@@ -694,7 +681,273 @@ pub fn chain_cases(suite: Suite) -> Vec<Value> {
             .server_addresses(&["alice@evil.example"], LINK_TIME),
     );
     upd("chain_view_forked", &phone_revoked.1, &forked, "chain/fork");
+
+    // ---- Added for issue 12: strict signatures, field checks, limits, segments. ----------
+    let mut rng = XofRng::new(format!("chain more {}", suite.name()).as_bytes());
+    let mut neg = |name: &str, links: &[Vec<u8>], err: &str| {
+        cases.push(json!({ "name": name, "inputs": { "links": links_json(links) }, "expected_error": err }));
+    };
+    // Strict verification (SPEC.md §5.1): the laptop's signature on the phone's link, as an
+    // honest signer never makes it, but as verification without the strict checks accepts it.
+    let phone_link = base.1[1].clone();
+    let message = [&b"mailseal v1 chain link"[..], &link_body(&phone_link)].concat();
+    let laptop_sig = forge::checked(&laptop_seed, &message, &link_signature(&phone_link, 0));
+    neg(
+        "chain_signature_s_not_canonical",
+        &with(
+            &root_only,
+            with_signature(&phone_link, 0, forge::non_canonical_s(&laptop_sig)),
+        ),
+        "chain/bad_signature",
+    );
+    neg(
+        "chain_signature_small_order_r",
+        &with(
+            &root_only,
+            with_signature(&phone_link, 0, forge::small_order_r(&laptop_seed, &message)),
+        ),
+        "chain/bad_signature",
+    );
+    // A device role that does not exist (SPEC.md §12.2).
+    let role3 = forged_link(
+        &phone_link,
+        |m| edit_payload(m, |p| edit_map(p, "d", |d| set(d, "r", 3.into()))),
+        &[(&laptop, laptop_seed), (&phone, phone_seed)],
+    );
+    neg(
+        "chain_device_role_unknown",
+        &with(&root_only, role3),
+        "malformed/field/device_role",
+    );
+    // Escrow terms naming a domain no domain can be (SPEC.md §8.1).
+    let escrow_link = with_escrow.1[with_escrow.1.len() - 1].clone();
+    let bad_domain = forged_link(
+        &escrow_link,
+        |m| {
+            edit_payload(m, |p| {
+                edit_map(p, "e", |e| set(e, "n", "example com".into()))
+            })
+        },
+        &[
+            (&laptop, laptop_seed),
+            (&escrow, escrow_seed),
+            (&admin, admin_seed),
+        ],
+    );
+    neg(
+        "chain_escrow_domain_malformed",
+        &with(&before_escrow, bad_domain),
+        "malformed/field/domain",
+    );
+    // Address lists of 32 (the most, SPEC.md §12.1) and 33.
+    let addresses: Vec<String> = (0..33).map(|i| format!("a{i}@example.com")).collect();
+    let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
+    let too_many = root_only.0.server_addresses(&refs, LINK_TIME);
+    neg(
+        "chain_33_addresses",
+        &with(&root_only, too_many),
+        "chain/addresses",
+    );
+    let most = root_only.0.server_addresses(&refs[..32], LINK_TIME);
+    let most_links = with(&root_only, most);
+    cases.push(json!({
+        "name": "chain_32_addresses",
+        "inputs": { "links": links_json(&most_links) },
+        "expected": state_json(&ChainState::verify(&most_links).expect("32 addresses")),
+    }));
+    // Segments (SPEC.md §12.2): one that verifies, one with a link too many, one too large.
+    cases.push(json!({
+        "name": "chain_segment",
+        "inputs": { "segment": hex(&identity::encode_segment(&base.1)) },
+        "expected": state_json(&base.0),
+    }));
+    let links_limit = identity::MAX_CHAIN_LINKS as usize;
+    let mut head = vec![0x9a];
+    head.extend((links_limit as u32 + 1).to_be_bytes());
+    cases.push(json!({
+        "name": "chain_segment_65537_links",
+        "inputs": { "segment": notation::concat(vec![json!(hex(&head)), notation::fill(&[0x40], links_limit + 1)]) },
+        "expected_error": "limit_exceeded/chain_length",
+    }));
+    cases.push(json!({
+        "name": "chain_segment_too_large",
+        "inputs": { "segment": notation::fill(&[0], identity::MAX_CHAIN_SEGMENT_LEN + 1) },
+        "expected_error": "limit_exceeded/chain_length",
+    }));
+    // The device limit (SPEC.md §12.1): a chain grown to 1024 devices, and one more.
+    let grown = json!({ "seed": format!("grown chain {}", suite.name()), "added_devices": 1023 });
+    let grown_links = grown_chain(suite, &grown).expect("grown chain");
+    let grown_state = ChainState::verify(&grown_links).expect("1024 devices");
+    cases.push(json!({
+        "name": "chain_1024_devices",
+        "inputs": { "grown": grown, "links": [] },
+        "expected": grown_summary(&grown_state),
+    }));
+    let (extra, _) = device(suite, &mut rng);
+    let root_device = grown_root_device(suite, &grown).expect("root device");
+    let d = grown_state
+        .propose_add_device(root_device.id(), extra.public(), None, LINK_TIME)
+        .expect("draft");
+    cases.push(json!({
+        "name": "chain_1025th_device",
+        "inputs": { "grown": grown, "links": links_json(&[signed(d, &[&root_device, &extra])]) },
+        "expected_error": "limit_exceeded/devices",
+    }));
     cases
+}
+
+/// The body bytes of an encoded link.
+fn link_body(link: &[u8]) -> Vec<u8> {
+    let v: ciborium::Value = ciborium::from_reader(link).expect("link");
+    map_get(&v, "b")
+        .and_then(|b| b.as_bytes().cloned())
+        .expect("body")
+}
+
+/// Signature `index` of an encoded link.
+fn link_signature(link: &[u8], index: usize) -> [u8; 64] {
+    let v: ciborium::Value = ciborium::from_reader(link).expect("link");
+    let sigs = map_get(&v, "x")
+        .and_then(|x| x.as_array())
+        .expect("signatures");
+    map_get(&sigs[index], "s")
+        .and_then(|s| s.as_bytes())
+        .and_then(|s| <[u8; 64]>::try_from(s.as_slice()).ok())
+        .expect("signature")
+}
+
+/// The link with signature `index` replaced by `signature` (the body and signers unchanged).
+fn with_signature(link: &[u8], index: usize, signature: [u8; 64]) -> Vec<u8> {
+    let mut v: ciborium::Value = ciborium::from_reader(link).expect("link");
+    if let ciborium::Value::Map(m) = &mut v
+        && let Some((_, ciborium::Value::Array(sigs))) =
+            m.iter_mut().find(|(k, _)| k.as_text() == Some("x"))
+        && let Some(ciborium::Value::Map(sig)) = sigs.get_mut(index)
+    {
+        set(sig, "s", ciborium::Value::Bytes(signature.to_vec()));
+    }
+    let mut out = Vec::new();
+    ciborium::into_writer(&v, &mut out).expect("encode");
+    out
+}
+
+fn map_get<'a>(v: &'a ciborium::Value, key: &str) -> Option<&'a ciborium::Value> {
+    v.as_map()?
+        .iter()
+        .find(|(k, _)| k.as_text() == Some(key))
+        .map(|(_, v)| v)
+}
+
+/// Edits the payload (`c`, itself canonical CBOR) of a link body.
+fn edit_payload(body: &mut BodyMap, f: impl FnOnce(&mut BodyMap)) {
+    if let Some((_, ciborium::Value::Bytes(payload))) =
+        body.iter_mut().find(|(k, _)| k.as_text() == Some("c"))
+    {
+        let mut p: ciborium::Value = ciborium::from_reader(&payload[..]).expect("payload");
+        if let ciborium::Value::Map(m) = &mut p {
+            f(m);
+        }
+        payload.clear();
+        ciborium::into_writer(&p, &mut *payload).expect("encode");
+    }
+}
+
+/// Edits the map under `key`.
+fn edit_map(m: &mut BodyMap, key: &str, f: impl FnOnce(&mut BodyMap)) {
+    if let Some((_, ciborium::Value::Map(inner))) =
+        m.iter_mut().find(|(k, _)| k.as_text() == Some(key))
+    {
+        f(inner);
+    }
+}
+
+/// The address a grown chain lists.
+const GROWN_ADDRESS: &str = "grown@example.com";
+
+/// The stream a grown chain is drawn from, its user and its root device.
+fn grown_start(suite: Suite, spec: &Value) -> Result<(XofRng, UserId, DeviceSecret), String> {
+    let mut rng = XofRng::new(str_of(spec, "seed")?.as_bytes());
+    let mut user = [0u8; 16];
+    rng.fill_bytes(&mut user);
+    let (root, _) = device_id_first(suite, &mut rng);
+    Ok((rng, UserId::new(user), root))
+}
+
+/// A device drawn as a grown chain draws it: id (16 bytes), then seed (32).
+fn device_id_first(suite: Suite, rng: &mut XofRng) -> (DeviceSecret, [u8; 32]) {
+    let mut id = [0u8; 16];
+    rng.fill_bytes(&mut id);
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    (
+        DeviceSecret::from_seed(suite, DeviceId::new(id), &seed),
+        seed,
+    )
+}
+
+fn grown_root_device(suite: Suite, spec: &Value) -> Result<DeviceSecret, String> {
+    Ok(grown_start(suite, spec)?.2)
+}
+
+/// A chain too long to ship, grown from a named stream (test-vectors/README.md): from
+/// `XofRng(seed)` the user id (16), the root device's id (16) and seed (32), the PUK seed
+/// (32); the root (time `LINK_TIME`, listing `grown@example.com`); then, `added_devices`
+/// times, a device's id (16) and seed (32) and an *add device* link by the root device,
+/// signed by it and the new device.
+pub fn grown_chain(suite: Suite, spec: &Value) -> Result<Vec<Vec<u8>>, String> {
+    // Growing takes a while (every link is verified as it is added): each chain once per run.
+    type Grown = std::collections::HashMap<(u16, String), Vec<Vec<u8>>>;
+    static GROWN: std::sync::OnceLock<std::sync::Mutex<Grown>> = std::sync::OnceLock::new();
+    let cache = GROWN.get_or_init(Default::default);
+    let key = (suite.id(), spec.to_string());
+    if let Some(links) = cache.lock().map_err(|e| e.to_string())?.get(&key) {
+        return Ok(links.clone());
+    }
+    let links = grow(suite, spec)?;
+    cache
+        .lock()
+        .map_err(|e| e.to_string())?
+        .insert(key, links.clone());
+    Ok(links)
+}
+
+fn grow(suite: Suite, spec: &Value) -> Result<Vec<Vec<u8>>, String> {
+    let (mut rng, user, root_device) = grown_start(suite, spec)?;
+    let added = u64_of(spec, "added_devices")?;
+    if added > 4096 {
+        return Err("a grown chain of more than 4096 devices".into());
+    }
+    let g1 = puk(suite, user, 1, &mut rng);
+    let root = identity::root(
+        suite,
+        user,
+        &root_device,
+        g1.public(),
+        &[GROWN_ADDRESS],
+        LINK_TIME,
+    )
+    .map_err(|e| class(&e))?;
+    let mut links = vec![root];
+    let mut chain = ChainState::verify(&links).map_err(|e| class(&e))?;
+    for _ in 0..added {
+        let (d, _) = device_id_first(suite, &mut rng);
+        let draft = chain
+            .propose_add_device(root_device.id(), d.public(), None, LINK_TIME)
+            .map_err(|e| class(&e))?;
+        let link = signed(draft, &[&root_device, &d]);
+        chain = chain.extend(&[&link]).map_err(|e| class(&e))?;
+        links.push(link);
+    }
+    Ok(links)
+}
+
+/// What a grown chain's positive case states: its tail and how many devices it lists.
+fn grown_summary(c: &ChainState) -> Value {
+    json!({
+        "tail": { "seq": c.tail().seq, "hash": hex(&c.tail().hash) },
+        "device_count": c.devices().len(),
+        "security_code": c.security_code().to_string(),
+    })
 }
 
 /// The bytes of a draft's link with placeholder signatures, for [`forged_link`] to re-sign.
@@ -728,6 +981,12 @@ pub fn verify_chain(suite: Option<Suite>, case: &Value) -> crate::cases::Check {
     let result: Result<ChainState, Error> = if i.get("cached").is_some() {
         let cached = chain_of(i, "cached")?;
         cached.update(&links_of(i, "view")?)
+    } else if i.get("segment").is_some() {
+        ChainState::verify_segment(&bytes_of(i, "segment")?)
+    } else if let Some(spec) = i.get("grown") {
+        let mut links = grown_chain(suite, spec)?;
+        links.extend(links_of(i, "links")?);
+        ChainState::verify(&links)
     } else {
         ChainState::verify(&links_of(i, "links")?)
     };
@@ -751,7 +1010,11 @@ pub fn verify_chain(suite: Option<Suite>, case: &Value) -> crate::cases::Check {
         }
         return Ok(());
     }
-    let got = state_json(&chain);
+    let got = if i.get("grown").is_some() {
+        grown_summary(&chain)
+    } else {
+        state_json(&chain)
+    };
     if &got != expected {
         return Err(format!("chain state differs: got {got}"));
     }
