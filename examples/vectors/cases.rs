@@ -31,6 +31,8 @@ use crate::chains::{build_chain, chain_of, links_json, links_of};
 use crate::json::*;
 use notation::{array_of, bytes_of, bytes_value};
 
+#[path = "access.rs"]
+pub mod access;
 #[path = "forge.rs"]
 pub mod forge;
 #[path = "notation.rs"]
@@ -74,7 +76,7 @@ fn short(suite: Suite) -> &'static str {
     }
 }
 
-fn purpose_named(name: &str) -> Result<Purpose, String> {
+pub fn purpose_named(name: &str) -> Result<Purpose, String> {
     [
         Purpose::MailPiece,
         Purpose::Manifest,
@@ -88,7 +90,7 @@ fn purpose_named(name: &str) -> Result<Purpose, String> {
     .ok_or_else(|| format!("unknown purpose {name}"))
 }
 
-fn draw<const N: usize>(rng: &mut XofRng) -> [u8; N] {
+pub fn draw<const N: usize>(rng: &mut XofRng) -> [u8; N] {
     let mut b = [0u8; N];
     rng.fill_bytes(&mut b);
     b
@@ -107,8 +109,9 @@ fn document(operation: &str, suite: Option<Suite>, cases: Vec<Value>) -> Value {
 /// Every file the generator writes, named `<operation>-<suite>.json`.
 pub fn all_files() -> Vec<(String, Value)> {
     type Generator = fn(Suite) -> Vec<Value>;
-    let per_suite: [(&str, Generator); 7] = [
+    let per_suite: [(&str, Generator); 8] = [
         ("piece", piece_cases),
+        ("piece_access", access::cases),
         ("keys", key_cases),
         ("mail", mail_cases),
         ("seed_wrap", seed_wrap_cases),
@@ -149,6 +152,7 @@ pub fn verify_document(doc: &Value) -> Result<Vec<(String, Check)>, String> {
     let cases = list_of(doc, "cases")?;
     let run: fn(Option<Suite>, &Value) -> Check = match operation {
         "piece" => verify_piece,
+        "piece_access" => access::verify,
         "keys" => verify_keys,
         "mail" => verify_mail,
         "seed_wrap" => verify_seed_wrap,
@@ -176,7 +180,7 @@ pub fn need_suite(suite: Option<Suite>) -> Result<Suite, String> {
     suite.ok_or_else(|| "this operation needs a suite".to_string())
 }
 
-fn pattern(len: usize) -> Vec<u8> {
+pub fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
