@@ -807,3 +807,79 @@ fn address_lists_hold_one_to_thirty_two_distinct_addresses() {
     );
     assert!(full.has_address("A0@EXAMPLE.COM"));
 }
+
+/// A root re-encoded after `edit` changed its body or payload, signed by `device`.
+fn forged_root(
+    device: &DeviceSecret,
+    puk: &PukSecret,
+    edit: impl FnOnce(&mut link::BodyWire, &mut link::RootWire),
+) -> Vec<u8> {
+    let honest = root(
+        SUITE,
+        UserId::new([1; 16]),
+        device,
+        puk.public(),
+        &["a@example.com"],
+        1,
+    )
+    .unwrap();
+    let l: link::LinkWire = crate::wire::decode(&honest, MAX_LINK_LEN, Limit::LinkSize).unwrap();
+    let mut body: link::BodyWire =
+        crate::wire::decode(&l.body.0, MAX_LINK_LEN, Limit::LinkSize).unwrap();
+    let mut payload: link::RootWire =
+        crate::wire::decode(&body.payload.0, MAX_LINK_LEN, Limit::LinkSize).unwrap();
+    edit(&mut body, &mut payload);
+    body.payload = crate::wire::Bytes(crate::wire::encode(&payload));
+    let body = crate::wire::encode(&body);
+    let signed = [link::SIGNATURE_LABEL, &body].concat();
+    crate::wire::encode(&link::LinkWire {
+        body: crate::wire::Bytes(body),
+        signatures: vec![link::SignatureWire {
+            device: device.id(),
+            signature: crate::wire::Fixed(device.sign(&signed)),
+        }],
+    })
+}
+
+/// SPEC.md §12.4: the root is link 1 with no previous hash, its device ordinary and its PUK
+/// generation 1; each of these alone is refused.
+#[test]
+fn a_root_out_of_place_or_of_the_wrong_kind_is_refused() {
+    let mut r = ChaCha20Rng::from_seed([15; 32]);
+    let laptop = device(1, &mut r);
+    let puk = PukSecret::generate(SUITE, UserId::new([1; 16]), 1, &mut r).unwrap();
+    let verify = |l: Vec<u8>| ChainState::verify(&[l]).err();
+    assert_eq!(verify(forged_root(&laptop, &puk, |_, _| {})), None);
+    assert_eq!(
+        verify(forged_root(&laptop, &puk, |b, _| b.seq = 2)),
+        chain_err(ChainError::NotRoot { seq: 2 })
+    );
+    assert_eq!(
+        verify(forged_root(&laptop, &puk, |b, _| b.prev =
+            Some(crate::wire::Fixed([3; 32])))),
+        chain_err(ChainError::NotRoot { seq: 1 })
+    );
+    assert_eq!(
+        verify(forged_root(&laptop, &puk, |_, p| p.device.role =
+            DeviceRole::Backup as u8)),
+        chain_err(ChainError::RoleMayNot { seq: 1 })
+    );
+    assert_eq!(
+        verify(forged_root(&laptop, &puk, |_, p| p.puk.generation = 2)),
+        chain_err(ChainError::RoleMayNot { seq: 1 })
+    );
+}
+
+/// A segment holds at most [`MAX_CHAIN_LINKS`] links.
+#[test]
+fn segments_hold_at_most_the_chain_length_limit() {
+    let limit = usize::try_from(MAX_CHAIN_LINKS).unwrap();
+    let empty: Vec<Vec<u8>> = vec![Vec::new(); limit];
+    let segment = encode_segment(&empty);
+    assert_eq!(decode_segment(&segment).map(|l| l.len()), Ok(limit));
+    let one_more: Vec<Vec<u8>> = vec![Vec::new(); limit + 1];
+    assert_eq!(
+        decode_segment(&encode_segment(&one_more)).err(),
+        Some(Limit::ChainLength.into())
+    );
+}

@@ -342,3 +342,55 @@ fn a_reader_behind_its_own_chain_is_asked_to_fetch_more() {
         Some(Footer::E2eEncrypted)
     );
 }
+
+/// Every directory form finds the sender's chain: a slice of chains, of references, an array,
+/// a map by user, and a reference to any of them; a directory without it is an unknown signer.
+#[test]
+fn every_directory_form_finds_the_senders_chain() {
+    use alloc::collections::BTreeMap;
+
+    use crate::error::AuthFailure;
+    use crate::mail::open::ChainDirectory;
+
+    let mut r = rng(87);
+    let alice = alice(&mut r);
+    let bob = bob(&mut r);
+    let stranger = TestUser::generate(
+        SUITE,
+        UserId::new([0x55; 16]),
+        "x@example.com",
+        DeviceId::new([0x56; 16]),
+        &mut r,
+    )
+    .unwrap();
+    let sealer = MailSealer::new(SUITE, alice.sender(), "<dir@example.com>", 5).unwrap();
+    let copy = copy_for(sealer, &bob, &mut r);
+    let opens = |directory: &dyn Fn(&[u8]) -> Result<OpenedMail, Error>| {
+        directory(&copy).map(|o| o.sender_status())
+    };
+    let owned = vec![stranger.chain.clone(), alice.chain.clone()];
+    let map: BTreeMap<UserId, ChainState> = owned.iter().map(|c| (c.user(), c.clone())).collect();
+    let ok = Ok(SenderStatus::VerifiedActiveDevice);
+    assert_eq!(
+        opens(&|c| open_copy(c, &bob.mailbox(), owned.as_slice())),
+        ok
+    );
+    assert_eq!(opens(&|c| open_copy(c, &bob.mailbox(), &map)), ok);
+    assert_eq!(opens(&|c| open_copy(c, &bob.mailbox(), &&map)), ok);
+    assert_eq!(
+        opens(&|c| open_copy(c, &bob.mailbox(), &[&stranger.chain, &alice.chain])),
+        ok
+    );
+    assert!(map.chain(&alice.id).is_some() && owned.as_slice().chain(&bob.id).is_none());
+    let without: BTreeMap<UserId, ChainState> = [(stranger.id, stranger.chain.clone())]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        opens(&|c| open_copy(c, &bob.mailbox(), &without)),
+        Err(AuthFailure::UnknownSigner.into())
+    );
+    assert_eq!(
+        opens(&|c| open_copy(c, &bob.mailbox(), &owned[..1])),
+        Err(AuthFailure::UnknownSigner.into())
+    );
+}
