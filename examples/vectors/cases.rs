@@ -568,6 +568,14 @@ fn key_cases(suite: Suite) -> Vec<Value> {
         dev_record(&order2),
         "malformed/public_key",
     );
+    // One byte over the record limit (SPEC.md §4.2), checked before anything is parsed.
+    for kind in ["puk_record", "device_record"] {
+        cases.push(json!({
+            "name": format!("{kind}_4097_bytes"),
+            "inputs": { "kind": kind, "record": notation::fill(&[0], mailseal::keys::MAX_PUBLIC_RECORD_LEN + 1) },
+            "expected_error": "limit_exceeded/public_record_size",
+        }));
+    }
     cases
 }
 
@@ -2035,13 +2043,194 @@ fn escrow_cases(suite: Suite) -> Vec<Value> {
         Some(&member_links[..1]),
         "authentication/wrap",
     );
+    // The signature with a non-canonical S (SPEC.md §5.1: verify_strict), a ciphertext of
+    // the wrong length, an escrow device key of small order, another suite, one byte over
+    // the limit.
+    let mut x = w.clone();
+    x.signature.0 = forge::non_canonical_s(&w.signature.0);
+    neg(
+        "escrow_wrap_signature_s_not_canonical",
+        enc_any(&x),
+        None,
+        "authentication/signature",
+    );
+    let mut x = w.clone();
+    x.ciphertext.0.pop();
+    neg(
+        "escrow_wrap_ciphertext_47_bytes",
+        enc_any(&x),
+        None,
+        "malformed/field/box_length",
+    );
+    let mut x = w.clone();
+    x.escrow_verifying_key.0 = [0; 32];
+    x.escrow_verifying_key.0[0] = 1;
+    neg(
+        "escrow_wrap_device_key_small_order",
+        enc_any(&x),
+        None,
+        "malformed/public_key",
+    );
+    let mut x = w.clone();
+    x.suite = 0x7777;
+    neg(
+        "escrow_wrap_unknown_suite",
+        enc_any(&x),
+        None,
+        "unsupported/suite",
+    );
+    neg(
+        "escrow_wrap_8193_bytes",
+        Vec::new(),
+        None,
+        "limit_exceeded/wrap_size",
+    );
+    if let Some(c) = cases.last_mut() {
+        c["inputs"]["open_escrow_wrap"] =
+            notation::fill(&[0], mailseal::account::escrow::MAX_ESCROW_RECORD_LEN + 1);
+    }
+
+    // The custom-domain rule (SPEC.md §8.1), where the terms of the member's escrow link are
+    // made: `enroll` states the domain as the caller knows it and who co-signs.
+    let mut enroll = |name: &str, e: Value, err: Option<&str>| {
+        let mut i = inputs.clone();
+        i["enroll"] = e;
+        let mut case = json!({ "name": name, "inputs": i });
+        match err {
+            Some(err) => case["expected_error"] = json!(err),
+            None => case["expected"] = enrollment(suite, &case["inputs"]).expect("enrollment"),
+        }
+        cases.push(case);
+    };
+    let custom = |domain: &str, address: &str| json!({ "domain": domain, "custom": true, "member_address": address, "cosigner": "ea_device" });
+    enroll(
+        "escrow_enrollment_terms",
+        custom("example.com", "member@example.com"),
+        None,
+    );
+    enroll(
+        "escrow_enrollment_domain_case_ignored",
+        custom("Example.COM", "MEMBER@example.com"),
+        None,
+    );
+    enroll(
+        "escrow_on_shared_domain",
+        json!({ "domain": "example.com", "custom": false, "member_address": "member@example.com", "cosigner": "ea_device" }),
+        Some("misuse/escrow_needs_custom_domain"),
+    );
+    enroll(
+        "escrow_member_not_on_domain",
+        custom("example.com", "member@elsewhere.example"),
+        Some("misuse/escrow_needs_custom_domain"),
+    );
+    enroll(
+        "escrow_member_on_subdomain",
+        custom("example.com", "member@mail.example.com"),
+        Some("misuse/escrow_needs_custom_domain"),
+    );
+    enroll(
+        "escrow_domain_malformed",
+        custom("example com", "member@example com"),
+        Some("malformed/field/domain"),
+    );
+    enroll(
+        "escrow_domain_254_bytes",
+        custom(
+            &format!("{}.com", "a".repeat(250)),
+            &format!("m@{}.com", "a".repeat(250)),
+        ),
+        Some("malformed/field/domain"),
+    );
+    enroll(
+        "escrow_cosigner_not_an_administrator",
+        json!({ "domain": "example.com", "custom": true, "member_address": "member@example.com", "cosigner": "member_device" }),
+        Some("authentication/unknown_signer"),
+    );
+    // Wrapping the escrow device under a shared domain is refused too.
+    let mut i = inputs.clone();
+    i["wrap_domain"] = json!({ "domain": "example.com", "custom": false });
+    cases.push(json!({ "name": "escrow_wrap_on_shared_domain", "inputs": i, "expected_error": "misuse/escrow_needs_custom_domain" }));
     cases
+}
+
+/// The terms a member's escrow link records, as `enroll` asks for them (SPEC.md §8.1,
+/// §12.3), made against the administrators' chain.
+fn enrollment(suite: Suite, i: &Value) -> Result<Value, String> {
+    enrollment_terms_of(suite, i)?
+        .map(|t| {
+            json!({
+                "account": hex(&t.account),
+                "domain": t.domain,
+                "ea_group": hex(t.ea_group.as_bytes()),
+                "ea_generation": t.ea_generation,
+                "ea_key_fingerprint": hex(&t.ea_key_fingerprint),
+                "ea_chain": { "seq": t.ea_chain.seq, "hash": hex(&t.ea_chain.hash) },
+                "ea_device": hex(t.ea_device.as_bytes()),
+                "ea_device_key": hex(&t.ea_device_key.to_bytes()),
+            })
+        })
+        .map_err(|e| class(&e))
+}
+
+fn enrollment_terms_of(
+    suite: Suite,
+    i: &Value,
+) -> Result<Result<mailseal::identity::EscrowTerms, Error>, String> {
+    let w = escrow_world(suite, i)?;
+    let e = field(i, "enroll")?;
+    let domain = str_of(e, "domain")?;
+    let custom = field(e, "custom")?
+        .as_bool()
+        .ok_or("`custom` is not a bool")?;
+    let ctx = EscrowContext {
+        account: Fixed(w.account),
+        domain: if custom {
+            AccountDomain::Custom(domain)
+        } else {
+            AccountDomain::Shared(domain)
+        },
+        member: w.member,
+        member_address: str_of(e, "member_address")?,
+        ea_group: w.ea_puk.public(),
+    };
+    let cosigner = match str_of(e, "cosigner")? {
+        "ea_device" => &w.ea_device,
+        "member_device" => &w.member_device,
+        other => return Err(format!("unknown cosigner {other}")),
+    };
+    let ea_chain = chain_of(i, "ea_chain")?;
+    Ok(enrollment_terms(&ctx, &ea_chain, cosigner.public()))
 }
 
 fn verify_escrow(suite: Option<Suite>, case: &Value) -> Check {
     let suite = need_suite(suite)?;
     let i = field(case, "inputs")?;
     let w = escrow_world(suite, i)?;
+    if i.get("enroll").is_some() {
+        if case.get("expected_error").is_some() {
+            return expect_error(enrollment_terms_of(suite, i)?, case);
+        }
+        let got = enrollment(suite, i)?;
+        if &got != field(case, "expected")? {
+            return Err(format!("terms differ: got {got}"));
+        }
+        return Ok(());
+    }
+    if let Some(d) = i.get("wrap_domain") {
+        let domain = str_of(d, "domain")?;
+        let mut ctx = escrow_context(&w, i)?;
+        if !field(d, "custom")?
+            .as_bool()
+            .ok_or("`custom` is not a bool")?
+        {
+            ctx.domain = AccountDomain::Shared(domain);
+        }
+        let mut rng = TapeRng::new(bytes_of(i, "hpke_randomness")?);
+        return expect_error(
+            wrap_escrow_device(&ctx, &w.escrow, &w.member_device, &mut rng),
+            case,
+        );
+    }
     let member_chain = chain_of(i, "member_chain")?;
     if case.get("expected_error").is_some() {
         return expect_error(
@@ -2139,6 +2328,73 @@ fn user_data_cases(suite: Suite) -> Vec<Value> {
         json!({ "blob_override": hex(&flipped) }),
         "authentication/user_data",
     );
+    // The blob's fields: another suite, a generation not held, one byte over the limit.
+    let reencoded = |key: &str, value: ciborium::Value| {
+        let mut v: ciborium::Value = ciborium::from_reader(&blob[..]).expect("blob");
+        set(&mut v, key, value);
+        hex(&enc(&v))
+    };
+    neg(
+        "user_data_unknown_suite",
+        json!({ "blob_override": reencoded("s", 0x7777.into()) }),
+        "unsupported/suite",
+    );
+    neg(
+        "user_data_generation_not_held",
+        json!({ "blob_override": reencoded("g", 2.into()) }),
+        "not_a_recipient",
+    );
+    neg(
+        "user_data_blob_too_large",
+        json!({ "blob_override": notation::fill(&[0], mailseal::account::userdata::MAX_USER_DATA_LEN + 1) }),
+        "limit_exceeded/user_data_size",
+    );
+    // The expected binding is checked on opening as on sealing (SPEC.md §9).
+    neg(
+        "user_data_open_type_empty",
+        json!({ "type": "" }),
+        "malformed/field/user_data_type",
+    );
+    // Sealing refusals: `inputs` without a blob seal and must fail.
+    let mut seal_neg = |name: &str, patch: Value, err: &str| {
+        let mut i = inputs.clone();
+        if let (Some(obj), Some(p)) = (i.as_object_mut(), patch.as_object()) {
+            for (k, v) in p {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        cases.push(json!({ "name": name, "inputs": i, "expected_error": err }));
+    };
+    seal_neg(
+        "user_data_seal_type_empty",
+        json!({ "type": "" }),
+        "malformed/field/user_data_type",
+    );
+    seal_neg(
+        "user_data_seal_type_65_bytes",
+        json!({ "type": "t".repeat(65) }),
+        "malformed/field/user_data_type",
+    );
+    seal_neg(
+        "user_data_seal_type_control_character",
+        json!({ "type": "label\u{7}" }),
+        "malformed/field/user_data_type",
+    );
+    seal_neg(
+        "user_data_seal_message_id_empty",
+        json!({ "message_id": "" }),
+        "malformed/field/message_id",
+    );
+    seal_neg(
+        "user_data_seal_blob_over_1_mib",
+        json!({ "plaintext": notation::fill(&[0x55], mailseal::account::userdata::MAX_USER_DATA_LEN) }),
+        "limit_exceeded/user_data_size",
+    );
+    // Positive: the longest type label.
+    let nonce: [u8; 32] = draw(&mut rng);
+    let longest = json!({ "user": hex(&user), "puk_seed": hex(&seed), "generation": 1, "type": "t".repeat(64), "message_id": null, "version": null, "plaintext": hex(b"64-byte type"), "nonce": hex(&nonce) });
+    let blob = make_user_data(suite, &longest).expect("blob");
+    cases.push(json!({ "name": "user_data_type_64_bytes", "inputs": longest, "expected": { "blob": hex(&blob) } }));
     cases
 }
 
@@ -2176,6 +2432,18 @@ fn verify_user_data(suite: Option<Suite>, case: &Value) -> Check {
         message_id: i.get("message_id").and_then(Value::as_str),
         version: i.get("version").and_then(Value::as_u64),
     };
+    if case.get("expected_error").is_some() && i.get("blob").is_none() {
+        // A sealing refusal.
+        return expect_error(
+            seal_user_data(
+                &puk,
+                &binding,
+                &bytes_of(i, "plaintext")?,
+                &mut TapeRng::new(bytes_of(i, "nonce")?),
+            ),
+            case,
+        );
+    }
     if case.get("expected_error").is_some() {
         let blob = if i.get("blob_override").is_some() {
             bytes_of(i, "blob_override")?
@@ -2222,6 +2490,32 @@ fn recovery_cases() -> Vec<Value> {
         texts.push(code.expose_text().to_string());
         cases.push(json!({ "name": format!("code_{n}"), "inputs": { "entropy": hex(&entropy) }, "expected": { "text": code.expose_text() } }));
     }
+    // Typed loosely: lower case, spaces for dashes, O for 0, I and L for 1 (SPEC.md §7.4).
+    // The first code of the stream with a 0 and two 1s in it.
+    let mut r = XofRng::new(b"recovery codes: typed");
+    let (entropy, code) = loop {
+        let entropy: [u8; 16] = draw(&mut r);
+        let code = RecoveryCode::generate(&mut TapeRng::new(entropy.to_vec()));
+        let t = code.expose_text();
+        if t.contains('0') && t.matches('1').count() >= 2 {
+            break (entropy, code);
+        }
+    };
+    let mut ones = 0;
+    let typed: String = code
+        .expose_text()
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => {
+                ones += 1;
+                if ones == 1 { 'i' } else { 'L' }
+            }
+            '-' => ' ',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    cases.push(json!({ "name": "code_typed_loosely", "inputs": { "entropy": hex(&entropy), "typed": typed }, "expected": { "text": code.expose_text() } }));
     let t = texts[0].clone();
     let mut neg = |name: &str, text: String, err: &str| {
         cases.push(json!({ "name": name, "inputs": { "text": text }, "expected_error": err }))
@@ -2256,6 +2550,23 @@ fn recovery_cases() -> Vec<Value> {
         t.replacen(&t[..1], "U", 1),
         "malformed/recovery_code/character",
     );
+    // A 29th symbol; a non-zero padding bit in symbol 26 with symbol 27 recomputed to match
+    // (SPEC.md §7.4: one spelling per code), and symbol 28 still that of the same entropy.
+    neg(
+        "recovery_code_29_symbols",
+        format!("{t}0"),
+        "malformed/recovery_code/length",
+    );
+    neg(
+        "recovery_code_character_before_29th_symbol",
+        format!("{}U0", &t[..t.len() - 1]),
+        "malformed/recovery_code/character",
+    );
+    neg(
+        "recovery_code_padding_not_zero",
+        with_padding_bit(&t),
+        "malformed/recovery_code/checksum",
+    );
     let mut transposed: Vec<char> = t.chars().collect();
     let (a, b) = (5usize, 6usize);
     if transposed[a] != transposed[b] {
@@ -2267,6 +2578,53 @@ fn recovery_cases() -> Vec<Value> {
         );
     }
     cases
+}
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// SPEC.md §7.4's Luhn mod 32 check symbol over the 26 data symbols.
+fn luhn32(data: &[u8]) -> u8 {
+    let sum: u32 = data
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, v)| {
+            let v = u32::from(*v);
+            if i % 2 == 0 {
+                (2 * v) / 32 + (2 * v) % 32
+            } else {
+                v
+            }
+        })
+        .sum();
+    ((32 - sum % 32) % 32) as u8
+}
+
+/// `code` with the lowest padding bit of symbol 26 set and symbol 27 recomputed.
+fn with_padding_bit(code: &str) -> String {
+    let value = |c: char| {
+        CROCKFORD
+            .iter()
+            .position(|x| char::from(*x) == c)
+            .expect("symbol") as u8
+    };
+    let mut symbols: Vec<u8> = code.chars().filter(|c| *c != '-').map(value).collect();
+    assert_eq!(
+        luhn32(&symbols[..26]),
+        symbols[26],
+        "Luhn as SPEC.md §7.4 states it"
+    );
+    symbols[25] |= 1;
+    symbols[26] = luhn32(&symbols[..26]);
+    symbols
+        .chunks(4)
+        .map(|g| {
+            g.iter()
+                .map(|s| char::from(CROCKFORD[usize::from(*s)]))
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn verify_recovery(_: Option<Suite>, case: &Value) -> Check {
@@ -2283,6 +2641,12 @@ fn verify_recovery(_: Option<Suite>, case: &Value) -> Check {
     let parsed = RecoveryCode::parse(&code.expose_text().to_lowercase()).map_err(|e| class(&e))?;
     if parsed.expose_text() != code.expose_text() {
         return Err("the code does not parse back".into());
+    }
+    if i.get("typed").is_some() {
+        let typed = RecoveryCode::parse(str_of(i, "typed")?).map_err(|e| class(&e))?;
+        if typed.expose_text() != code.expose_text() {
+            return Err("the typed text reads as another code".into());
+        }
     }
     Ok(())
 }
