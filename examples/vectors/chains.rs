@@ -25,7 +25,7 @@ pub const LINK_TIME: u64 = 1_764_000_000;
 
 /// A PUK generation below the one a vector names: drawn from the named seed, so the links
 /// reproduce (their public keys are in the links themselves).
-fn intermediate_puk(suite: Suite, user: UserId, seed: &[u8; 32], g: u32) -> PukSecret {
+pub fn intermediate_puk(suite: Suite, user: UserId, seed: &[u8; 32], g: u32) -> PukSecret {
     let mut rng = XofRng::new(&[&seed[..], &g.to_be_bytes()].concat());
     let mut s = [0u8; 32];
     rng.fill_bytes(&mut s);
