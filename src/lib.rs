@@ -114,8 +114,9 @@ extern crate std;
 
 pub mod account;
 pub mod error;
-// The fuzz harness uses the default suite set and deterministic randomness.
-#[cfg(all(feature = "hazmat", feature = "xwing"))]
+// The fuzz harness uses the default suite set, deterministic randomness and, to build its
+// fixed world once per process, `std`.
+#[cfg(all(feature = "hazmat", feature = "xwing", feature = "std"))]
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(any(test, feature = "hazmat"))]

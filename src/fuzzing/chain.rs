@@ -28,7 +28,7 @@ pub fn chain_target(data: &[u8]) {
     for l in &links {
         let _ = link_type(l);
     }
-    let w = FuzzWorld::new();
+    let w = FuzzWorld::shared();
     let count = u64::try_from(links.len()).unwrap_or(u64::MAX);
     match selector % 3 {
         0 => {

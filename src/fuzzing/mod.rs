@@ -220,6 +220,14 @@ fn root_chain(user: UserId, device: &DeviceSecret, puk: &PukSecret, address: &st
 }
 
 impl FuzzWorld {
+    /// The world, built once per process: targets run millions of inputs, and building keys
+    /// and chains for each would be nearly all their time. It is deterministic, so sharing it
+    /// changes nothing but speed.
+    pub fn shared() -> &'static FuzzWorld {
+        static WORLD: std::sync::OnceLock<FuzzWorld> = std::sync::OnceLock::new();
+        WORLD.get_or_init(FuzzWorld::new)
+    }
+
     /// The world (deterministic).
     pub fn new() -> Self {
         let puk =
@@ -452,7 +460,7 @@ pub fn open_path(data: &[u8]) -> bool {
     let Some((&selector, bytes)) = data.split_first() else {
         return false;
     };
-    let w = FuzzWorld::new();
+    let w = FuzzWorld::shared();
     let chains = w.chains();
     match selector % 8 {
         0 => {
@@ -579,7 +587,7 @@ pub fn open_paths_seeds() -> Vec<(String, Vec<u8>)> {
 /// mutations (byte flips, truncation, insertion, one field taken from another mail), and
 /// requires that opening either fails or gives exactly the original content.
 pub fn mutate_mail(data: &[u8]) {
-    let w = FuzzWorld::new();
+    let w = FuzzWorld::shared();
     let (env, pieces) = w.sample_mail(b"mutate A");
     let (env_b, pieces_b) = w.sample_mail(b"mutate B");
     let copy_of = |e: &[u8], u: UserId| {

@@ -115,7 +115,7 @@ pub fn user_data_target(data: &[u8]) {
     let Some((&selector, blob)) = data.split_first() else {
         return;
     };
-    let w = FuzzWorld::new();
+    let w = FuzzWorld::shared();
     let binding = user_data_binding(selector);
     let min_version = (selector & 0x80 != 0).then_some(u64::from(selector & 0x0f));
     let puks = core::slice::from_ref(&w.bob_puk);
@@ -192,7 +192,7 @@ pub fn recovery_code_seeds() -> Vec<Seed> {
 /// A seed-wrap batch opened on Bob's device: every opened seed is Bob's, of the generation
 /// its wrap names, and whatever decodes re-encodes to the same bytes.
 pub fn seed_wrap_batch_target(data: &[u8]) {
-    let w = FuzzWorld::new();
+    let w = FuzzWorld::shared();
     if let Ok(wraps) =
         wire::decode::<Vec<SeedWrap>>(data, usize::MAX, crate::error::Limit::WrapSize)
     {
