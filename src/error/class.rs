@@ -112,6 +112,7 @@ impl Field {
             Field::Origin => "malformed/field/origin",
             Field::Expiry => "malformed/field/expiry",
             Field::DeviceRole => "malformed/field/device_role",
+            Field::Id => "malformed/field/id",
             Field::ChainTail => "malformed/field/chain_tail",
         }
     }

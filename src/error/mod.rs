@@ -239,6 +239,8 @@ pub enum Field {
     Expiry,
     /// A device role code not in SPEC.md §12.4.
     DeviceRole,
+    /// A user or device id in text that is not 32 hexadecimal digits.
+    Id,
     /// A chain tail missing where the box or header needs one, or present where none belongs
     /// (SPEC.md §6.4).
     ChainTail,

@@ -196,6 +196,7 @@ impl fmt::Display for Field {
             Field::Origin => "an origin that is unknown or does not fit the sender fields",
             Field::Expiry => "an expiry where none belongs, or none where a link box needs one",
             Field::DeviceRole => "an unknown device role",
+            Field::Id => "an id that is not 32 hexadecimal digits",
             Field::ChainTail => "a chain position where none belongs, or none where one must be",
         })
     }

@@ -19,12 +19,24 @@ pub use device::{DevicePublic, DeviceSecret, VerifyingKey};
 pub use kem::KemPublicKey;
 pub use puk::{PukPublic, PukSecret, PukSeed, SymmetricKey};
 
+use crate::error::{Error, Field, Malformed};
 use crate::wire::Fixed;
 
 /// Bytes of a user id and of a device id.
 pub const ID_LEN: usize = 16;
 
 /// A user's stable identifier, as the service's directory assigns it.
+///
+/// As text (`Display`, `FromStr`) it is 32 lowercase hexadecimal digits (upper case is read
+/// too), the form logs, URLs and bindings carry; [`DeviceId`] is the same.
+///
+/// ```
+/// use mailseal::keys::UserId;
+/// let id: UserId = "000102030405060708090a0b0c0d0e0f".parse()?;
+/// assert_eq!(id.to_string(), "000102030405060708090a0b0c0d0e0f");
+/// assert!("0001".parse::<UserId>().is_err());
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct UserId(pub Fixed<ID_LEN>);
@@ -53,6 +65,48 @@ impl DeviceId {
     /// The id bytes.
     pub fn as_bytes(&self) -> &[u8; ID_LEN] {
         &self.0.0
+    }
+}
+
+/// An id from its text form (32 hexadecimal digits).
+fn parse_id(text: &str) -> Result<[u8; ID_LEN], Error> {
+    let bad = || Error::Malformed(Malformed::Field(Field::Id));
+    let digits = text.as_bytes();
+    if digits.len() != 2 * ID_LEN {
+        return Err(bad());
+    }
+    let nibble = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; ID_LEN];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (hi, lo) = match pair {
+            [h, l] => (nibble(*h).ok_or_else(bad)?, nibble(*l).ok_or_else(bad)?),
+            _ => return Err(bad()),
+        };
+        *byte = (hi << 4) | lo;
+    }
+    Ok(out)
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+impl core::str::FromStr for UserId {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Self, Error> {
+        parse_id(text).map(UserId::new)
+    }
+}
+impl core::str::FromStr for DeviceId {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Self, Error> {
+        parse_id(text).map(DeviceId::new)
     }
 }
 
