@@ -403,6 +403,15 @@ impl<'a> MailSealer<'a> {
             && self.unprovisioned.is_empty())
     }
 
+    /// Checks the addressing now, as sealing will: the SPEC.md §4.2 limits, the BCC line,
+    /// every address and key, duplicate users. A client can call it while the user is still
+    /// adding recipients; sealing runs the same checks anyway, before it draws any key.
+    ///
+    /// Memory and time: linear in the recipients, no public-key operation.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.check_addressing().map(|_| ())
+    }
+
     /// Every check that needs no randomness: counts against the SPEC.md §4.2 limits, the
     /// BCC string, and the recipient list (6.8 step 1). Runs before any key is drawn or any
     /// public-key operation, so an oversized mail fails in microseconds.

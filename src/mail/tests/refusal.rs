@@ -239,6 +239,8 @@ fn limits_refuse_ten_thousand_recipients_before_any_key_is_drawn() {
     }
     sealer.add_piece(b"body", &mut rng).unwrap();
     let drawn = rng.drawn;
+    // A client can ask while the user types, and is told the same.
+    assert_eq!(sealer.validate().err(), Some(Limit::Recipients.into()));
     assert_eq!(sealer.seal(&mut rng).err(), Some(Limit::Recipients.into()));
     assert_eq!(rng.drawn, drawn);
 
