@@ -5,6 +5,39 @@
 //! Sealing on arrival ([`seal_inbound`]) turns plaintext from outside (external services,
 //! mailing-list fan-out, system mail) into unsigned envelopes at once, so the server keeps
 //! no plaintext; [`reseal_held`] does the same for mail held for a user who had no key yet.
+//!
+//! # A server's guide
+//!
+//! **Receiving a client's mail.** The client uploads one envelope and one ciphertext per
+//! piece (body first, then attachments). Check them with [`validate_envelope`], giving the
+//! uploaded pieces' lengths; it returns the routing information (who gets a copy, who is
+//! external, who is held for later, whether there is an access-restricted link). Then
+//! [`split_envelope`] gives one small copy per recipient user (a few KiB: the header, the
+//! manifest ciphertext, the BCC commitment and that user's box). **Store each piece once**,
+//! for every recipient: copies name pieces by position and all share them. A recipient's
+//! client fetches its copy and the pieces; [`validate_copy`] is the check for a copy on its
+//! own (for example on re-delivery).
+//!
+//! **The server's own key.** Mail to external addresses, or to a user who has no key yet,
+//! carries a box for the server (SPEC.md §10.1): a [`crate::keys::PukSecret`] the server
+//! generates for itself under a user id of its own (with [`crate::keys::PukSecret::generate`],
+//! rotated like any PUK), whose public half clients receive as
+//! [`crate::mail::seal::RecipientKey::server`] from the service's configuration. It has no
+//! chain and signs nothing. The server opens its box with
+//! [`crate::mail::open::open_copy`] and a [`crate::mail::open::Mailbox::server`], relays the
+//! content to external recipients, and holds it for users without a key until
+//! [`reseal_held`] seals it to their first key.
+//!
+//! **Mail from outside, mailing lists, system mail.** Mail that arrives in plaintext is
+//! sealed at once with [`seal_inbound`] to each local recipient's current PUK (from the
+//! chains the server verified) and the plaintext dropped. A mailing list is delivered the same
+//! way: the list's members are the local recipients, the origin says it is list mail, and
+//! every member's client shows **Server Encrypted** (SPEC.md §11.2).
+//!
+//! **What the server never has**: a user's PUK seed or device key, so it can neither read
+//! E2E mail nor make any mail show **E2E Encrypted**.
+//!
+//! Memory: validation and splitting hold the envelope (at most 4 MiB) and its copies.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
