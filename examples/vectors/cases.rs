@@ -29,12 +29,16 @@ use sha2::{Digest, Sha256};
 
 use crate::chains::{build_chain, chain_of, links_json, links_of};
 use crate::json::*;
-use notation::{array_of, bytes_of, bytes_value};
+use notation::{array_of, bytes_of, bytes_value, text_of};
 
 #[path = "access.rs"]
 pub mod access;
 #[path = "forge.rs"]
 pub mod forge;
+#[path = "links.rs"]
+mod links;
+#[path = "mails.rs"]
+mod mails;
 #[path = "notation.rs"]
 pub mod notation;
 #[path = "seedwraps.rs"]
@@ -111,11 +115,12 @@ fn document(operation: &str, suite: Option<Suite>, cases: Vec<Value>) -> Value {
 /// Every file the generator writes, named `<operation>-<suite>.json`.
 pub fn all_files() -> Vec<(String, Value)> {
     type Generator = fn(Suite) -> Vec<Value>;
-    let per_suite: [(&str, Generator); 8] = [
+    let per_suite: [(&str, Generator); 9] = [
         ("piece", piece_cases),
         ("piece_access", access::cases),
         ("keys", key_cases),
         ("mail", mail_cases),
+        ("link", link_cases),
         ("seed_wrap", seed_wrap_cases),
         ("escrow", escrow_cases),
         ("user_data", user_data_cases),
@@ -157,6 +162,7 @@ pub fn verify_document(doc: &Value) -> Result<Vec<(String, Check)>, String> {
         "piece_access" => access::verify,
         "keys" => verify_keys,
         "mail" => verify_mail,
+        "link" => links::verify,
         "seed_wrap" => verify_seed_wrap,
         "escrow" => verify_escrow,
         "user_data" => verify_user_data,
@@ -801,6 +807,8 @@ fn mail_tapes(r: &Value) -> Result<(Vec<Vec<u8>>, Vec<u8>), String> {
 struct Mail {
     envelope: Vec<u8>,
     pieces: Vec<Vec<u8>>,
+    /// The link fragment of access-restricted mail.
+    fragment: Option<String>,
 }
 
 fn origin_named(name: &str) -> Result<mailseal::mail::envelope::Origin, String> {
@@ -814,10 +822,52 @@ fn origin_named(name: &str) -> Result<mailseal::mail::envelope::Origin, String> 
     })
 }
 
+/// The crate's result inside, a malformed case outside: `lib!(expr)` returns the crate's
+/// error as `Ok(Err(e))`.
+macro_rules! lib {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        }
+    };
+}
+
+/// The suite of a party's keys and chain: the file's, unless the party names another
+/// (`suite`, a negative case mixing suites).
+fn party_suite(suite: Suite, v: &Value) -> Result<Suite, String> {
+    match v.get("suite") {
+        Some(Value::String(name)) => suite_named(name),
+        _ => Ok(suite),
+    }
+}
+
+/// A recipient of a sealing case as the sender takes it: from its chain (current PUK and
+/// tail), or, when `chain` is `null`, its PUK alone with no tail.
+fn recipient_key(suite: Suite, r: &Value) -> Result<Result<RecipientKey, Error>, String> {
+    let party = Party::from_json(r)?;
+    let suite = party_suite(suite, r)?;
+    if r.get("chain") == Some(&Value::Null) {
+        return Ok(Ok(RecipientKey {
+            address: party.address.clone(),
+            puk: party.puk(suite)?.public().clone(),
+            tail: None,
+        }));
+    }
+    Ok(RecipientKey::from_chain(
+        party.address.clone(),
+        &chain_of(r, "chain")?,
+    ))
+}
+
 /// Seals server-sealed (unsigned) mail as a case describes. Randomness, in draw order: each
 /// piece's key and nonce, `message_key`, `manifest_nonce`, `bcc_key`, then `box_randomness`
 /// (the HPKE randomness of each box in order).
 fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
+    inbound_attempt(suite, inputs)?.map_err(|e| class(&e))
+}
+
+fn inbound_attempt(suite: Suite, inputs: &Value) -> Result<Result<Mail, Error>, String> {
     let r = field(inputs, "randomness")?;
     let list = |k: &str| -> Result<Vec<Vec<u8>>, String> {
         list_of(r, k)?
@@ -840,24 +890,18 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
             .map(|p| {
                 Ok(mailseal::mail::envelope::Party {
                     address: str_of(p, "address")?.to_string(),
-                    user: match p.get("user").and_then(Value::as_str) {
-                        Some(u) => Some(UserId::new(
-                            unhex(u)?.try_into().map_err(|_| "user id length")?,
-                        )),
-                        None => None,
+                    user: match p.get("user") {
+                        Some(Value::Null) | None => None,
+                        Some(_) => Some(UserId::new(array_of(p, "user")?)),
                     },
                 })
             })
             .collect()
     };
-    let recipients = list_of(inputs, "recipients")?
-        .iter()
-        .map(|p| {
-            let party = Party::from_json(p)?;
-            RecipientKey::from_chain(party.address.clone(), &party_chain(suite, p)?)
-                .map_err(|e| class(&e))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    let mut recipients = Vec::new();
+    for p in list_of(inputs, "recipients")? {
+        recipients.push(lib!(recipient_key(suite, p)?));
+    }
     let pieces = list_of(inputs, "pieces")?
         .iter()
         .map(bytes_value)
@@ -865,7 +909,10 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
     let mail = mailseal::mail::server::InboundMail {
         origin: origin_named(str_of(inputs, "origin")?)?,
         sender_address: str_of(inputs, "sender_address")?.to_string(),
-        sender_user: None,
+        sender_user: match inputs.get("sender_user") {
+            Some(Value::Null) | None => None,
+            Some(_) => Some(UserId::new(array_of(inputs, "sender_user")?)),
+        },
         message_id: str_of(inputs, "message_id")?.to_string(),
         timestamp: u64_of(inputs, "timestamp")?,
         to: parties("to")?,
@@ -874,8 +921,7 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
         pieces: pieces.iter().map(Vec::as_slice).collect(),
     };
     let mut rng = TapeRng::new(tape);
-    let sealed =
-        mailseal::mail::server::seal_inbound(suite, &mail, &mut rng).map_err(|e| class(&e))?;
+    let sealed = lib!(mailseal::mail::server::seal_inbound(suite, &mail, &mut rng));
     if rng.overrun() || rng.remaining() != 0 {
         return Err(format!(
             "randomness: overrun {}, {} bytes left over",
@@ -883,37 +929,48 @@ fn inbound_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
             rng.remaining()
         ));
     }
-    Ok(Mail {
+    Ok(Ok(Mail {
         envelope: sealed.envelope,
         pieces: sealed.pieces,
-    })
+        fragment: None,
+    }))
 }
 
 /// Seals the mail a case describes, with its randomness.
 fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
+    seal_attempt(suite, inputs, true)?.map_err(|e| class(&e))
+}
+
+/// Seals the mail a case describes. `strict`: every party's chain must end at the party's
+/// PUK (positive cases); a negative case may pair a party with a chain that says otherwise.
+/// The entry point is `entry_point` (`seal`, `seal_draft`, `seal_restricted`), else a draft
+/// when nobody is addressed and `seal` otherwise.
+fn seal_attempt(suite: Suite, inputs: &Value, strict: bool) -> Result<Result<Mail, Error>, String> {
     let sender_v = field(inputs, "sender")?;
     let sender = Party::from_json(sender_v)?;
-    let sender_puk = sender.puk(suite)?;
-    let device = sender.device(suite);
-    let sender_chain = party_chain(suite, sender_v)?;
+    let sender_suite = party_suite(suite, sender_v)?;
+    let sender_puk = sender.puk(sender_suite)?;
+    let device = sender.device(sender_suite);
+    let sender_chain = if strict {
+        party_chain(sender_suite, sender_v)?
+    } else {
+        chain_of(sender_v, "chain")?
+    };
     let identity = SenderIdentity {
         address: &sender.address,
         puk: &sender_puk,
         device: &device,
         chain: &sender_chain,
     };
-    let mut sealer = MailSealer::new(
+    let mut sealer = lib!(MailSealer::new(
         suite,
         identity,
-        str_of(inputs, "message_id")?,
+        &text_of(inputs, "message_id")?,
         u64_of(inputs, "timestamp")?,
-    )
-    .map_err(|e| class(&e))?
-    .bcc_text(str_of(inputs, "bcc_text")?);
+    ))
+    .bcc_text(text_of(inputs, "bcc_text")?);
     for r in list_of(inputs, "recipients")? {
-        let party = Party::from_json(r)?;
-        let key = RecipientKey::from_chain(party.address.clone(), &party_chain(suite, r)?)
-            .map_err(|e| class(&e))?;
+        let key = lib!(recipient_key(suite, r)?);
         sealer = match str_of(r, "kind")? {
             "to" => sealer.to(key),
             "cc" => sealer.cc(key),
@@ -925,9 +982,10 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
         for x in externals {
             let kind = match str_of(x, "kind")? {
                 "cc" => RecipientKind::Cc,
+                "bcc" => RecipientKind::Bcc,
                 _ => RecipientKind::To,
             };
-            sealer = sealer.external(kind, str_of(x, "address")?);
+            sealer = sealer.external(kind, text_of(x, "address")?);
         }
     }
     if let Some(server) = inputs.get("server").filter(|v| !v.is_null()) {
@@ -937,7 +995,11 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
             party.puk(suite)?.public().clone(),
         ));
     }
-    let (piece_tapes, tape) = mail_tapes(field(inputs, "randomness")?)?;
+    if let Some(expiry) = inputs.get("expiry").and_then(Value::as_u64) {
+        sealer = sealer.access_restricted(expiry);
+    }
+    let r = field(inputs, "randomness")?;
+    let (piece_tapes, mut tape) = mail_tapes(r)?;
     let plaintexts = list_of(inputs, "pieces")?;
     if plaintexts.len() != piece_tapes.len() {
         return Err("pieces and piece randomness differ in number".into());
@@ -946,20 +1008,39 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
     for (p, t) in plaintexts.iter().zip(piece_tapes) {
         let pt = bytes_value(p)?;
         let mut rng = TapeRng::new(t);
-        pieces.push(sealer.add_piece(&pt, &mut rng).map_err(|e| class(&e))?);
+        pieces.push(lib!(sealer.add_piece(&pt, &mut rng)));
         if rng.overrun() || rng.remaining() != 0 {
             return Err("piece randomness is not exactly 64 bytes".into());
         }
     }
+    // Access-restricted mail draws its link key first and its link box's nonce last.
+    if r.get("link_key").is_some() {
+        tape = [
+            bytes_of(r, "link_key")?,
+            tape,
+            bytes_of(r, "link_box_nonce")?,
+        ]
+        .concat();
+    }
     let mut rng = TapeRng::new(tape);
     // A mail with no recipient is a draft, sealed through its own entry point (SPEC.md §6.8).
-    let draft = list_of(inputs, "recipients")?.is_empty() && inputs.get("external").is_none();
-    let envelope = if draft {
-        sealer.seal_draft(&mut rng)
-    } else {
-        sealer.seal(&mut rng)
-    }
-    .map_err(|e| class(&e))?;
+    let entry = match inputs.get("entry_point").and_then(Value::as_str) {
+        Some(e) => e,
+        None if list_of(inputs, "recipients")?.is_empty() && inputs.get("external").is_none() => {
+            "seal_draft"
+        }
+        None if inputs.get("expiry").is_some() => "seal_restricted",
+        None => "seal",
+    };
+    let (envelope, fragment) = match entry {
+        "seal_draft" => (lib!(sealer.seal_draft(&mut rng)), None),
+        "seal" => (lib!(sealer.seal(&mut rng)), None),
+        "seal_restricted" => {
+            let (envelope, fragment) = lib!(sealer.seal_restricted(&mut rng));
+            (envelope, Some(fragment.expose_text().to_string()))
+        }
+        other => return Err(format!("unknown entry point {other}")),
+    };
     if rng.overrun() || rng.remaining() != 0 {
         return Err(format!(
             "randomness: overrun {}, {} bytes left over",
@@ -967,13 +1048,25 @@ fn seal_case(suite: Suite, inputs: &Value) -> Result<Mail, String> {
             rng.remaining()
         ));
     }
-    Ok(Mail { envelope, pieces })
+    Ok(Ok(Mail {
+        envelope,
+        pieces,
+        fragment,
+    }))
 }
 
 /// Every chain a case's parties carry: the directory a reader consults.
 fn directory(suite: Suite, inputs: &Value) -> Result<Vec<ChainState>, String> {
     let mut chains = Vec::new();
-    if let Some(s) = inputs.get("sender") {
+    if inputs.get("sender_view").is_some() {
+        // The sender's chain as readers hold it later: it must extend the one sealed with.
+        let sealed_with = party_chain(suite, field(inputs, "sender")?)?;
+        chains.push(
+            sealed_with
+                .update(&links_of(inputs, "sender_view")?)
+                .map_err(|e| format!("sender_view: {}", class(&e)))?,
+        );
+    } else if let Some(s) = inputs.get("sender") {
         chains.push(party_chain(suite, s)?);
     }
     for r in list_of(inputs, "recipients")? {
@@ -1021,22 +1114,33 @@ type Scenario<'a> = (&'a str, Vec<(&'a Party, &'a str)>, Vec<Vec<u8>>);
 /// A CBOR map's entries.
 type CborMap = Vec<(ciborium::Value, ciborium::Value)>;
 
-fn mail_cases(suite: Suite) -> Vec<Value> {
-    let mut rng = XofRng::new(format!("mail {}", suite.name()).as_bytes());
-    let party = |name: &str, rng: &mut XofRng| Party {
+/// A mail party drawn from the stream: user id, PUK seed, generation `1 + u32 mod 3`,
+/// device id and seed.
+fn party(name: &str, rng: &mut XofRng) -> Party {
+    Party {
         address: format!("{name}@example.com"),
         user: draw(rng),
         puk_seed: draw(rng),
         generation: 1 + rng.next_u32() % 3,
         device_id: draw(rng),
         device_seed: draw(rng),
-    };
-    let alice = party("alice", &mut rng);
-    let (bob, carol, dave) = (
-        party("bob", &mut rng),
-        party("carol", &mut rng),
-        party("dave", &mut rng),
-    );
+    }
+}
+
+/// The mail cases' stream and their four parties, Alice, Bob, Carol and Dave, drawn first.
+fn mail_parties(suite: Suite) -> (XofRng, [Party; 4]) {
+    let mut rng = XofRng::new(format!("mail {}", suite.name()).as_bytes());
+    let parties = ["alice", "bob", "carol", "dave"].map(|n| party(n, &mut rng));
+    (rng, parties)
+}
+
+fn link_cases(suite: Suite) -> Vec<Value> {
+    let (_, [alice, bob, _, _]) = mail_parties(suite);
+    links::cases(suite, &alice, &bob)
+}
+
+fn mail_cases(suite: Suite) -> Vec<Value> {
+    let (mut rng, [alice, bob, carol, dave]) = mail_parties(suite);
     let sender = alice.to_json(suite);
 
     let mut cases = Vec::new();
@@ -1057,6 +1161,7 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         ));
     }
     let mut bob_copy = None;
+    let mut first = None;
     for (name, recipients, pieces) in &scenarios {
         let boxes = 1 + recipients.len();
         let randomness = mail_randomness(suite, pieces.len(), boxes, &mut rng);
@@ -1075,6 +1180,7 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
             .collect();
         let expected = expected_mail(suite, &inputs, &mail, &parties);
         if *name == "mail_to_cc_bcc_with_attachment" {
+            first = Some(inputs.clone());
             bob_copy = split_envelope(&mail.envelope)
                 .expect("split")
                 .into_iter()
@@ -1536,6 +1642,16 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         v(),
         "authentication/recipient_box",
     );
+    cases.extend(mails::cases(
+        suite,
+        &mails::Parties {
+            alice: &alice,
+            bob: &bob,
+            carol: &carol,
+            dave: &dave,
+        },
+        &first.expect("the first mail"),
+    ));
     cases
 }
 
@@ -1573,6 +1689,15 @@ fn expected_mail(suite: Suite, inputs: &Value, mail: &Mail, parties: &[&Party]) 
 fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
     let suite = need_suite(suite)?;
     let inputs = field(case, "inputs")?;
+    if case.get("expected_error").is_some() && inputs.get("copy").is_none() {
+        // A refusal to seal: server sealing (`origin`) or the sender's device.
+        let result = if inputs.get("origin").is_some() {
+            inbound_attempt(suite, inputs)?
+        } else {
+            seal_attempt(suite, inputs, false)?
+        };
+        return expect_error(result, case);
+    }
     if case.get("expected_error").is_some() {
         let mailbox = field(inputs, "mailbox")?;
         let own = party_chain(suite, mailbox)?;
@@ -1589,14 +1714,18 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
                 ChainState::verify(&list).map_err(|e| class(&e))
             })
             .collect::<Result<Vec<_>, String>>()?;
-        return expect_error(
-            open_copy(
-                &bytes_of(inputs, "copy")?,
-                &Mailbox::new(&own, std::slice::from_ref(&puk)),
-                chains.as_slice(),
-            ),
-            case,
+        let opened = open_copy(
+            &bytes_of(inputs, "copy")?,
+            &Mailbox::new(&own, std::slice::from_ref(&puk)),
+            chains.as_slice(),
         );
+        if let Some(piece) = inputs.get("piece") {
+            // The copy opens; then this piece must not.
+            let o = opened.map_err(|e| format!("the copy did not open: {}", class(&e)))?;
+            let index = usize::try_from(u64_of(piece, "index")?).map_err(|e| e.to_string())?;
+            return expect_error(o.open_piece(index, &bytes_of(piece, "ciphertext")?), case);
+        }
+        return expect_error(opened, case);
     }
     let expected = field(case, "expected")?;
     let mail = if inputs.get("origin").is_some() {
@@ -1604,6 +1733,12 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
     } else {
         seal_case(suite, inputs)?
     };
+    check_mail(suite, inputs, &mail, expected)
+}
+
+/// Compares a sealed mail with a positive case's `expected`: envelope, pieces, copies, and
+/// what opening each copy gives.
+fn check_mail(suite: Suite, inputs: &Value, mail: &Mail, expected: &Value) -> Check {
     check_hex(expected, "envelope", &mail.envelope)?;
     let want_pieces = list_of(expected, "pieces")?;
     if want_pieces.len() != mail.pieces.len() {
