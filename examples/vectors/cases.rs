@@ -43,6 +43,8 @@ mod mails;
 pub mod notation;
 #[path = "seedwraps.rs"]
 pub mod seedwraps;
+#[path = "servers.rs"]
+mod servers;
 
 const SCHEMA: &str = "mailseal-test-vectors/1";
 
@@ -115,12 +117,13 @@ fn document(operation: &str, suite: Option<Suite>, cases: Vec<Value>) -> Value {
 /// Every file the generator writes, named `<operation>-<suite>.json`.
 pub fn all_files() -> Vec<(String, Value)> {
     type Generator = fn(Suite) -> Vec<Value>;
-    let per_suite: [(&str, Generator); 9] = [
+    let per_suite: [(&str, Generator); 10] = [
         ("piece", piece_cases),
         ("piece_access", access::cases),
         ("keys", key_cases),
         ("mail", mail_cases),
         ("link", link_cases),
+        ("server", server_cases),
         ("seed_wrap", seed_wrap_cases),
         ("escrow", escrow_cases),
         ("user_data", user_data_cases),
@@ -163,6 +166,7 @@ pub fn verify_document(doc: &Value) -> Result<Vec<(String, Check)>, String> {
         "keys" => verify_keys,
         "mail" => verify_mail,
         "link" => links::verify,
+        "server" => servers::verify,
         "seed_wrap" => verify_seed_wrap,
         "escrow" => verify_escrow,
         "user_data" => verify_user_data,
@@ -1137,6 +1141,10 @@ fn mail_parties(suite: Suite) -> (XofRng, [Party; 4]) {
 fn link_cases(suite: Suite) -> Vec<Value> {
     let (_, [alice, bob, _, _]) = mail_parties(suite);
     links::cases(suite, &alice, &bob)
+}
+
+fn server_cases(suite: Suite) -> Vec<Value> {
+    servers::cases(&mail_cases(suite), &link_cases(suite))
 }
 
 fn mail_cases(suite: Suite) -> Vec<Value> {

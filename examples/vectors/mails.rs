@@ -888,7 +888,7 @@ pub fn cases(suite: Suite, p: &Parties<'_>, first: &Value) -> Vec<Value> {
 
 /// A copy (CBOR map) whose byte-string field `key` is replaced by `len` zero bytes, in the
 /// compact form: the bytes before it, the byte string's head, the fill, the bytes after.
-fn big_field(copy: &[u8], key: &str, len: usize) -> Value {
+pub fn big_field(copy: &[u8], key: &str, len: usize) -> Value {
     const MARK: [u8; 16] = *b"__placeholder__!";
     let mut v: ciborium::Value = ciborium::from_reader(copy).expect("copy");
     if let ciborium::Value::Map(m) = &mut v

@@ -96,7 +96,6 @@ pub fn array_of<const N: usize>(v: &Value, key: &str) -> Result<[u8; N], String>
 }
 
 /// Field `key` as text: a JSON string, or a byte notation whose bytes are UTF-8.
-#[allow(dead_code)] // used by the mail and user-data readers
 pub fn text_of(v: &Value, key: &str) -> Result<String, String> {
     match field(v, key)? {
         Value::String(s) => Ok(s.clone()),
