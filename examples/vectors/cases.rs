@@ -2897,6 +2897,25 @@ fn planner_cases() -> Vec<Value> {
             ],
             "personal",
         ),
+        (
+            "address_not_the_users",
+            ready.clone(),
+            vec![
+                active("bob@example.com"),
+                json!({ "address": "robert@example.com", "kind": "to", "entry": "active_user", "chain_address": "bob@example.com" }),
+            ],
+            "personal",
+        ),
+        (
+            "every_refusal",
+            json!({ "has_key": true, "active_device": true, "has_server_key": false, "must_rotate": true }),
+            vec![
+                json!({ "address": "robert@example.com", "kind": "to", "entry": "active_user", "chain_address": "bob@example.com" }),
+                json!({ "address": "gone@example.com", "kind": "cc", "entry": "all_devices_revoked" }),
+                json!({ "address": "dan@elsewhere.example", "kind": "bcc", "entry": "external" }),
+            ],
+            "personal",
+        ),
     ];
     rows.into_iter()
         .map(|(name, sender, recipients, context)| {
@@ -3030,9 +3049,13 @@ fn run_planner(i: &Value) -> Result<(String, Vec<Value>, Vec<Value>), String> {
                 entry,
                 "active_user" | "all_devices_revoked" | "escrowed_user" | "user_with_rotation_due"
             );
-            user_entry
-                .then(|| planner_chain(str_of(r, "address")?, entry))
-                .transpose()
+            // A user's chain is built for `chain_address` when the entry names one (a chain
+            // that does not list the address the mail is sent to).
+            let listed = match r.get("chain_address") {
+                Some(_) => str_of(r, "chain_address")?,
+                None => str_of(r, "address")?,
+            };
+            user_entry.then(|| planner_chain(listed, entry)).transpose()
         })
         .collect::<Result<Vec<_>, String>>()?;
     let recipients = entries
