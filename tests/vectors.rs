@@ -5,6 +5,8 @@
 mod cases;
 #[path = "../examples/vectors/chains.rs"]
 mod chains;
+#[path = "../examples/vectors/coverage.rs"]
+mod coverage;
 // The runner reads byte strings through `cases::notation`, which also reads the fixed-size
 // ones; not every helper of `json` is used here.
 #[allow(dead_code)]
@@ -97,6 +99,148 @@ fn spec_appendix_a_is_the_generated_worked_example() {
         &spec[start..end],
         cases::worked_example().expect("worked example"),
         "regenerate SPEC.md appendix A"
+    );
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn spec() -> String {
+    std::fs::read_to_string(root().join("SPEC.md")).expect("SPEC.md")
+}
+
+/// Every shipped vector file, in file-name order.
+fn shipped() -> Vec<serde_json::Value> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("test-vectors"))
+        .expect("test-vectors/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| serde_json::from_str(&std::fs::read_to_string(f).expect("read")).expect("json"))
+        .collect()
+}
+
+/// Issue 12: every check SPEC.md names (in bold, in the table of §3.9, as a CBOR or
+/// recovery-code reason) has a negative vector expecting its class, unless
+/// `coverage::NOT_REACHABLE` says why no vector can reach it.
+#[test]
+fn every_check_spec_md_names_has_a_negative_vector() {
+    let spec = spec();
+    let docs = shipped();
+    let names = coverage::spec_names(&spec);
+    assert!(
+        names.len() >= 100,
+        "SPEC.md names only {} checks: the reader lost some",
+        names.len()
+    );
+    let unmapped = coverage::unmapped(&spec);
+    assert!(
+        unmapped.is_empty(),
+        "SPEC.md names checks that map to no class: {unmapped:?}"
+    );
+    let missing = coverage::missing(&spec, &docs);
+    assert!(
+        missing.is_empty(),
+        "checks SPEC.md names that no negative vector expects (add one, or fix SPEC.md's \
+         words if they are not what Error::class() spells):\n{}",
+        missing.join("\n")
+    );
+    // The allow-list stays honest: each entry is still a name SPEC.md uses, and still has
+    // no vector.
+    for (words, _) in coverage::NOT_REACHABLE {
+        let name = names
+            .iter()
+            .find(|n| n.words == *words)
+            .unwrap_or_else(|| panic!("{words:?} is allow-listed but SPEC.md no longer names it"));
+        assert!(
+            !coverage::covered(&name.target, &docs),
+            "{words:?} has a vector now: drop it from NOT_REACHABLE"
+        );
+    }
+}
+
+/// The coverage table of test-vectors/README.md is the generated one: every check SPEC.md
+/// names is in it with its vectors.
+#[test]
+fn readme_coverage_table_is_generated() {
+    let readme = std::fs::read_to_string(root().join("test-vectors/README.md")).expect("README.md");
+    let begin = "<!-- coverage begin -->\n";
+    let start = readme.find(begin).expect("coverage markers") + begin.len();
+    let end = readme[start..]
+        .find("<!-- coverage end -->")
+        .expect("end marker")
+        + start;
+    assert_eq!(
+        &readme[start..end],
+        coverage::table(&spec(), &shipped()),
+        "regenerate the table: cargo run --example vectors -- coverage"
+    );
+}
+
+/// The reader of SPEC.md's names, on made-up text: names wrapped across lines, the words to
+/// class mapping, the §3.9 table, the italic reasons, and a misspelt name reported.
+#[test]
+fn spec_names_are_read_and_mapped_as_documented() {
+    use coverage::{Target, class_of};
+    let class = |w: &str| class_of(w).map(|t| t.text());
+    assert_eq!(
+        class("limit: wrap size").as_deref(),
+        Some("limit_exceeded/wrap_size")
+    );
+    assert_eq!(
+        class("malformed: field recipient kind").as_deref(),
+        Some("malformed/field/recipient_kind")
+    );
+    assert_eq!(class("not a recipient").as_deref(), Some("not_a_recipient"));
+    assert_eq!(
+        class("authentication: chunk (i)").as_deref(),
+        Some("authentication/chunk")
+    );
+    assert_eq!(
+        class("authentication: BCC commitment").as_deref(),
+        Some("authentication/bcc_commitment")
+    );
+    assert_eq!(
+        class("malformed: CBOR"),
+        Some(Target::Family("malformed/cbor/".into()).text())
+    );
+    assert_eq!(class("nonsense: words"), None);
+    let spec = "## 1. Intro\n\n### 3.9 Error classes\n\n| error | meaning |\n|---|---|\n\
+                | misuse: stream failed | x |\n\n### 4.1 Canonical CBOR\n\nAnything \
+                **malformed: CBOR** with the reason: *non-minimal*, *invalid UTF-8*; a field \
+                marked *nullable*.\n\n### 6.8 Sealing\n\nRefused (**misuse: no\n   \
+                recipients**) and (**malformed: feild adress**).\n\n## Appendix A\n\n\
+                **misuse: after the appendix**\n";
+    let names: Vec<(String, String)> = coverage::spec_names(spec)
+        .into_iter()
+        .map(|n| (n.words, n.target.text()))
+        .collect();
+    let want = [
+        ("misuse: stream failed", "misuse/stream_failed"),
+        ("malformed: CBOR", "malformed/cbor/…"),
+        ("*non-minimal*", "malformed/cbor/non_minimal"),
+        ("*invalid UTF-8*", "malformed/cbor/invalid_utf8"),
+        ("misuse: no recipients", "misuse/no_recipients"),
+        ("malformed: feild adress", "malformed/feild_adress"),
+    ];
+    assert_eq!(
+        names,
+        want.iter()
+            .map(|(w, c)| (w.to_string(), c.to_string()))
+            .collect::<Vec<_>>()
+    );
+    // With no vectors at all, every name but the allow-listed one is missing, the misspelt
+    // one included.
+    let missing = coverage::missing(spec, &[]);
+    assert_eq!(missing.len(), 5, "{missing:?}");
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.starts_with("malformed: feild adress"))
     );
 }
 

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example vectors -- generate <dir>       # writes every vector file
 //! cargo run --example vectors -- verify <file-or-dir> # checks files that follow the schema
+//! cargo run --example vectors -- coverage [dir]       # SPEC.md's checks and their vectors
 //! ```
 //!
 //! The schema is documented in `test-vectors/README.md`. The runner checks any file that
@@ -12,6 +13,7 @@
 
 pub mod cases;
 pub mod chains;
+pub mod coverage;
 pub mod json;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +47,10 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["coverage"] => {
+            coverage_command(&Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors"))
+        }
+        ["coverage", dir] => coverage_command(Path::new(dir)),
         ["verify", path] => {
             let (passed, failed) = verify_path(Path::new(path));
             println!("{passed} passed, {failed} failed");
@@ -56,11 +62,61 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: vectors generate <dir> | vectors verify <file-or-dir> | vectors worked-example"
+                "usage: vectors generate <dir> | vectors verify <file-or-dir> | vectors worked-example | vectors coverage [dir]"
             );
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints the coverage table of test-vectors/README.md for the vector files in `dir`, then
+/// every check SPEC.md names that no vector exercises; fails if there is one.
+fn coverage_command(dir: &Path) -> ExitCode {
+    let spec = match std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("SPEC.md"))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("SPEC.md: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let docs = match read_documents(dir) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print!("{}", coverage::table(&spec, &docs));
+    let missing = coverage::missing(&spec, &docs);
+    for m in &missing {
+        eprintln!("no vector: {m}");
+    }
+    for u in coverage::unmapped(&spec) {
+        eprintln!("SPEC.md names no class: {u}");
+    }
+    if missing.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Every `.json` document of a directory, in file-name order.
+pub fn read_documents(dir: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))
+        })
+        .collect()
 }
 
 /// Writes every vector file into `dir`; returns how many.
