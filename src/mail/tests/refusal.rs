@@ -270,6 +270,16 @@ fn limits_refuse_ten_thousand_recipients_before_any_key_is_drawn() {
         Some(Limit::Recipients.into())
     );
     assert_eq!(rng.drawn, 0);
+    // At exactly the limit the server seals (server-sealed mail has no sender's box, so all
+    // 1024 slots are recipients'); one more is refused.
+    fan_out.recipients = members[..MAX_RECIPIENTS + 1].to_vec();
+    fan_out.pieces = vec![b"body"];
+    assert_eq!(
+        seal_inbound(SUITE, &fan_out, &mut rng).err(),
+        Some(Limit::Recipients.into())
+    );
+    fan_out.recipients.truncate(MAX_RECIPIENTS);
+    assert!(seal_inbound(SUITE, &fan_out, &mut rng).is_ok());
 }
 
 #[test]
@@ -299,12 +309,14 @@ fn a_piece_past_the_limit_is_refused_before_it_is_sealed() {
         seal_mail(SUITE, s.identity(), &msg, &mut rng).err(),
         Some(Limit::Pieces.into())
     );
-    let fan_out = inbound(many_recipients(1), Vec::new(), pieces);
+    let mut fan_out = inbound(many_recipients(1), Vec::new(), pieces);
     assert_eq!(
         seal_inbound(SUITE, &fan_out, &mut rng).err(),
         Some(Limit::Pieces.into())
     );
     assert_eq!(rng.drawn, 0);
+    fan_out.pieces.truncate(MAX_PIECES);
+    assert!(seal_inbound(SUITE, &fan_out, &mut rng).is_ok());
 }
 
 #[test]

@@ -342,6 +342,21 @@ fn a_box_whose_kind_the_header_contradicts_is_refused_before_decryption() {
         }),
         &alice,
     ));
+    // A CC box for the sender's own user.
+    let mut r = ChaCha20Rng::from_seed([65; 32]);
+    let mut s = MailSealer::new(SUITE, alice.sender(), "<cc@example.com>", 1)
+        .unwrap()
+        .to(carol.key())
+        .cc(bob.key());
+    s.add_piece(b"hi", &mut r).unwrap();
+    let bobs_cc = copy_of(&s.seal(&mut r).unwrap(), &bob.id);
+    assert!(bob.open(&bobs_cc, &alice).is_ok());
+    refused_as_misplaced(bob.open(
+        &edited(&bobs_cc, |_, h| {
+            h.sender.user = Some(bob.id);
+        }),
+        &alice,
+    ));
 }
 
 /// Chain tails sit exactly where SPEC.md §6.1 and §6.4 put them, with positions from 1.
