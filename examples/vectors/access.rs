@@ -20,8 +20,8 @@ use crate::json::*;
 fn sealed(suite: Suite, i: &Value) -> Result<(Vec<u8>, Vec<u8>), String> {
     let purpose = purpose_named(str_of(i, "purpose")?)?;
     let len = usize::try_from(u64_of(i, "plaintext_pattern_len")?).map_err(|e| e.to_string())?;
-    if len > 1 << 24 {
-        return Err("plaintext_pattern_len over 16 MiB".into());
+    if len > 1 << 20 {
+        return Err("plaintext_pattern_len over 1 MiB".into());
     }
     let pt = pattern(len);
     let s = mailseal::hazmat::seal_piece_with_nonce(

@@ -822,6 +822,8 @@ fn origin_named(name: &str) -> Result<mailseal::mail::envelope::Origin, String> 
         "mailing_list" => Origin::MailingList,
         "system" => Origin::System,
         "held_for_new_user" => Origin::HeldForNewUser,
+        // Only for the refusal: the server never seals device-signed mail.
+        "sender_device" => Origin::SenderDevice,
         other => return Err(format!("unknown origin {other}")),
     })
 }

@@ -295,6 +295,11 @@ pub fn cases(suite: Suite, p: &Parties<'_>, first: &Value) -> Vec<Value> {
         "misuse/suite_mismatch",
     );
     ineg(
+        "inbound_as_device_signed_mail",
+        patched(&base_inbound, json!({ "origin": "sender_device" })),
+        "misuse/server_cannot_sign",
+    );
+    ineg(
         "inbound_sender_address_empty",
         patched(&base_inbound, json!({ "sender_address": "" })),
         "malformed/field/address",
