@@ -132,6 +132,7 @@ pub fn all_files() -> Vec<(String, Value)> {
     let mut files = Vec::new();
     for suite in Suite::ALL {
         for (operation, generate) in per_suite {
+            notation::new_document();
             files.push((
                 format!("{operation}-{}.json", short(suite)),
                 document(operation, Some(suite), generate(suite)),
@@ -151,6 +152,7 @@ pub fn all_files() -> Vec<(String, Value)> {
 
 /// Checks every case of a document; `Err` when the document itself is malformed.
 pub fn verify_document(doc: &Value) -> Result<Vec<(String, Check)>, String> {
+    notation::new_document();
     if str_of(doc, "schema")? != SCHEMA {
         return Err(format!("unknown schema {:?}", doc.get("schema")));
     }

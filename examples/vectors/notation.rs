@@ -5,15 +5,27 @@
 //! - `{"concat": [part, ...]}`: the parts one after the other, each a hex string or a form.
 //!
 //! The runner reads every byte string of every file through [`bytes_value`], so the forms are
-//! accepted wherever bytes are. Expansion stops at [`MAX_EXPANDED`] bytes: a hostile file
-//! fails, it does not exhaust memory.
+//! accepted wherever bytes are. Expansion stops at [`MAX_EXPANDED`] bytes per document: a
+//! hostile file fails, it does not exhaust memory.
 
 use serde_json::{Value, json};
 
 use crate::json::{field, hex, unhex};
 
-/// The most bytes one value may expand to (the largest shipped input is a little over 16 MiB).
+/// The most bytes the fills of one document may expand to (the largest shipped input is a
+/// little over 16 MiB; a file's fills add up to less than 20 MiB).
 pub const MAX_EXPANDED: usize = 64 * 1024 * 1024;
+
+thread_local! {
+    /// Bytes the fills of the current document expanded to so far.
+    static EXPANDED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts a document: its fills may expand to [`MAX_EXPANDED`] bytes in all, so a hostile
+/// file cannot make the runner allocate more than that however many cases it has.
+pub fn new_document() {
+    EXPANDED.with(|e| e.set(0));
+}
 
 /// The bytes a JSON value stands for: hex, `{"fill", "len"}` or `{"concat"}`.
 pub fn bytes_value(v: &Value) -> Result<Vec<u8>, String> {
@@ -48,6 +60,16 @@ fn append(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
                 return Err("`fill` with an empty pattern".into());
             }
             room(out.len(), len)?;
+            EXPANDED.with(|e| {
+                let total = e.get().saturating_add(len);
+                if total > MAX_EXPANDED {
+                    return Err(format!(
+                        "the document's fills expand past {MAX_EXPANDED} bytes"
+                    ));
+                }
+                e.set(total);
+                Ok(())
+            })?;
             let start = out.len();
             match pattern.as_slice() {
                 [byte] => out.resize(start + len, *byte),
