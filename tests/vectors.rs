@@ -12,6 +12,10 @@ mod coverage;
 #[allow(dead_code)]
 #[path = "../examples/vectors/json.rs"]
 mod json;
+// The independent X-Wing derivation the vectors' intermediate values are checked with.
+#[allow(dead_code)]
+#[path = "../examples/vectors/xwing.rs"]
+mod xwing;
 
 use std::path::Path;
 

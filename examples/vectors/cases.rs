@@ -14,7 +14,7 @@ use mailseal::error::Error;
 use mailseal::hazmat::{TapeRng, XofRng, craft_piece, position_draws};
 use mailseal::identity::ChainState;
 use mailseal::keys::{DeviceId, DevicePublic, DeviceSecret, PukPublic, PukSecret, PukSeed, UserId};
-use mailseal::mail::envelope::{Copy, RecipientKind, RoutingHeader};
+use mailseal::mail::envelope::{Copy, Envelope, RecipientKind, RoutingHeader};
 use mailseal::mail::footer::{
     DirectoryEntry, MailContext, Plan, PlanNote, PlannedRecipient, SenderState, classify, plan,
 };
@@ -463,29 +463,39 @@ fn key_cases(suite: Suite) -> Vec<Value> {
         let user: [u8; 16] = draw(&mut rng);
         let p =
             PukSecret::derive(suite, UserId::new(user), g, PukSeed::from_bytes(seed)).expect("puk");
+        let mut expected = json!({
+            "mail_public_key": hex(p.public().mail_key.as_bytes()),
+            "mail_key_fingerprint": hex(&p.public().mail_key.fingerprint()),
+            "symmetric_key": hex(p.symmetric_key().expose_secret()),
+            "record": hex(&p.public().to_cbor()),
+        });
+        if suite == Suite::XWing {
+            let ikm = crate::xwing::puk_mail_ikm(&seed, g).expect("ikm");
+            expected["xwing"] = crate::xwing::key_intermediates(&ikm).expect("X-Wing");
+        }
         cases.push(json!({
             "name": format!("puk_generation_{g}"),
             "inputs": { "kind": "puk", "seed": hex(&seed), "user": hex(&user), "generation": g },
-            "expected": {
-                "mail_public_key": hex(p.public().mail_key.as_bytes()),
-                "mail_key_fingerprint": hex(&p.public().mail_key.fingerprint()),
-                "symmetric_key": hex(p.symmetric_key().expose_secret()),
-                "record": hex(&p.public().to_cbor()),
-            },
+            "expected": expected,
         }));
     }
     for n in 0..2 {
         let seed: [u8; 32] = draw(&mut rng);
         let id: [u8; 16] = draw(&mut rng);
         let d = DeviceSecret::from_seed(suite, DeviceId::new(id), &seed);
+        let mut expected = json!({
+            "verifying_key": hex(&d.public().verifying_key.to_bytes()),
+            "encryption_key": hex(d.public().encryption_key.as_bytes()),
+            "record": hex(&d.public().to_cbor()),
+        });
+        if suite == Suite::XWing {
+            let ikm = crate::xwing::device_kem_ikm(&seed).expect("ikm");
+            expected["xwing"] = crate::xwing::key_intermediates(&ikm).expect("X-Wing");
+        }
         cases.push(json!({
             "name": format!("device_{n}"),
             "inputs": { "kind": "device", "seed": hex(&seed), "device_id": hex(&id) },
-            "expected": {
-                "verifying_key": hex(&d.public().verifying_key.to_bytes()),
-                "encryption_key": hex(d.public().encryption_key.as_bytes()),
-                "record": hex(&d.public().to_cbor()),
-            },
+            "expected": expected,
         }));
     }
     // Negative: records carrying bad keys, re-encoded around a valid record's fields.
@@ -632,6 +642,10 @@ fn verify_keys(suite: Option<Suite>, case: &Value) -> Check {
             )?;
             check_hex(expected, "symmetric_key", p.symmetric_key().expose_secret())?;
             check_hex(expected, "record", &p.public().to_cbor())?;
+            if let Some(x) = expected.get("xwing") {
+                let ikm = crate::xwing::puk_mail_ikm(&array_of(inputs, "seed")?, g)?;
+                crate::xwing::check_key_intermediates(&ikm, p.public().mail_key.as_bytes(), x)?;
+            }
             if PukPublic::from_cbor(&bytes_of(expected, "record")?).map_err(|e| class(&e))?
                 != *p.public()
             {
@@ -656,6 +670,11 @@ fn verify_keys(suite: Option<Suite>, case: &Value) -> Check {
                 "encryption_key",
                 d.public().encryption_key.as_bytes(),
             )?;
+            if let Some(x) = expected.get("xwing") {
+                let ikm = crate::xwing::device_kem_ikm(&array_of(inputs, "seed")?)?;
+                let key = d.public().encryption_key.as_bytes();
+                crate::xwing::check_key_intermediates(&ikm, key, x)?;
+            }
             check_hex(expected, "record", &d.public().to_cbor())
         }
         "puk_record" => expect_error(PukPublic::from_cbor(&bytes_of(inputs, "record")?), case),
@@ -815,6 +834,8 @@ struct Mail {
     pieces: Vec<Vec<u8>>,
     /// The link fragment of access-restricted mail.
     fragment: Option<String>,
+    /// The sealer's intermediate values (device-signed mail sealed with `seal`), by name.
+    trace: Vec<(String, Vec<u8>)>,
 }
 
 fn origin_named(name: &str) -> Result<mailseal::mail::envelope::Origin, String> {
@@ -941,6 +962,7 @@ fn inbound_attempt(suite: Suite, inputs: &Value) -> Result<Result<Mail, Error>, 
         envelope: sealed.envelope,
         pieces: sealed.pieces,
         fragment: None,
+        trace: Vec::new(),
     }))
 }
 
@@ -1040,12 +1062,19 @@ fn seal_attempt(suite: Suite, inputs: &Value, strict: bool) -> Result<Result<Mai
         None if inputs.get("expiry").is_some() => "seal_restricted",
         None => "seal",
     };
-    let (envelope, fragment) = match entry {
-        "seal_draft" => (lib!(sealer.seal_draft(&mut rng)), None),
-        "seal" => (lib!(sealer.seal(&mut rng)), None),
+    let (envelope, fragment, trace) = match entry {
+        "seal_draft" => (lib!(sealer.seal_draft(&mut rng)), None, Vec::new()),
+        "seal" => {
+            let (envelope, trace) = lib!(mailseal::hazmat::seal_traced(sealer, &mut rng));
+            (envelope, None, trace)
+        }
         "seal_restricted" => {
             let (envelope, fragment) = lib!(sealer.seal_restricted(&mut rng));
-            (envelope, Some(fragment.expose_text().to_string()))
+            (
+                envelope,
+                Some(fragment.expose_text().to_string()),
+                Vec::new(),
+            )
         }
         other => return Err(format!("unknown entry point {other}")),
     };
@@ -1060,6 +1089,7 @@ fn seal_attempt(suite: Suite, inputs: &Value, strict: bool) -> Result<Result<Mai
         envelope,
         pieces,
         fragment,
+        trace,
     }))
 }
 
@@ -1690,12 +1720,101 @@ fn expected_mail(suite: Suite, inputs: &Value, mail: &Mail, parties: &[&Party]) 
             })
         })
         .collect();
-    json!({
+    let mut expected = json!({
         "envelope": hex(&mail.envelope),
         "pieces": mail.pieces.iter().map(|p| hex(p)).collect::<Vec<_>>(),
         "copies": copies.iter().map(|c| json!({ "user": hex(c.user.as_bytes()), "kind": kind_name(c.kind), "copy": hex(&c.copy) })).collect::<Vec<_>>(),
         "opened": opened,
-    })
+    });
+    if suite == Suite::XWing && !mail.trace.is_empty() {
+        expected["xwing_boxes"] = Value::Array(xwing_boxes(inputs, mail).expect("X-Wing boxes"));
+    }
+    expected
+}
+
+/// SPEC.md §5.5 for every HPKE box of an X-Wing mail: the recipient's key, the box's `eseed`
+/// (its entry of `box_randomness`), every intermediate of the encapsulation and the key
+/// schedule, computed by the independent implementation in `xwing.rs`, and the box's `aad`
+/// (its recipient digest, SPEC.md §6.3) from the sealer's trace.
+fn xwing_boxes(inputs: &Value, mail: &Mail) -> Result<Vec<Value>, String> {
+    let traced = |name: &str| {
+        mail.trace
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let envelope = Envelope::parse(&mail.envelope).map_err(|e| class(&e))?;
+    let randomness = list_of(field(inputs, "randomness")?, "box_randomness")?;
+    let mut out = Vec::new();
+    for (i, b) in envelope.boxes.iter().enumerate() {
+        let Some(aad) = traced(&format!("box[{i}].hpke_aad")) else {
+            continue; // the sender's own box is symmetric
+        };
+        let eseed = bytes_value(randomness.get(i).ok_or("box randomness missing")?)?;
+        let key = box_public_key(inputs, b.user.as_bytes())?;
+        let mut v = crate::xwing::encap_intermediates(&key, &eseed, &box_info())?;
+        v["box"] = json!(i);
+        v["aad"] = json!(hex(&aad));
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// `"mailseal v1 recipient box" || suite_id` of the X-Wing suite (SPEC.md §6.4).
+fn box_info() -> Vec<u8> {
+    [
+        &b"mailseal v1 recipient box"[..],
+        &Suite::XWing.id().to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// The mail key of the party (recipient or server) whose user id is `user`.
+fn box_public_key(inputs: &Value, user: &[u8; 16]) -> Result<Vec<u8>, String> {
+    let mut parties = list_of(inputs, "recipients")?.to_vec();
+    if let Some(server) = inputs.get("server").filter(|v| !v.is_null()) {
+        parties.push(server.clone());
+    }
+    for p in &parties {
+        let party = Party::from_json(p)?;
+        if party.user == *user {
+            return Ok(party
+                .puk(Suite::XWing)?
+                .public()
+                .mail_key
+                .as_bytes()
+                .to_vec());
+        }
+    }
+    Err("a box for a user no party names".into())
+}
+
+/// Checks `xwing_boxes` against the envelope: each box's encapsulated key is the one the
+/// independent derivation gives from its `eseed`, and its ciphertext opens with the
+/// independent key schedule's key and nonce under its `aad` to a signed box plaintext.
+fn verify_xwing_boxes(inputs: &Value, envelope: &[u8], expected: &Value) -> Check {
+    let envelope = Envelope::parse(envelope).map_err(|e| class(&e))?;
+    let randomness = list_of(field(inputs, "randomness")?, "box_randomness")?;
+    for w in list_of(expected, "xwing_boxes")? {
+        let i = usize::try_from(u64_of(w, "box")?).map_err(|e| e.to_string())?;
+        let b = envelope
+            .boxes
+            .get(i)
+            .ok_or("xwing_boxes names a box the envelope lacks")?;
+        let eseed = bytes_value(randomness.get(i).ok_or("box randomness missing")?)?;
+        let key = box_public_key(inputs, b.user.as_bytes())?;
+        crate::xwing::check_encap_intermediates(&key, &eseed, &box_info(), &b.enc.0, w)?;
+        let plaintext = crate::xwing::open_box(
+            &bytes_of(w, "key")?,
+            &bytes_of(w, "base_nonce")?,
+            &bytes_of(w, "aad")?,
+            &b.ciphertext.0,
+        )?;
+        if plaintext.len() != 451 || plaintext.first() != Some(&0x01) {
+            return Err(format!("box {i} does not open to a signed box plaintext"));
+        }
+    }
+    Ok(())
 }
 
 fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
@@ -1770,6 +1889,9 @@ fn check_mail(suite: Suite, inputs: &Value, mail: &Mail, expected: &Value) -> Ch
         check_hex(w, "user", c.user.as_bytes())?;
         check_str(w, "kind", kind_name(c.kind))?;
         check_hex(w, "copy", &c.copy)?;
+    }
+    if expected.get("xwing_boxes").is_some() {
+        verify_xwing_boxes(inputs, &mail.envelope, expected)?;
     }
     let mut parties: Vec<Party> = Vec::new();
     if let Some(sender) = inputs.get("sender") {

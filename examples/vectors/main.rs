@@ -15,6 +15,7 @@ pub mod cases;
 pub mod chains;
 pub mod coverage;
 pub mod json;
+pub mod xwing;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -10,6 +10,9 @@ mod chains;
 #[allow(dead_code)]
 #[path = "../../examples/vectors/json.rs"]
 mod json;
+#[allow(dead_code)]
+#[path = "../../examples/vectors/xwing.rs"]
+mod xwing;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) {

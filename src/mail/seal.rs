@@ -374,13 +374,23 @@ impl<'a> MailSealer<'a> {
     /// A mail with no recipient is refused ([`Misuse::NoRecipients`]): seal drafts with
     /// [`MailSealer::seal_draft`].
     pub fn seal(self, rng: &mut impl CryptoRng) -> Result<Vec<u8>, Error> {
+        self.seal_with(None, rng)
+    }
+
+    /// [`MailSealer::seal`], recording intermediate values when `trace` is given: one path,
+    /// so a traced seal refuses exactly what a plain one does.
+    fn seal_with(
+        self,
+        trace: Option<&mut Trace>,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Vec<u8>, Error> {
         if self.link_expiry.is_some() {
             return Err(Misuse::LinkNeedsSealRestricted.into());
         }
         if !self.has_recipients() {
             return Err(Misuse::NoRecipients.into());
         }
-        Ok(self.seal_inner(None, None, rng)?.0)
+        Ok(self.seal_inner(None, trace, rng)?.0)
     }
 
     /// Seals a draft (SPEC.md §6.8): a mail with no To, CC or BCC, whose only box is the
@@ -531,11 +541,8 @@ impl<'a> MailSealer<'a> {
     /// [`crate::hazmat::seal_traced`].
     #[cfg(any(test, feature = "hazmat"))]
     pub(crate) fn seal_traced(self, rng: &mut impl CryptoRng) -> Result<(Vec<u8>, Trace), Error> {
-        if self.link_expiry.is_some() {
-            return Err(Misuse::LinkNeedsSealRestricted.into());
-        }
         let mut trace = Vec::new();
-        let (envelope, _) = self.seal_inner(None, Some(&mut trace), rng)?;
+        let envelope = self.seal_with(Some(&mut trace), rng)?;
         Ok((envelope, trace))
     }
 
