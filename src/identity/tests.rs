@@ -10,7 +10,7 @@ use rand_core::SeedableRng;
 
 use super::*;
 use crate::error::Limit;
-use crate::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+use crate::keys::{DeviceId, DevicePublic, DeviceSecret, PukSecret, UserId};
 use crate::suite::Suite;
 
 const SUITE: Suite = Suite::X25519;
@@ -880,6 +880,88 @@ fn segments_hold_at_most_the_chain_length_limit() {
     let one_more: Vec<Vec<u8>> = vec![Vec::new(); limit + 1];
     assert_eq!(
         decode_segment(&encode_segment(&one_more)).err(),
+        Some(Limit::ChainLength.into())
+    );
+}
+
+/// SPEC.md §12.4 *every add*: the verifying key alone, or the encryption key alone, already in
+/// the chain is reuse, whatever the device id.
+#[test]
+fn a_device_reusing_one_key_of_another_is_refused() {
+    let mut r = ChaCha20Rng::from_seed([16; 32]);
+    let laptop = device(1, &mut r);
+    let other = device(2, &mut r);
+    let alice = Account::new(1, &laptop, "alice@example.com", 34);
+    let try_add = |public: DevicePublic, signer: &DeviceSecret| {
+        let draft = alice
+            .state
+            .propose_add_device(laptop.id(), &public, None, 2)
+            .unwrap();
+        alice.try_push(&alice.signed(draft, &[&laptop, signer]))
+    };
+    // The laptop's signing key under a new id, with a fresh encryption key.
+    let same_signing =
+        DeviceSecret::from_seed(SUITE, DeviceId::new([42; 16]), laptop.expose_seed());
+    let public = DevicePublic {
+        encryption_key: other.public().encryption_key.clone(),
+        ..same_signing.public().clone()
+    };
+    assert_eq!(
+        try_add(public, &same_signing).err(),
+        chain_err(ChainError::Reused { seq: 2 })
+    );
+    // A new signing key with the laptop's encryption key.
+    let public = DevicePublic {
+        encryption_key: laptop.public().encryption_key.clone(),
+        ..other.public().clone()
+    };
+    assert_eq!(
+        try_add(public, &other).err(),
+        chain_err(ChainError::Reused { seq: 2 })
+    );
+    // Both fresh: added.
+    assert!(try_add(other.public().clone(), &other).is_ok());
+}
+
+/// A chain holds at most [`MAX_CHAIN_LINKS`] links: the last one allowed verifies, the next
+/// is refused. (The server's address changes are unsigned, so 65,536 links build quickly;
+/// verifying them takes about 17 s in a debug build, so `.ci/run` runs this test on its own.)
+#[test]
+#[ignore = "slow in debug builds: .ci/run runs it with --ignored"]
+fn a_chain_stops_at_its_link_limit() {
+    let mut r = ChaCha20Rng::from_seed([17; 32]);
+    let laptop = device(1, &mut r);
+    let alice = Account::new(1, &laptop, "alice@example.com", 35);
+    let mut links = alice.links.clone();
+    let mut prev = link::link_hash(&links[0]);
+    let change = |seq: u64, prev: [u8; 32]| {
+        let payload = crate::wire::encode(&link::AddressesWire {
+            addresses: vec![alloc::format!("a{}@example.com", seq % 2)],
+        });
+        let body = crate::wire::encode(&link::BodyWire {
+            payload: crate::wire::Bytes(payload),
+            kind: LinkType::ChangeAddresses.code(),
+            prev: Some(crate::wire::Fixed(prev)),
+            seq,
+            suite: SUITE.id(),
+            time: 2,
+            user: alice.user,
+            version: link::LINK_VERSION,
+        });
+        crate::wire::encode(&link::LinkWire {
+            body: crate::wire::Bytes(body),
+            signatures: Vec::new(),
+        })
+    };
+    for seq in 2..=MAX_CHAIN_LINKS {
+        let l = change(seq, prev);
+        prev = link::link_hash(&l);
+        links.push(l);
+    }
+    let full = ChainState::verify(&links).unwrap();
+    assert_eq!(full.tail().seq, MAX_CHAIN_LINKS);
+    assert_eq!(
+        full.extend(&[change(MAX_CHAIN_LINKS + 1, prev)]).err(),
         Some(Limit::ChainLength.into())
     );
 }
