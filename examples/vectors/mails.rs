@@ -528,7 +528,7 @@ pub fn cases(suite: Suite, p: &Parties<'_>, first: &Value) -> Vec<Value> {
             &base,
             json!({ "pieces": [], "randomness": mail_randomness(suite, 0, 2, &mut rng) }),
         ),
-        "malformed/manifest_mismatch",
+        "misuse/no_pieces",
     );
     sneg(
         "seal_access_restricted_through_seal",

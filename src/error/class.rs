@@ -179,6 +179,7 @@ impl Misuse {
             Misuse::PlanRefused => "misuse/plan_refused",
             Misuse::NoRecipients => "misuse/no_recipients",
             Misuse::DraftWithRecipients => "misuse/draft_with_recipients",
+            Misuse::NoPieces => "misuse/no_pieces",
             Misuse::NamedUserWithoutBox => "misuse/named_user_without_box",
             Misuse::NotARequiredSigner => "misuse/not_a_required_signer",
             Misuse::MissingSignature => "misuse/missing_signature",

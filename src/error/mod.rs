@@ -355,6 +355,8 @@ pub enum Misuse {
     NoRecipients,
     /// A draft given recipients.
     DraftWithRecipients,
+    /// A mail sealed without any piece (it needs at least its body).
+    NoPieces,
     /// Server sealing asked to name a local user in To or CC without sealing a box for them.
     NamedUserWithoutBox,
     /// A device signing a link draft that does not need its signature.

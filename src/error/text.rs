@@ -143,8 +143,7 @@ impl fmt::Display for Malformed {
                 f.write_str("a piece's tag list is not of the length its ciphertext length implies")
             }
             Malformed::ManifestMismatch => f.write_str(
-                "the pieces disagree with the routing header (count or sizes; a mail needs at \
-                 least one piece)",
+                "the pieces disagree with the routing header (their count or sizes)",
             ),
             Malformed::PieceSize { index } => write!(
                 f,
@@ -295,6 +294,7 @@ impl fmt::Display for Misuse {
                 f.write_str("the mail has no recipient (seal a draft with `seal_draft`)")
             }
             Misuse::DraftWithRecipients => f.write_str("a draft has no recipients"),
+            Misuse::NoPieces => f.write_str("a mail needs at least one piece, its body"),
             Misuse::NamedUserWithoutBox => {
                 f.write_str("a local user named in To or CC is given no box")
             }

@@ -470,7 +470,7 @@ impl<'a> MailSealer<'a> {
     ) -> Result<(Vec<u8>, Option<[u8; 32]>), Error> {
         let recipients = self.check_addressing()?;
         if self.pieces.is_empty() {
-            return Err(Malformed::ManifestMismatch.into());
+            return Err(Misuse::NoPieces.into());
         }
         let needs_server =
             !self.unprovisioned.is_empty() || (!self.external.is_empty() && link.is_none());

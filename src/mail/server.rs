@@ -322,6 +322,9 @@ pub fn seal_inbound(
     if mail.recipients.len() > MAX_RECIPIENTS {
         return Err(Limit::Recipients.into());
     }
+    if mail.pieces.is_empty() {
+        return Err(Misuse::NoPieces.into());
+    }
     if mail.pieces.len() > MAX_PIECES {
         return Err(Limit::Pieces.into());
     }
