@@ -142,9 +142,9 @@ impl fmt::Display for Malformed {
             Malformed::TagList => {
                 f.write_str("a piece's tag list is not of the length its ciphertext length implies")
             }
-            Malformed::ManifestMismatch => f.write_str(
-                "the pieces disagree with the routing header (their count or sizes)",
-            ),
+            Malformed::ManifestMismatch => {
+                f.write_str("the pieces disagree with the routing header (their count or sizes)")
+            }
             Malformed::PieceSize { index } => write!(
                 f,
                 "piece {index} is not the length the routing header states"

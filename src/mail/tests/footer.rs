@@ -935,3 +935,99 @@ fn unsigned_box_under_a_signed_header_and_vice_versa_are_rejected() {
     });
     assert!(w.bob.open(&copy, &[&w.alice.chain]).is_err());
 }
+
+/// SPEC.md §11.3's stable names, one per decision, all distinct; and each has words for
+/// people.
+#[test]
+fn stable_codes_are_the_specs_and_every_decision_has_words() {
+    use alloc::string::ToString;
+
+    use crate::mail::footer::{Caution, NotE2eReason, PlanNote, RefusalReason};
+    let a = || String::from("a@example.com");
+    let spec = include_str!("../../../SPEC.md");
+    let start = spec.find("### 11.3 Stable names").unwrap();
+    let end = spec.find("## 12. Identity").unwrap();
+    let table = &spec[start..end];
+    let mut seen = alloc::collections::BTreeSet::new();
+    let mut check = |code: &str, words: String| {
+        assert!(
+            table.contains(&alloc::format!("`{code}`")),
+            "{code} is not in SPEC §11.3"
+        );
+        assert!(!words.is_empty() && words != code, "{code} has no words");
+        seen.insert(code.to_string());
+    };
+    for f in [Footer::E2eEncrypted, Footer::ServerEncrypted] {
+        check(f.code(), f.to_string());
+    }
+    assert_eq!(Footer::E2eEncrypted.to_string(), "E2E Encrypted");
+    assert_eq!(Footer::ServerEncrypted.to_string(), "Server Encrypted");
+    for s in [
+        SenderStatus::VerifiedActiveDevice,
+        SenderStatus::RevokedDevice,
+        SenderStatus::EscrowDevice,
+        SenderStatus::BackupDevice,
+        SenderStatus::Unsigned,
+    ] {
+        check(s.code(), alloc::format!("{s:?}"));
+    }
+    for r in [
+        ServerEncryptedReason::Unsigned,
+        ServerEncryptedReason::ServerSealed(Origin::System),
+        ServerEncryptedReason::MailingList,
+        ServerEncryptedReason::External,
+        ServerEncryptedReason::FlaggedNotE2eBySender,
+        ServerEncryptedReason::RevokedSenderDevice,
+        ServerEncryptedReason::SignedByEscrowDevice,
+        ServerEncryptedReason::SignedByBackupDevice,
+        ServerEncryptedReason::FromNotTheSenders,
+        ServerEncryptedReason::AccessRestricted,
+    ] {
+        check(r.code(), r.to_string());
+    }
+    for c in [Caution::UnknownSender, Caution::OlderKeyGeneration] {
+        check(c.code(), c.to_string());
+    }
+    for r in [
+        NotE2eReason::External(a()),
+        NotE2eReason::PreProvisioned(a()),
+        NotE2eReason::MailingList(a()),
+        NotE2eReason::ThirdPartyIntegration(a()),
+        NotE2eReason::SystemMail,
+        NotE2eReason::CalendarMail,
+    ] {
+        assert_eq!(
+            r.address().is_some(),
+            r.to_string().contains("a@example.com")
+        );
+        check(r.code(), r.to_string());
+    }
+    for r in [
+        RefusalReason::AllDevicesRevoked(a()),
+        RefusalReason::AddressNotTheUsers(a()),
+        RefusalReason::SenderHasNoKey,
+        RefusalReason::SenderDeviceNotActive,
+        RefusalReason::SenderMustRotate,
+        RefusalReason::NoServerKey,
+        RefusalReason::NonUserInBcc(a()),
+    ] {
+        assert_eq!(
+            r.address().is_some(),
+            r.to_string().contains("a@example.com")
+        );
+        check(r.code(), r.to_string());
+    }
+    for n in [
+        PlanNote::Escrowed {
+            address: a(),
+            ea_group: UserId::new([1; 16]),
+        },
+        PlanNote::KeyRotationDue(a()),
+    ] {
+        assert_eq!(n.address(), "a@example.com");
+        check(n.code(), n.to_string());
+    }
+    // Footer, status, reasons and cautions share no code except where the same fact is named
+    // (`unsigned`, `external`, `mailing_list`).
+    assert!(seen.len() >= 30, "{seen:?}");
+}
