@@ -213,7 +213,34 @@ fn build(
     Ok(w)
 }
 
-/// The batch form: every generation in `puks`, in order, for a newly approved device.
+/// The batch form: every generation in `puks`, in order, for a newly approved device, so it
+/// can read old mail too.
+///
+/// Memory: one wrap per generation (at most [`MAX_SEED_WRAPS`], [`MAX_SEED_WRAP_BATCH_LEN`]).
+///
+/// ```
+/// use mailseal::account::devices::{open_seed_wraps, wrap_seeds};
+/// use mailseal::identity::{self, ChainState};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// # use rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([12; 32]);
+/// # let (suite, uma) = (mailseal::Suite::X25519, UserId::new([5; 16]));
+/// # let laptop = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
+/// # let tablet = DeviceSecret::generate(suite, DeviceId::new([2; 16]), &mut rng);
+/// # let gen1 = PukSecret::generate(suite, uma, 1, &mut rng)?;
+/// # let gen2 = PukSecret::generate(suite, uma, 2, &mut rng)?;
+/// # let chain = ChainState::verify(&[identity::root(suite, uma, &laptop, gen1.public(), &["uma@example.com"], 1)?])?;
+/// // The laptop approves a tablet, rotating to generation 2 in the same link...
+/// let mut draft = chain.propose_add_device(laptop.id(), tablet.public(), Some(gen2.public()), 2)?;
+/// draft.sign(&laptop)?;
+/// draft.sign(&tablet)?;
+/// let chain = chain.extend(&[draft.finish()?])?;
+/// // ...and hands it both generations in one batch.
+/// let batch = wrap_seeds(&[gen1, gen2], uma, tablet.public(), &laptop, &mut rng)?;
+/// let opened = open_seed_wraps(&batch, &tablet, &chain, None)?;
+/// assert_eq!(opened.iter().map(|s| s.puk.generation()).collect::<Vec<_>>(), [1, 2]);
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 pub fn wrap_seeds(
     puks: &[PukSecret],
     approver_user: UserId,

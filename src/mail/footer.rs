@@ -401,6 +401,37 @@ pub struct Classification {
 
 /// Decides the footer of an opened mail (SPEC.md §11.2). `sender_is_known_contact` is the
 /// caller's own knowledge (its contacts), used only for the caution.
+///
+/// ```
+/// # use mailseal::identity::{self, ChainState};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// # use mailseal::mail::{open::{open_copy, Mailbox}, seal::{MailSealer, RecipientKey, SenderIdentity}, server::split_envelope};
+/// # use rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([11; 32]);
+/// # let suite = mailseal::Suite::X25519;
+/// # let mut user = |n: u8, address: &str| -> Result<(PukSecret, DeviceSecret, ChainState), mailseal::Error> {
+/// #     let puk = PukSecret::generate(suite, UserId::new([n; 16]), 1, &mut rng)?;
+/// #     let device = DeviceSecret::generate(suite, DeviceId::new([n; 16]), &mut rng);
+/// #     let chain = ChainState::verify(&[identity::root(suite, UserId::new([n; 16]), &device, puk.public(), &[address], 1)?])?;
+/// #     Ok((puk, device, chain))
+/// # };
+/// # let (alice_puk, laptop, alice) = user(1, "alice@example.com")?;
+/// # let (bob_puk, _, bob) = user(2, "bob@example.com")?;
+/// # let sender = SenderIdentity { address: "alice@example.com", puk: &alice_puk, device: &laptop, chain: &alice };
+/// # let mut mail = MailSealer::new(suite, sender, "<m@example.com>", 1)?.to(RecipientKey::from_chain("bob@example.com", &bob)?);
+/// # mail.add_piece(b"Hello", &mut rng)?;
+/// # let envelope = mail.seal(&mut rng)?;
+/// # let copy = split_envelope(&envelope)?.into_iter().find(|c| c.user == bob.user()).unwrap().copy;
+/// use mailseal::mail::footer::{classify, Caution, Footer};
+/// let opened = open_copy(&copy, &Mailbox::new(&bob, std::slice::from_ref(&bob_puk)), &[&alice])?;
+/// // Bob has never written with Alice: E2E, with the caution a client shows beside it.
+/// let c = classify(&opened, false);
+/// assert_eq!(c.footer.to_string(), "E2E Encrypted");
+/// assert!(c.reasons.is_empty());
+/// assert_eq!(c.cautions, [Caution::UnknownSender]);
+/// println!("{} ({})", c.footer, c.cautions[0]);
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classification {
     let header = opened.header();
     let origin = header.origin();

@@ -95,6 +95,39 @@ pub struct RoutingInfo {
 ///
 /// Cost: parsing the envelope (at most 4 MiB) and comparing lengths; piece bytes are never
 /// read. Never panics.
+///
+/// ```
+/// # use mailseal::identity::{self, ChainState};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// # use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+/// # use rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([8; 32]);
+/// # let suite = mailseal::Suite::X25519;
+/// # let mut user = |n: u8, address: &str| -> Result<(PukSecret, DeviceSecret, ChainState), mailseal::Error> {
+/// #     let puk = PukSecret::generate(suite, UserId::new([n; 16]), 1, &mut rng)?;
+/// #     let device = DeviceSecret::generate(suite, DeviceId::new([n; 16]), &mut rng);
+/// #     let chain = ChainState::verify(&[identity::root(suite, UserId::new([n; 16]), &device, puk.public(), &[address], 1)?])?;
+/// #     Ok((puk, device, chain))
+/// # };
+/// # let (alice_puk, laptop, alice) = user(1, "alice@example.com")?;
+/// # let (_, _, bob) = user(2, "bob@example.com")?;
+/// # let (_, _, carol) = user(3, "carol@example.com")?;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
+/// # let sender = SenderIdentity { address: "alice@example.com", puk: &alice_puk, device: &laptop, chain: &alice };
+/// # let mut mail = MailSealer::new(suite, sender, "<m@example.com>", 1)?
+/// #     .to(RecipientKey::from_chain("bob@example.com", &bob)?)
+/// #     .bcc(RecipientKey::from_chain("carol@example.com", &carol)?);
+/// # let body = mail.add_piece(b"Hello", &mut rng)?;
+/// # let envelope = mail.seal(&mut rng)?;
+/// use mailseal::mail::server::validate_envelope;
+/// // The client uploaded `envelope` and one piece of `body.len()` bytes.
+/// let info = validate_envelope(&envelope, &[body.len() as u64])?;
+/// assert_eq!(info.boxes.len(), 3); // Alice's own, Bob's (To) and Carol's (BCC)
+/// assert!(info.external.is_empty() && !info.link_box);
+/// // A piece of another length than the header states is refused, without any key.
+/// assert!(validate_envelope(&envelope, &[body.len() as u64 + 1]).is_err());
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 pub fn validate_envelope(envelope: &[u8], piece_lengths: &[u64]) -> Result<RoutingInfo, Error> {
     let env = Envelope::parse(envelope)?;
     check(
@@ -224,6 +257,38 @@ fn check(
 /// the header, the manifest, the BCC commitment and only that recipient's box; the sender's
 /// own copy also holds the sender record. Memory: the copies, about
 /// `number of boxes × (header + manifest + one box)`.
+///
+/// ```
+/// # use mailseal::identity::{self, ChainState};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// # use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+/// # use rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([8; 32]);
+/// # let suite = mailseal::Suite::X25519;
+/// # let mut user = |n: u8, address: &str| -> Result<(PukSecret, DeviceSecret, ChainState), mailseal::Error> {
+/// #     let puk = PukSecret::generate(suite, UserId::new([n; 16]), 1, &mut rng)?;
+/// #     let device = DeviceSecret::generate(suite, DeviceId::new([n; 16]), &mut rng);
+/// #     let chain = ChainState::verify(&[identity::root(suite, UserId::new([n; 16]), &device, puk.public(), &[address], 1)?])?;
+/// #     Ok((puk, device, chain))
+/// # };
+/// # let (alice_puk, laptop, alice) = user(1, "alice@example.com")?;
+/// # let (_, _, bob) = user(2, "bob@example.com")?;
+/// # let (_, _, carol) = user(3, "carol@example.com")?;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
+/// # let sender = SenderIdentity { address: "alice@example.com", puk: &alice_puk, device: &laptop, chain: &alice };
+/// # let mut mail = MailSealer::new(suite, sender, "<m@example.com>", 1)?
+/// #     .to(RecipientKey::from_chain("bob@example.com", &bob)?)
+/// #     .bcc(RecipientKey::from_chain("carol@example.com", &carol)?);
+/// # let body = mail.add_piece(b"Hello", &mut rng)?;
+/// # let envelope = mail.seal(&mut rng)?;
+/// use mailseal::mail::envelope::RecipientKind;
+/// use mailseal::mail::server::split_envelope;
+/// let copies = split_envelope(&envelope)?;
+/// // One copy per user, each to deliver to its mailbox; the pieces are stored once for all.
+/// let kinds: Vec<RecipientKind> = copies.iter().map(|c| c.kind).collect();
+/// assert_eq!(kinds, [RecipientKind::Sender, RecipientKind::To, RecipientKind::Bcc]);
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 pub fn split_envelope(envelope: &[u8]) -> Result<Vec<RecipientCopy>, Error> {
     let env = Envelope::parse(envelope)?;
     let info = check(
@@ -308,6 +373,41 @@ pub struct InboundMail<'p> {
 /// the original), a recipient listed twice, and every limit of SPEC.md §4.2.
 ///
 /// Memory: the piece ciphertexts plus the envelope.
+///
+/// ```
+/// use mailseal::identity::{self, ChainState};
+/// use mailseal::mail::envelope::{Origin, Party};
+/// use mailseal::mail::footer::{classify, Footer};
+/// use mailseal::mail::open::{open_copy, Mailbox};
+/// use mailseal::mail::seal::RecipientKey;
+/// use mailseal::mail::server::{seal_inbound, split_envelope, InboundMail};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// # use rand_core::SeedableRng;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([10; 32]);
+/// # let suite = mailseal::Suite::X25519;
+/// # let bob = UserId::new([2; 16]);
+/// # let bob_puk = PukSecret::generate(suite, bob, 1, &mut rng)?;
+/// # let phone = DeviceSecret::generate(suite, DeviceId::new([2; 16]), &mut rng);
+/// # let bob_chain = ChainState::verify(&[identity::root(suite, bob, &phone, bob_puk.public(), &["bob@example.com"], 1)?])?;
+/// // Mail from another service to Bob arrives in plaintext: seal it at once, drop the text.
+/// let inbound = InboundMail {
+///     origin: Origin::InboundExternal,
+///     sender_address: "dan@elsewhere.example".into(),
+///     sender_user: None,
+///     message_id: "<x1@elsewhere.example>".into(),
+///     timestamp: 1_764_374_400,
+///     to: vec![Party { address: "bob@example.com".into(), user: Some(bob) }],
+///     cc: vec![],
+///     recipients: vec![RecipientKey::from_chain("bob@example.com", &bob_chain)?],
+///     pieces: vec![b"Subject: hello\r\n\r\nHi Bob"],
+/// };
+/// let sealed = seal_inbound(suite, &inbound, &mut rng)?;
+/// let copy = &split_envelope(&sealed.envelope)?[0].copy;
+/// let opened = open_copy(copy, &Mailbox::new(&bob_chain, std::slice::from_ref(&bob_puk)), &[&bob_chain])?;
+/// assert_eq!(opened.open_piece(0, &sealed.pieces[0])?, b"Subject: hello\r\n\r\nHi Bob");
+/// assert_eq!(classify(&opened, true).footer, Footer::ServerEncrypted);
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 pub fn seal_inbound(
     suite: Suite,
     mail: &InboundMail<'_>,
