@@ -51,7 +51,7 @@ impl User {
         RecipientKey::from_chain(self.address.clone(), &self.chain).expect("key")
     }
     fn mailbox(&self) -> Mailbox<'_> {
-        Mailbox::new(&self.chain, std::slice::from_ref(&self.puk))
+        Mailbox::new(&self.chain, [&self.puk])
     }
     fn sender(&self) -> SenderIdentity<'_> {
         SenderIdentity {
@@ -244,7 +244,7 @@ fn main() -> Result<(), Error> {
     let env = s.seal(&mut rng)?;
     let held = open_copy(
         &copy_of(&env, &server.id),
-        &Mailbox::server(server.id, std::slice::from_ref(&server.puk)),
+        &Mailbox::server(server.id, [&server.puk]),
         &senders,
     )?;
     // The newcomer's first device makes a chain; the server re-seals to its first PUK.
@@ -319,7 +319,7 @@ fn main() -> Result<(), Error> {
     );
     show_plan(&p);
     let env = seal_plan(&p, &mut rng)?;
-    let escrowed_mailbox = Mailbox::new(&bob_escrowed, std::slice::from_ref(&bob.puk));
+    let escrowed_mailbox = Mailbox::new(&bob_escrowed, [&bob.puk]);
     show(
         "Bob",
         open_copy(&copy_of(&env, &bob.id), &escrowed_mailbox, &senders),
@@ -330,7 +330,7 @@ fn main() -> Result<(), Error> {
     let sealed = seal_inbound(SUITE, &inbound, &mut rng)?;
     let mut c = Copy::parse(&copy_of(&sealed.envelope, &bob.id))?;
     let (mut h, _) = RoutingHeader::parse(&c.header.0)?;
-    h.origin = Origin::SenderDevice.code();
+    h.origin = Origin::SenderDevice;
     h.sender.user = Some(alice.id);
     h.sender.device = Some(alice.device.id());
     h.sender.chain = Some(alice.chain.tail());

@@ -124,11 +124,7 @@ fn main() -> Result<(), mailseal::Error> {
         ("Carol", carol, &carol_puk, &carol_chain),
         ("Dave", dave, &dave_puk, &dave_chain),
     ] {
-        let opened = open_copy(
-            copy_of(user),
-            &Mailbox::new(chain, std::slice::from_ref(puk)),
-            &senders,
-        )?;
+        let opened = open_copy(copy_of(user), &Mailbox::new(chain, [puk]), &senders)?;
         let text = opened.open_piece(0, &body_ct)?;
         let file = opened.open_piece(1, &attachment_ct)?;
         assert_eq!(text, body);
@@ -153,7 +149,7 @@ fn main() -> Result<(), mailseal::Error> {
     // Alice's phone opens the Sent copy: the BCC line and the full list are verified.
     let sent = open_copy(
         copy_of(alice),
-        &Mailbox::new(&alice_chain, std::slice::from_ref(&phone_puk)),
+        &Mailbox::new(&alice_chain, [&phone_puk]),
         &senders,
     )?;
     let record = sent
@@ -176,7 +172,7 @@ fn main() -> Result<(), mailseal::Error> {
     forged.recipient_box = mailseal::mail::envelope::Copy::parse(copy_of(bob))?.recipient_box;
     match open_copy(
         &forged.encode(),
-        &Mailbox::new(&carol_chain, std::slice::from_ref(&carol_puk)),
+        &Mailbox::new(&carol_chain, [&carol_puk]),
         &senders,
     ) {
         Ok(_) => panic!("a forged copy opened"),

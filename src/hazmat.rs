@@ -295,6 +295,6 @@ impl TestUser {
 
     /// This user's mailbox (its chain and PUK generation 1).
     pub fn mailbox(&self) -> crate::mail::open::Mailbox<'_> {
-        crate::mail::open::Mailbox::new(&self.chain, core::slice::from_ref(&self.puk))
+        crate::mail::open::Mailbox::new(&self.chain, [&self.puk])
     }
 }

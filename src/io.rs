@@ -35,7 +35,7 @@
 //!
 //! // Bob opens his copy, then streams the attachment out of its ciphertext.
 //! # let copy = split_envelope(&envelope)?.into_iter().find(|c| c.user == bob).unwrap().copy;
-//! let opened = open_copy(&copy, &Mailbox::new(&bob_chain, std::slice::from_ref(&bob_puk)), &[&alice_chain])?;
+//! let opened = open_copy(&copy, &Mailbox::new(&bob_chain, [&bob_puk]), &[&alice_chain])?;
 //! let mut reader = PieceReader::new(opened.piece_decryptor(1)?, ciphertext.as_slice());
 //! let mut out = Vec::new();
 //! io::copy(&mut reader, &mut out)?;

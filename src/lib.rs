@@ -82,7 +82,7 @@
 //! let bobs = &copies.iter().find(|c| c.user == bob).unwrap().copy;
 //!
 //! // Bob opens it, checking the signer against Alice's chain as his client verified it.
-//! let mailbox = Mailbox::new(&bob_chain, std::slice::from_ref(&bob_puk));
+//! let mailbox = Mailbox::new(&bob_chain, [&bob_puk]);
 //! let opened = open_copy(bobs, &mailbox, &[&alice_chain])?;
 //! assert_eq!(opened.open_piece(0, &body)?, b"Hello Bob");
 //! assert_eq!(classify(&opened, true).footer, Footer::E2eEncrypted);

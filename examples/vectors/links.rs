@@ -5,7 +5,7 @@
 use hkdf::Hkdf;
 use mailseal::Suite;
 use mailseal::hazmat::XofRng;
-use mailseal::mail::envelope::{LinkCopy, RoutingHeader};
+use mailseal::mail::envelope::{LinkCopy, Origin, RoutingHeader};
 use mailseal::mail::footer::classify;
 use mailseal::mail::link::open_link_copy;
 use mailseal::mail::server::link_copy;
@@ -153,7 +153,7 @@ pub fn cases(suite: Suite, alice: &Party, bob: &Party) -> Vec<Value> {
         "link_copy_server_sealed_origin",
         reader(
             &edit_header(&|h| {
-                h.origin = 1;
+                h.origin = Origin::InboundExternal;
                 h.sender.chain = None;
                 h.sender.device = None;
             }),

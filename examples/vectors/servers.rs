@@ -9,16 +9,16 @@ use mailseal::wire::Bytes;
 use serde_json::{Value, json};
 
 use super::notation::{self, bytes_of};
-use super::{Check, class, expect_error, kind_name, need_suite};
+use super::{Check, class, expect_error, header_with_code, kind_name, need_suite};
 use crate::json::*;
 
 fn info_json(i: &RoutingInfo) -> Value {
     json!({
-        "origin": i.header.origin,
+        "origin": i.header.origin.code(),
         "suite": i.suite.name(),
-        "boxes": i.boxes.iter().map(|(k, a, u)| json!({ "kind": kind_name(*k), "address": a, "user": hex(u.as_bytes()) })).collect::<Vec<_>>(),
+        "boxes": i.boxes.iter().map(|b| json!({ "kind": kind_name(b.kind), "address": b.address, "user": hex(b.user.as_bytes()) })).collect::<Vec<_>>(),
         "link_box": i.link_box,
-        "held_for": i.held_for.iter().map(|(a, u)| json!({ "address": a, "user": hex(u.as_bytes()) })).collect::<Vec<_>>(),
+        "held_for": i.held_for.iter().map(|h| json!({ "address": h.address, "user": hex(h.user.as_bytes()) })).collect::<Vec<_>>(),
         "external": i.external,
     })
 }
@@ -207,17 +207,26 @@ pub fn cases(mail: &[Value], link: &[Value]) -> Vec<Value> {
     }
     neg(
         "header_version_2",
-        validate(&edit_header(&|hd| hd.version = 2), &signed_lengths),
+        validate(
+            &edit(&|e| e.header = header_with_code(&e.header.0, "v", 2)),
+            &signed_lengths,
+        ),
         "unsupported/version",
     );
     neg(
         "header_unknown_suite",
-        validate(&edit_header(&|hd| hd.suite = 0x7777), &signed_lengths),
+        validate(
+            &edit(&|e| e.header = header_with_code(&e.header.0, "s", 0x7777)),
+            &signed_lengths,
+        ),
         "unsupported/suite",
     );
     neg(
         "header_origin_9",
-        validate(&edit_header(&|hd| hd.origin = 9), &signed_lengths),
+        validate(
+            &edit(&|e| e.header = header_with_code(&e.header.0, "o", 9)),
+            &signed_lengths,
+        ),
         "malformed/field/origin",
     );
     neg(

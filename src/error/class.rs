@@ -114,6 +114,7 @@ impl Field {
             Field::DeviceRole => "malformed/field/device_role",
             Field::Id => "malformed/field/id",
             Field::ChainTail => "malformed/field/chain_tail",
+            Field::TextForm => "malformed/field/text_form",
         }
     }
 }

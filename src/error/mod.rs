@@ -242,8 +242,12 @@ pub enum Field {
     /// A user or device id in text that is not 32 hexadecimal digits.
     Id,
     /// A chain tail missing where the box or header needs one, or present where none belongs
-    /// (SPEC.md §6.4).
+    /// (SPEC.md §6.4), or at position 0.
     ChainTail,
+    /// Text that is not the text form SPEC.md §5.6 gives a public record, chain tail or
+    /// security code: wrong prefix, a character outside the alphabet, padding, set unused
+    /// bits, or the wrong number of digits.
+    TextForm,
 }
 
 /// Why a recovery code was refused (SPEC.md §7.4).

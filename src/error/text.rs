@@ -197,6 +197,9 @@ impl fmt::Display for Field {
             Field::DeviceRole => "an unknown device role",
             Field::Id => "an id that is not 32 hexadecimal digits",
             Field::ChainTail => "a chain position where none belongs, or none where one must be",
+            Field::TextForm => {
+                "text that is not a valid text form (prefix, characters, padding or digit count)"
+            }
         })
     }
 }

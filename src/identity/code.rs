@@ -3,12 +3,19 @@
 
 use core::fmt;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use super::ChainState;
+use crate::error::Error;
+use crate::wire::form;
 
 /// Decimal digits in a security code (about 100 bits).
 pub const CODE_DIGITS: usize = 30;
 
 /// A security code: 30 decimal digits, shown in six groups of five.
+///
+/// `Display` writes the groups; `FromStr` reads 30 digits with or without spaces, so a code
+/// read aloud or scanned can be compared with `==`.
 ///
 /// Two people who see the same code for a chain (or for their pair) see the same chain tail;
 /// a server that showed one of them a forged or forked chain makes the codes differ.
@@ -48,6 +55,39 @@ impl fmt::Display for SecurityCode {
             f.write_str(core::str::from_utf8(group).unwrap_or(""))?;
         }
         Ok(())
+    }
+}
+
+impl core::str::FromStr for SecurityCode {
+    type Err = Error;
+    /// SPEC.md §5.6: 30 decimal digits; ASCII spaces anywhere are ignored (people type the
+    /// groups as they see them), anything else is refused.
+    fn from_str(text: &str) -> Result<Self, Error> {
+        let mut digits = [b'0'; CODE_DIGITS];
+        let mut typed = text.bytes().filter(|c| *c != b' ');
+        for d in digits.iter_mut() {
+            *d = typed
+                .next()
+                .filter(u8::is_ascii_digit)
+                .ok_or_else(form::bad_text)?;
+        }
+        if typed.next().is_some() {
+            return Err(form::bad_text());
+        }
+        Ok(SecurityCode(digits))
+    }
+}
+
+/// The six groups as text, in every serde format.
+impl Serialize for SecurityCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        form::serialize_text(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SecurityCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        form::deserialize_text(d)
     }
 }
 

@@ -57,11 +57,13 @@ pub use state::{
     link_type,
 };
 
-use serde::{Deserialize, Serialize};
+use core::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use crate::error::ChainError;
 use crate::error::{Error, Field, Malformed};
-use crate::wire::Fixed;
+use crate::wire::{Fixed, form};
 
 /// Largest encoded link.
 pub const MAX_LINK_LEN: usize = 8192;
@@ -75,8 +77,21 @@ pub const MAX_ADDRESSES: usize = 32;
 
 /// A position in a chain: a link's sequence number (from 1) and its hash. What mail binds,
 /// and what a client caches. On the wire: `{h: bstr .size 32, q: uint}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "TailWire", into = "TailWire")]
+///
+/// As text (SPEC.md §5.6): the decimal sequence number, a colon and the hash in 64 lowercase
+/// hexadecimal digits; serde writes that to human-readable formats and the wire map to
+/// binary ones.
+///
+/// ```
+/// use mailseal::identity::ChainTail;
+/// let tail = ChainTail { seq: 7, hash: [0xab; 32] };
+/// let text = tail.to_string();
+/// assert_eq!(text, format!("7:{}", "ab".repeat(32)));
+/// assert_eq!(text.parse::<ChainTail>()?, tail);
+/// assert!("07:00".parse::<ChainTail>().is_err());
+/// # Ok::<(), mailseal::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChainTail {
     /// Sequence number.
     pub seq: u64,
@@ -93,19 +108,51 @@ struct TailWire {
     seq: u64,
 }
 
-impl From<TailWire> for ChainTail {
-    fn from(w: TailWire) -> Self {
-        ChainTail {
-            seq: w.seq,
-            hash: w.hash.0,
+impl fmt::Display for ChainTail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{:?}", self.seq, Fixed(self.hash))
+    }
+}
+
+impl core::str::FromStr for ChainTail {
+    type Err = Error;
+    /// SPEC.md §5.6: `seq ":" hash`, the number without sign or leading zero, the hash in
+    /// 64 hexadecimal digits; then §12.2: positions count from 1.
+    fn from_str(text: &str) -> Result<Self, Error> {
+        let (seq, hash) = text.split_once(':').ok_or_else(form::bad_text)?;
+        let seq = form::from_decimal(seq).ok_or_else(form::bad_text)?;
+        let hash = form::from_hex(hash).ok_or_else(form::bad_text)?;
+        if seq == 0 {
+            return Err(Malformed::Field(Field::ChainTail).into());
+        }
+        Ok(ChainTail { seq, hash })
+    }
+}
+
+impl Serialize for ChainTail {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            form::serialize_text(self, s)
+        } else {
+            TailWire {
+                hash: Fixed(self.hash),
+                seq: self.seq,
+            }
+            .serialize(s)
         }
     }
 }
-impl From<ChainTail> for TailWire {
-    fn from(t: ChainTail) -> Self {
-        TailWire {
-            hash: Fixed(t.hash),
-            seq: t.seq,
+
+impl<'de> Deserialize<'de> for ChainTail {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            form::deserialize_text(d)
+        } else {
+            let w = TailWire::deserialize(d)?;
+            Ok(ChainTail {
+                seq: w.seq,
+                hash: w.hash.0,
+            })
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Chains: the lifecycle, and one test named after each attack on the directory, each failing
 //! if its check is removed.
 
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -9,7 +9,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use super::*;
-use crate::error::Limit;
+use crate::error::{Field, Limit, Malformed};
 use crate::keys::{DeviceId, DevicePublic, DeviceSecret, PukSecret, UserId};
 use crate::suite::Suite;
 
@@ -292,6 +292,60 @@ fn fork_served_to_two_clients_is_caught_by_their_security_codes() {
     assert!(
         code.split(' ')
             .all(|g| g.len() == 5 && g.bytes().all(|b| b.is_ascii_digit()))
+    );
+}
+
+#[test]
+fn tails_and_security_codes_read_back_from_their_text_forms() {
+    let mut r = ChaCha20Rng::from_seed([41; 32]);
+    let laptop = device(1, &mut r);
+    let alice = Account::new(1, &laptop, "alice@example.com", 13);
+    let bob = Account::new(2, &device(20, &mut r), "bob@example.com", 14);
+    let text_form = || Some(Error::from(Malformed::Field(Field::TextForm)));
+
+    // A code read aloud or scanned compares equal to the computed one, spaces or not.
+    let code = pair_security_code(&alice.state, &bob.state);
+    assert_eq!(code.to_string().parse::<SecurityCode>().unwrap(), code);
+    assert_eq!(code.digits().parse::<SecurityCode>().unwrap(), code);
+    let other = alice.state.security_code();
+    assert_ne!(other.to_string().parse::<SecurityCode>().unwrap(), code);
+    for bad in [
+        &code.digits()[1..],
+        "1".repeat(31).as_str(),
+        &code.digits().replacen(|_| true, "x", 1),
+    ] {
+        assert_eq!(bad.parse::<SecurityCode>().err(), text_form(), "{bad}");
+    }
+    assert_eq!(
+        serde_json::to_string(&code).unwrap(),
+        alloc::format!("\"{code}\"")
+    );
+
+    // A tail: `seq:hash`, read back exactly; JSON carries the text, CBOR the wire map.
+    let tail = alice.state.tail();
+    let text = tail.to_string();
+    assert_eq!(text.parse::<ChainTail>().unwrap(), tail);
+    assert_eq!(text.to_uppercase().parse::<ChainTail>().unwrap(), tail);
+    assert_eq!(
+        serde_json::from_str::<ChainTail>(&serde_json::to_string(&tail).unwrap()).unwrap(),
+        tail
+    );
+    let cbor = crate::wire::encode(&tail);
+    assert_eq!(cbor.first(), Some(&0xa2), "a two-entry map on the wire");
+    let hash = text.split_once(':').unwrap().1;
+    for bad in [
+        alloc::format!("01:{hash}"),
+        alloc::format!("+1:{hash}"),
+        alloc::format!("1:{}", &hash[1..]),
+        alloc::format!("1 {hash}"),
+        alloc::format!("1:{hash}:"),
+        alloc::format!("18446744073709551616:{hash}"),
+    ] {
+        assert_eq!(bad.parse::<ChainTail>().err(), text_form(), "{bad}");
+    }
+    assert_eq!(
+        alloc::format!("0:{hash}").parse::<ChainTail>().err(),
+        Some(Malformed::Field(Field::ChainTail).into())
     );
 }
 

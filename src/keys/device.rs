@@ -68,6 +68,20 @@ impl fmt::Debug for VerifyingKey {
 }
 
 /// A device's public keys, as published in the key directory.
+///
+/// Its text form (`Display`, `FromStr`; SPEC.md §5.6) is `mailseal:device:` and the
+/// canonical record (§5.4) in unpadded base64url, read back with every check of
+/// [`DevicePublic::from_cbor`]. Serde writes that text to human-readable formats and the
+/// record as a byte string to binary ones.
+///
+/// ```
+/// use mailseal::keys::{DeviceId, DevicePublic, DeviceSecret};
+/// let device = DeviceSecret::from_seed(mailseal::Suite::X25519, DeviceId::new([1; 16]), &[7; 32]);
+/// let text = device.public().to_string();
+/// assert!(text.starts_with("mailseal:device:"));
+/// assert_eq!(&text.parse::<DevicePublic>()?, device.public());
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DevicePublic {
     /// The device id.

@@ -11,16 +11,17 @@ mod puk;
 use core::fmt;
 
 use hkdf::Hkdf;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
 pub use device::{DevicePublic, DeviceSecret, VerifyingKey};
 pub use kem::KemPublicKey;
+pub use public_wire::{DEVICE_TEXT_PREFIX, PUK_TEXT_PREFIX};
 pub use puk::{PukPublic, PukSecret, PukSeed, SymmetricKey};
 
 use crate::error::{Error, Field, Malformed};
-use crate::wire::Fixed;
+use crate::wire::{Fixed, form};
 
 /// Bytes of a user id and of a device id.
 pub const ID_LEN: usize = 16;
@@ -28,7 +29,9 @@ pub const ID_LEN: usize = 16;
 /// A user's stable identifier, as the service's directory assigns it.
 ///
 /// As text (`Display`, `FromStr`) it is 32 lowercase hexadecimal digits (upper case is read
-/// too), the form logs, URLs and bindings carry; [`DeviceId`] is the same.
+/// too), the form logs, URLs and bindings carry (SPEC.md §5.6); [`DeviceId`] is the same.
+/// Serde writes the text form to human-readable formats (JSON) and the 16 bytes to binary
+/// ones (CBOR, as on the wire).
 ///
 /// ```
 /// use mailseal::keys::UserId;
@@ -37,13 +40,11 @@ pub const ID_LEN: usize = 16;
 /// assert!("0001".parse::<UserId>().is_err());
 /// # Ok::<(), mailseal::Error>(())
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(pub Fixed<ID_LEN>);
 
-/// A device's stable identifier.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+/// A device's stable identifier; its text form is that of [`UserId`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DeviceId(pub Fixed<ID_LEN>);
 
 impl UserId {
@@ -70,21 +71,7 @@ impl DeviceId {
 
 /// An id from its text form (32 hexadecimal digits).
 fn parse_id(text: &str) -> Result<[u8; ID_LEN], Error> {
-    let bad = || Error::Malformed(Malformed::Field(Field::Id));
-    let digits = text.as_bytes();
-    if digits.len() != 2 * ID_LEN {
-        return Err(bad());
-    }
-    let nibble = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
-    let mut out = [0u8; ID_LEN];
-    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-        let (hi, lo) = match pair {
-            [h, l] => (nibble(*h).ok_or_else(bad)?, nibble(*l).ok_or_else(bad)?),
-            _ => return Err(bad()),
-        };
-        *byte = (hi << 4) | lo;
-    }
-    Ok(out)
+    form::from_hex(text).ok_or(Error::Malformed(Malformed::Field(Field::Id)))
 }
 
 impl fmt::Display for UserId {
@@ -109,6 +96,32 @@ impl core::str::FromStr for DeviceId {
         parse_id(text).map(DeviceId::new)
     }
 }
+
+/// Text in human-readable formats, the id bytes in binary ones.
+macro_rules! id_serde {
+    ($id:ident) => {
+        impl Serialize for $id {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                if s.is_human_readable() {
+                    form::serialize_text(self, s)
+                } else {
+                    self.0.serialize(s)
+                }
+            }
+        }
+        impl<'de> Deserialize<'de> for $id {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                if d.is_human_readable() {
+                    form::deserialize_text(d)
+                } else {
+                    Fixed::deserialize(d).map($id)
+                }
+            }
+        }
+    };
+}
+id_serde!(UserId);
+id_serde!(DeviceId);
 
 impl fmt::Debug for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -137,8 +150,10 @@ mod public_wire {
     //! The CBOR form of public keys (SPEC.md §5.4): validated on the way in.
 
     use alloc::vec::Vec;
+    use core::fmt;
 
-    use serde::{Deserialize, Serialize};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::{
         DeviceId, DevicePublic, KemPublicKey, MAX_PUBLIC_RECORD_LEN, PukPublic, UserId,
@@ -146,7 +161,7 @@ mod public_wire {
     };
     use crate::error::{Error, Field, Limit, Malformed};
     use crate::suite::Suite;
-    use crate::wire::{self, Bytes, Fixed};
+    use crate::wire::{self, Bytes, Fixed, form};
 
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -225,13 +240,147 @@ mod public_wire {
         }
     }
 
+    /// SPEC.md §5.6: the text form of a device record.
+    pub const DEVICE_TEXT_PREFIX: &str = "mailseal:device:";
+    /// SPEC.md §5.6: the text form of a per-user key record.
+    pub const PUK_TEXT_PREFIX: &str = "mailseal:puk:";
+
+    /// Text forms and serde for the two records: `prefix || base64url(canonical CBOR)` as
+    /// text and in human-readable formats, the CBOR record as a byte string in binary ones;
+    /// read back with every check of [`DevicePublic::from_cbor`] / [`PukPublic::from_cbor`].
+    macro_rules! record_text_form {
+        ($record:ident, $prefix:ident) => {
+            impl fmt::Display for $record {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str($prefix)?;
+                    f.write_str(&form::base64url(&self.to_cbor()))
+                }
+            }
+            impl core::str::FromStr for $record {
+                type Err = Error;
+                fn from_str(text: &str) -> Result<Self, Error> {
+                    let cbor = form::from_prefixed_base64url(
+                        text,
+                        $prefix,
+                        MAX_PUBLIC_RECORD_LEN,
+                        Limit::PublicRecordSize,
+                    )?;
+                    $record::from_cbor(&cbor)
+                }
+            }
+            impl Serialize for $record {
+                fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    if s.is_human_readable() {
+                        form::serialize_text(self, s)
+                    } else {
+                        s.serialize_bytes(&self.to_cbor())
+                    }
+                }
+            }
+            impl<'de> Deserialize<'de> for $record {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    if d.is_human_readable() {
+                        form::deserialize_text(d)
+                    } else {
+                        let Bytes(cbor) = Bytes::deserialize(d)?;
+                        $record::from_cbor(&cbor).map_err(D::Error::custom)
+                    }
+                }
+            }
+        };
+    }
+    record_text_form!(DevicePublic, DEVICE_TEXT_PREFIX);
+    record_text_form!(PukPublic, PUK_TEXT_PREFIX);
+
     #[cfg(test)]
     mod tests {
+        use alloc::format;
+        use alloc::string::ToString;
+
         use rand_chacha::ChaCha20Rng;
         use rand_core::SeedableRng;
 
         use super::*;
         use crate::keys::{DeviceSecret, PukSecret};
+
+        #[test]
+        fn text_forms_round_trip_and_read_one_spelling() {
+            let mut rng = ChaCha20Rng::from_seed([5; 32]);
+            for suite in Suite::ALL {
+                let d = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
+                let text = d.public().to_string();
+                assert!(text.starts_with("mailseal:device:"));
+                assert_eq!(&text.parse::<DevicePublic>().unwrap(), d.public());
+                let p = PukSecret::generate(suite, UserId::new([2; 16]), 3, &mut rng).unwrap();
+                let text = p.public().to_string();
+                assert!(text.starts_with("mailseal:puk:"));
+                assert_eq!(&text.parse::<PukPublic>().unwrap(), p.public());
+                // A device record is not a PUK record, whatever its bytes.
+                let as_puk = text.replacen("mailseal:puk:", "mailseal:device:", 1);
+                assert!(as_puk.parse::<DevicePublic>().is_err());
+                // Padding, whitespace, the standard alphabet, a cut: refused as text.
+                let text_form = Error::from(Malformed::Field(Field::TextForm));
+                for bad in [
+                    format!("{text}="),
+                    format!(" {text}"),
+                    text.replace('-', "+"),
+                    text.to_uppercase(),
+                ] {
+                    if bad != text {
+                        assert_eq!(bad.parse::<PukPublic>().err(), Some(text_form), "{bad}");
+                    }
+                }
+                // Cut to a whole number of bytes: the text is fine, the CBOR is not.
+                let cut = &text[..text.len() - 4];
+                assert_eq!(
+                    cut.parse::<PukPublic>().err().map(|e| e.class()),
+                    Some("malformed/cbor/length_exceeds_input")
+                );
+            }
+            // A record with a low-order key is refused through its text form too.
+            let bad = wire::encode(&PukWire {
+                generation: 1,
+                mail_key: Bytes(alloc::vec![0; 32]),
+                suite: Suite::X25519.id(),
+                user: UserId::new([2; 16]),
+            });
+            let text = alloc::format!("{PUK_TEXT_PREFIX}{}", form::base64url(&bad));
+            assert_eq!(text.parse::<PukPublic>(), Err(Malformed::PublicKey.into()));
+            // Longer than any record could be: refused before decoding.
+            let long = alloc::format!("{PUK_TEXT_PREFIX}{}", "A".repeat(5500));
+            assert_eq!(
+                long.parse::<PukPublic>(),
+                Err(Limit::PublicRecordSize.into())
+            );
+        }
+
+        #[test]
+        fn serde_writes_text_to_json_and_bytes_to_cbor() {
+            let mut rng = ChaCha20Rng::from_seed([6; 32]);
+            let d = DeviceSecret::generate(Suite::X25519, DeviceId::new([7; 16]), &mut rng);
+            let json = serde_json::to_string(d.public()).unwrap();
+            assert_eq!(json, alloc::format!("\"{}\"", d.public()));
+            assert_eq!(
+                &serde_json::from_str::<DevicePublic>(&json).unwrap(),
+                d.public()
+            );
+            let id_json = serde_json::to_string(&d.public().id).unwrap();
+            assert_eq!(id_json, "\"07070707070707070707070707070707\"");
+            assert_eq!(
+                serde_json::from_str::<DeviceId>(&id_json).unwrap(),
+                d.public().id
+            );
+            // In CBOR the record is a byte string holding the canonical record.
+            let cbor = wire::encode(d.public());
+            let Bytes(inner) = ciborium::from_reader(cbor.as_slice()).unwrap();
+            assert_eq!(inner, d.public().to_cbor());
+            assert_eq!(
+                &ciborium::from_reader::<DevicePublic, _>(cbor.as_slice()).unwrap(),
+                d.public()
+            );
+            // A bad record in JSON is an error, not a value.
+            assert!(serde_json::from_str::<DevicePublic>("\"mailseal:device:AAAA\"").is_err());
+        }
 
         #[test]
         fn public_records_round_trip_and_reject_bad_keys() {

@@ -61,6 +61,9 @@ impl Drop for SymmetricKey {
 impl ZeroizeOnDrop for SymmetricKey {}
 
 /// A user's PUK public half for one generation: what senders encrypt mail to.
+///
+/// Its text form (SPEC.md §5.6) is `mailseal:puk:` and the canonical record (§5.4) in
+/// unpadded base64url; serde as for [`DevicePublic`](super::DevicePublic).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PukPublic {
     /// The user.

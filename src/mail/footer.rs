@@ -423,7 +423,7 @@ pub struct Classification {
 /// # let envelope = mail.seal(&mut rng)?;
 /// # let copy = split_envelope(&envelope)?.into_iter().find(|c| c.user == bob.user()).unwrap().copy;
 /// use mailseal::mail::footer::{classify, Caution, Footer};
-/// let opened = open_copy(&copy, &Mailbox::new(&bob, std::slice::from_ref(&bob_puk)), &[&alice])?;
+/// let opened = open_copy(&copy, &Mailbox::new(&bob, [&bob_puk]), &[&alice])?;
 /// // Bob has never written with Alice: E2E, with the caution a client shows beside it.
 /// let c = classify(&opened, false);
 /// assert_eq!(c.footer.to_string(), "E2E Encrypted");

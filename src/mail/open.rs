@@ -71,30 +71,57 @@ impl<T: ChainDirectory + ?Sized> ChainDirectory for &T {
 /// The mailbox a copy is opened in: its user, every PUK generation held, and the user's own
 /// verified chain, which says which tails and generations are genuine and whether the
 /// mailbox is escrowed (SPEC.md §6.9, §12.6).
+///
+/// It borrows the keys: pass a slice (`&puks`), an array of references (`[&old, &new]`) or
+/// any iterator of `&PukSecret`, so keys kept in separate places (before and after a
+/// rotation) need not be moved into one array.
+///
+/// ```
+/// # use mailseal::identity::{self, ChainState};
+/// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+/// use mailseal::mail::open::Mailbox;
+/// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
+/// # use rand_core::SeedableRng;
+/// # let (suite, bob) = (mailseal::Suite::X25519, UserId::new([2; 16]));
+/// # let phone = DeviceSecret::generate(suite, DeviceId::new([2; 16]), &mut rng);
+/// let first = PukSecret::generate(suite, bob, 1, &mut rng)?;
+/// let second = PukSecret::generate(suite, bob, 2, &mut rng)?;
+/// # let chain = ChainState::verify(&[identity::root(suite, bob, &phone, first.public(), &["bob@example.com"], 1)?])?;
+/// // Generations held apart (say, the current one in memory, an old one from storage).
+/// let mailbox = Mailbox::new(&chain, [&second, &first]);
+/// assert_eq!(mailbox.generations().collect::<Vec<_>>(), [2, 1]);
+/// # Ok::<(), mailseal::Error>(())
+/// ```
 pub struct Mailbox<'a> {
     user: UserId,
-    puks: &'a [PukSecret],
+    puks: Vec<&'a PukSecret>,
     chain: Option<&'a ChainState>,
 }
 
 impl<'a> Mailbox<'a> {
     /// A user's mailbox: its own verified chain and every PUK generation it holds.
-    pub fn new(chain: &'a ChainState, puks: &'a [PukSecret]) -> Self {
+    /// Memory: one reference per key.
+    pub fn new(chain: &'a ChainState, puks: impl IntoIterator<Item = &'a PukSecret>) -> Self {
         Mailbox {
             user: chain.user(),
-            puks,
+            puks: puks.into_iter().collect(),
             chain: Some(chain),
         }
     }
 
     /// The server's own mailbox, for the box of mail the sender gave it access to (SPEC.md
     /// §10.1): the server key's id and its PUK generations. It has no chain.
-    pub fn server(key_id: UserId, puks: &'a [PukSecret]) -> Self {
+    pub fn server(key_id: UserId, puks: impl IntoIterator<Item = &'a PukSecret>) -> Self {
         Mailbox {
             user: key_id,
-            puks,
+            puks: puks.into_iter().collect(),
             chain: None,
         }
+    }
+
+    /// The PUK generations this mailbox holds, in the order given.
+    pub fn generations(&self) -> impl Iterator<Item = u32> + '_ {
+        self.puks.iter().map(|p| p.generation())
     }
 }
 
@@ -432,7 +459,7 @@ impl CheckedPieceDecryptor {
 /// # let envelope = mail.seal(&mut rng)?;
 /// # let copy = split_envelope(&envelope)?.into_iter().find(|c| c.user == bob).unwrap().copy;
 /// // Bob opens his copy with his own chain and the chains he verified (Alice's).
-/// let opened = open_copy(&copy, &Mailbox::new(&bob_chain, std::slice::from_ref(&bob_puk)), &[&alice_chain])?;
+/// let opened = open_copy(&copy, &Mailbox::new(&bob_chain, [&bob_puk]), &[&alice_chain])?;
 /// assert_eq!(opened.open_piece(0, &body)?, b"Hello Bob");
 /// assert_eq!(footer::classify(&opened, true).footer, footer::Footer::E2eEncrypted);
 /// # Ok::<(), mailseal::Error>(())
@@ -442,7 +469,7 @@ pub fn open_copy(
     mailbox: &Mailbox<'_>,
     senders: &(impl ChainDirectory + ?Sized),
 ) -> Result<OpenedMail, Error> {
-    let (me, puks) = (&mailbox.user, mailbox.puks);
+    let (me, puks) = (&mailbox.user, &mailbox.puks);
     // 1. Syntax and limits.
     let copy = Copy::parse(copy)?;
     let (header, suite) = RoutingHeader::parse(&copy.header.0)?;

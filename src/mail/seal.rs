@@ -48,8 +48,8 @@ use crate::mail::envelope::build::{self, Parts};
 use crate::mail::envelope::link_box::{LinkFragment, LinkKey};
 use crate::mail::envelope::manifest::PieceEntry;
 use crate::mail::envelope::{
-    MAX_BCC_LEN, MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind, RoutingHeader,
-    SenderParty, VERSION, check_address, check_message_id,
+    FormatVersion, MAX_BCC_LEN, MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind,
+    RoutingHeader, SenderParty, check_address, check_message_id,
 };
 use crate::piece::{PieceDigest, PieceEncryptor, PieceKey, Purpose};
 use crate::suite::Suite;
@@ -509,11 +509,11 @@ impl<'a> MailSealer<'a> {
                 device: Some(self.sender.device.id()),
                 user: Some(self.sender.puk.public().user),
             },
-            origin: Origin::SenderDevice.code(),
+            origin: Origin::SenderDevice,
             piece_sizes,
-            suite: self.suite.id(),
+            suite: self.suite,
             timestamp: self.timestamp,
-            version: VERSION,
+            version: FormatVersion::V1,
             expiry: link.and(self.link_expiry),
             cc: parties(RecipientKind::Cc, &self.cc),
             message_id: self.message_id.clone(),

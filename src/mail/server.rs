@@ -49,8 +49,8 @@ use crate::error::{Error, Field, Limit, Malformed, Misuse};
 use crate::keys::UserId;
 use crate::mail::envelope::build::{self, Parts};
 use crate::mail::envelope::{
-    Copy, Envelope, LinkCopy, MAX_PIECES, MAX_RECIPIENTS, Origin, Party, RecipientKind,
-    RoutingHeader, SenderParty, VERSION, WireBox,
+    Copy, Envelope, FormatVersion, LinkCopy, MAX_PIECES, MAX_RECIPIENTS, Origin, Party,
+    RecipientKind, RoutingHeader, SenderParty, WireBox,
 };
 use crate::mail::open::{OpenedMail, check_box_tail, check_kind_against_header};
 use crate::mail::seal::{RecipientKey, SealedMail, manifest_entries, seal_piece};
@@ -79,15 +79,37 @@ pub struct RoutingInfo {
     pub header: RoutingHeader,
     /// Its suite.
     pub suite: Suite,
-    /// Boxes by kind and recipient, in envelope order: `(kind, address, user)`.
-    pub boxes: Vec<(RecipientKind, String, UserId)>,
+    /// The boxes, in envelope order: whose each is and in what role.
+    pub boxes: Vec<BoxRoute>,
     /// Whether a link box (access-restricted mail) is present.
     pub link_box: bool,
     /// To/CC users named without a box: the server holds the mail for them (only when the
     /// sender gave it access).
-    pub held_for: Vec<(String, UserId)>,
+    pub held_for: Vec<HeldRecipient>,
     /// To/CC addresses with no account here.
     pub external: Vec<String>,
+}
+
+/// One recipient box as the server routes it: the copy for `user` goes to `address`'s
+/// mailbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoxRoute {
+    /// The box's role: To, CC, BCC, the sender's own, or the server's access box.
+    pub kind: RecipientKind,
+    /// The address the box names.
+    pub address: String,
+    /// The user the box is sealed to (for the server's access box: the server key's id).
+    pub user: UserId,
+}
+
+/// A To or CC user named in the header without a box of their own: the server holds the mail
+/// and seals it to them later (SPEC.md §10.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldRecipient {
+    /// The address the header names.
+    pub address: String,
+    /// The user.
+    pub user: UserId,
 }
 
 /// Validates an uploaded envelope without any key (SPEC.md §10.4) and returns its routing
@@ -204,14 +226,18 @@ fn check(
             return Err(set());
         }
         users.push(b.user);
-        kinds.push((kind, b.address.clone(), b.user));
+        kinds.push(BoxRoute {
+            kind,
+            address: b.address.clone(),
+            user: b.user,
+        });
     }
     if whole && signed != sender_record {
         return Err(set());
     }
     let server_access = kinds
         .iter()
-        .filter(|(k, _, _)| *k == RecipientKind::ServerAccess)
+        .filter(|b| b.kind == RecipientKind::ServerAccess)
         .count();
     if server_access > 1 {
         return Err(set());
@@ -223,9 +249,14 @@ fn check(
         .filter(|p| p.user.is_none())
         .map(|p| p.address.clone())
         .collect();
-    let held_for: Vec<(String, UserId)> = parties
-        .filter_map(|p| p.user.map(|u| (p.address.clone(), u)))
-        .filter(|(_, u)| Some(*u) != header.sender.user && !users.contains(u))
+    let held_for: Vec<HeldRecipient> = parties
+        .filter_map(|p| {
+            p.user.map(|user| HeldRecipient {
+                address: p.address.clone(),
+                user,
+            })
+        })
+        .filter(|h| Some(h.user) != header.sender.user && !users.contains(&h.user))
         .collect();
     if whole && signed {
         // Every named user has a box unless the server was given access to hold the mail;
@@ -302,7 +333,7 @@ pub fn split_envelope(envelope: &[u8]) -> Result<Vec<RecipientCopy>, Error> {
     let copies = env
         .boxes
         .iter()
-        .zip(info.boxes.iter().map(|(kind, _, _)| *kind))
+        .zip(info.boxes.iter().map(|b| b.kind))
         .map(|(b, kind)| RecipientCopy {
             address: b.address.clone(),
             user: b.user,
@@ -403,7 +434,7 @@ pub struct InboundMail<'p> {
 /// };
 /// let sealed = seal_inbound(suite, &inbound, &mut rng)?;
 /// let copy = &split_envelope(&sealed.envelope)?[0].copy;
-/// let opened = open_copy(copy, &Mailbox::new(&bob_chain, std::slice::from_ref(&bob_puk)), &[&bob_chain])?;
+/// let opened = open_copy(copy, &Mailbox::new(&bob_chain, [&bob_puk]), &[&bob_chain])?;
 /// assert_eq!(opened.open_piece(0, &sealed.pieces[0])?, b"Subject: hello\r\n\r\nHi Bob");
 /// assert_eq!(classify(&opened, true).footer, Footer::ServerEncrypted);
 /// # Ok::<(), mailseal::Error>(())
@@ -441,11 +472,11 @@ pub fn seal_inbound(
             device: None,
             user: mail.sender_user,
         },
-        origin: mail.origin.code(),
+        origin: mail.origin,
         piece_sizes,
-        suite: suite.id(),
+        suite,
         timestamp: mail.timestamp,
-        version: VERSION,
+        version: FormatVersion::V1,
         expiry: None,
         cc: mail.cc.clone(),
         message_id: mail.message_id.clone(),

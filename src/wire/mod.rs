@@ -8,6 +8,7 @@
 //! computed over the bytes as received, never over a re-encoding.
 
 pub mod canonical;
+pub(crate) mod form;
 pub(crate) mod text;
 
 use alloc::vec::Vec;

@@ -47,59 +47,138 @@ pub struct Party {
 
 /// The routing header (SPEC.md §6.1). Everything here is plaintext to the server and bound
 /// into every recipient's digest.
+///
+/// Its fields are typed: a header value always has a known version, suite and origin, which
+/// [`RoutingHeader::parse`] checks before anything else. Serde reads and writes the wire
+/// form (`{f, o, p, s, t, v, x, cc, id, to}` with integer codes) and refuses unknown codes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "HeaderWire", into = "HeaderWire")]
 pub struct RoutingHeader {
     /// The sender.
-    #[serde(rename = "f")]
     pub sender: SenderParty,
-    /// Where the mail comes from ([`Origin`] code).
-    #[serde(rename = "o")]
-    pub origin: u8,
+    /// Where the mail comes from.
+    pub origin: Origin,
     /// Ciphertext length of each piece, body first.
-    #[serde(rename = "p")]
     pub piece_sizes: Vec<u64>,
-    /// Suite identifier.
-    #[serde(rename = "s")]
-    pub suite: u16,
+    /// The suite every box and piece of the mail uses.
+    pub suite: Suite,
     /// Send time as the sender's client stated it (seconds since the Unix epoch).
-    #[serde(rename = "t")]
     pub timestamp: u64,
-    /// Format version, [`VERSION`].
-    #[serde(rename = "v")]
-    pub version: u64,
+    /// Format version.
+    pub version: FormatVersion,
     /// Expiry of access-restricted mail (seconds since the Unix epoch); `None` otherwise.
-    #[serde(rename = "x")]
     pub expiry: Option<u64>,
     /// CC recipients.
-    #[serde(rename = "cc")]
     pub cc: Vec<Party>,
     /// The message id (mimeID).
-    #[serde(rename = "id")]
     pub message_id: String,
     /// To recipients.
-    #[serde(rename = "to")]
     pub to: Vec<Party>,
 }
 
+/// The envelope format's version (SPEC.md §6.1, field `v`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FormatVersion {
+    /// Version 1, the only one: [`VERSION`].
+    V1,
+}
+
+impl FormatVersion {
+    /// The wire code.
+    pub const fn code(self) -> u64 {
+        match self {
+            FormatVersion::V1 => VERSION,
+        }
+    }
+
+    /// Parses a wire code: [`Unsupported::Version`] for any other than 1.
+    pub fn from_code(code: u64) -> Result<FormatVersion, Error> {
+        match code {
+            VERSION => Ok(FormatVersion::V1),
+            other => Err(Unsupported::Version(other).into()),
+        }
+    }
+}
+
+/// The header as it is on the wire, integer codes and all; parsed into [`RoutingHeader`].
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderWire {
+    #[serde(rename = "f")]
+    sender: SenderParty,
+    #[serde(rename = "o")]
+    origin: u8,
+    #[serde(rename = "p")]
+    piece_sizes: Vec<u64>,
+    #[serde(rename = "s")]
+    suite: u16,
+    #[serde(rename = "t")]
+    timestamp: u64,
+    #[serde(rename = "v")]
+    version: u64,
+    #[serde(rename = "x")]
+    expiry: Option<u64>,
+    #[serde(rename = "cc")]
+    cc: Vec<Party>,
+    #[serde(rename = "id")]
+    message_id: String,
+    #[serde(rename = "to")]
+    to: Vec<Party>,
+}
+
+impl TryFrom<HeaderWire> for RoutingHeader {
+    type Error = Error;
+    /// SPEC.md §6.1, the first checks in order: version, suite, origin code.
+    fn try_from(w: HeaderWire) -> Result<Self, Error> {
+        Ok(RoutingHeader {
+            version: FormatVersion::from_code(w.version)?,
+            suite: Suite::from_id(w.suite)?,
+            origin: Origin::from_code(w.origin)?,
+            sender: w.sender,
+            piece_sizes: w.piece_sizes,
+            timestamp: w.timestamp,
+            expiry: w.expiry,
+            cc: w.cc,
+            message_id: w.message_id,
+            to: w.to,
+        })
+    }
+}
+
+impl From<RoutingHeader> for HeaderWire {
+    fn from(h: RoutingHeader) -> Self {
+        HeaderWire {
+            sender: h.sender,
+            origin: h.origin.code(),
+            piece_sizes: h.piece_sizes,
+            suite: h.suite.id(),
+            timestamp: h.timestamp,
+            version: h.version.code(),
+            expiry: h.expiry,
+            cc: h.cc,
+            message_id: h.message_id,
+            to: h.to,
+        }
+    }
+}
+
 impl RoutingHeader {
-    /// Parses and validates header bytes: canonical CBOR, supported version and suite, field
-    /// lengths, limits. Returns the header and its suite.
+    /// Parses and validates header bytes: canonical CBOR, supported version and suite, a
+    /// known origin, field lengths, limits (SPEC.md §6.1). Returns the header and its suite.
     pub fn parse(bytes: &[u8]) -> Result<(RoutingHeader, Suite), Error> {
-        let header: RoutingHeader = wire::decode(bytes, MAX_HEADER_LEN, Limit::HeaderSize)?;
-        let suite = header.validate()?;
+        let wire: HeaderWire = wire::decode(bytes, MAX_HEADER_LEN, Limit::HeaderSize)?;
+        let header = RoutingHeader::try_from(wire)?;
+        header.validate()?;
+        let suite = header.suite;
         Ok((header, suite))
     }
 
-    /// SPEC.md §6.1 field rules, in order: version, suite, limits, text fields.
-    pub(crate) fn validate(&self) -> Result<Suite, Error> {
-        if self.version != VERSION {
-            return Err(Unsupported::Version(self.version).into());
-        }
-        let suite = Suite::from_id(self.suite)?;
+    /// SPEC.md §6.1 field rules after the codes, in order: sender fields against the
+    /// origin, limits, text fields.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
         // Device-signed mail names its signing device and user; server-sealed mail no device.
-        let origin = Origin::from_code(self.origin)?;
-        let signed = origin == Origin::SenderDevice;
+        let signed = self.origin == Origin::SenderDevice;
         let named = self.sender.device.is_some() && self.sender.chain.is_some();
         if signed != (named && self.sender.user.is_some())
             || (!signed && (self.sender.device.is_some() || self.sender.chain.is_some()))
@@ -134,18 +213,17 @@ impl RoutingHeader {
         if users.windows(2).any(|w| w.first() == w.get(1)) {
             return Err(Malformed::Field(Field::RecipientSet).into());
         }
-        Ok(suite)
+        Ok(())
     }
 
     /// The canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
-        wire::encode(self)
+        wire::encode(&HeaderWire::from(self.clone()))
     }
 
     /// The header's origin.
     pub fn origin(&self) -> Origin {
-        // Validated headers always carry a known code.
-        Origin::from_code(self.origin).unwrap_or(Origin::InboundExternal)
+        self.origin
     }
 }
 

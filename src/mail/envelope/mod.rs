@@ -16,7 +16,7 @@ pub(crate) mod sender_record;
 pub(crate) mod tree;
 mod wire;
 
-pub use header::{Origin, Party, RoutingHeader, SenderParty};
+pub use header::{FormatVersion, Origin, Party, RoutingHeader, SenderParty};
 pub use recipient::RecipientKey;
 pub use wire::{Copy, Envelope, LinkCopy, WireBox};
 

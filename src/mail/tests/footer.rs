@@ -19,7 +19,7 @@ use crate::mail::envelope::digest::{
 use crate::mail::envelope::manifest::{Manifest, PieceEntry};
 use crate::mail::envelope::recipient_box::BoxPlaintext;
 use crate::mail::envelope::{
-    Copy, Envelope, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION,
+    Copy, Envelope, FormatVersion, Origin, Party, RecipientKind, RoutingHeader, SenderParty,
 };
 use crate::mail::footer::{
     Caution, DirectoryEntry, Footer, MailContext, NotE2eReason, Plan, PlannedRecipient,
@@ -29,8 +29,8 @@ use crate::mail::link::open_link_copy;
 use crate::mail::open::{Mailbox, OpenedMail, SenderStatus, open_copy};
 use crate::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use crate::mail::server::{
-    InboundMail, link_copy, reseal_held, seal_inbound, split_envelope, validate_copy,
-    validate_envelope,
+    HeldRecipient, InboundMail, link_copy, reseal_held, seal_inbound, split_envelope,
+    validate_copy, validate_envelope,
 };
 use crate::piece::{self, PieceKey, Purpose};
 use crate::suite::Suite;
@@ -77,19 +77,11 @@ impl Party2 {
         }
     }
     fn open(&self, copy: &[u8], senders: &[&ChainState]) -> Result<OpenedMail, Error> {
-        open_copy(
-            copy,
-            &Mailbox::new(&self.chain, core::slice::from_ref(&self.puk)),
-            senders,
-        )
+        open_copy(copy, &Mailbox::new(&self.chain, [&self.puk]), senders)
     }
     /// Opens as the server, through its own box (it has no chain of its own).
     fn open_as_server(&self, copy: &[u8], senders: &[&ChainState]) -> Result<OpenedMail, Error> {
-        open_copy(
-            copy,
-            &Mailbox::server(self.id, core::slice::from_ref(&self.puk)),
-            senders,
-        )
+        open_copy(copy, &Mailbox::server(self.id, [&self.puk]), senders)
     }
 }
 
@@ -169,11 +161,11 @@ fn inbound(w: &mut World, origin: Origin, e2e_flag: bool) -> (Vec<u8>, Vec<u8>) 
                 device: None,
                 user: None,
             },
-            origin: origin.code(),
+            origin,
             piece_sizes: vec![ct.len() as u64],
-            suite: SUITE.id(),
+            suite: SUITE,
             timestamp: 1,
-            version: VERSION,
+            version: FormatVersion::V1,
             expiry: None,
             cc: vec![],
             message_id: "<list@example.com>".into(),
@@ -289,7 +281,7 @@ fn spoofing_table_never_ends_e2e() {
             |w| {
                 let (env, _) = e2e_mail(w, b"signed");
                 let copy = edit_header(&copy_of(&env, &w.bob.id), |h| {
-                    h.origin = Origin::InboundExternal.code();
+                    h.origin = Origin::InboundExternal;
                     h.sender.device = None;
                     h.sender.chain = None;
                 });
@@ -416,7 +408,7 @@ fn spoofing_table_never_ends_e2e() {
             |w| {
                 let (env, _) = inbound(w, Origin::InboundExternal, false);
                 let copy = edit_header(&copy_of(&env, &w.bob.id), |h| {
-                    h.origin = Origin::SenderDevice.code();
+                    h.origin = Origin::SenderDevice;
                     h.sender.user = Some(w.alice.id);
                     h.sender.device = Some(w.alice.device.id());
                     h.sender.chain = Some(w.alice.chain.tail());
@@ -574,7 +566,13 @@ fn held_mail_for_a_new_user_is_resealed_to_their_first_puk() {
     let body = s.add_piece(b"welcome aboard", &mut w.r).unwrap();
     let env = s.seal(&mut w.r).unwrap();
     let info = validate_envelope(&env, &[body.len() as u64]).unwrap();
-    assert_eq!(info.held_for, vec![(newbie.address.clone(), newbie.id)]);
+    assert_eq!(
+        info.held_for,
+        vec![HeldRecipient {
+            address: newbie.address.clone(),
+            user: newbie.id
+        }]
+    );
     let held = w
         .server
         .open_as_server(&copy_of(&env, &w.server.id), &[&w.alice.chain])
@@ -912,7 +910,7 @@ fn server_validation_checks_structure_and_piece_sizes_without_keys() {
     let sealed = seal_inbound(SUITE, &fan_out, &mut w.r).unwrap();
     let info = validate_envelope(&sealed.envelope, &[sealed.pieces[0].len() as u64]).unwrap();
     assert_eq!(info.external, vec![String::from("team@example.com")]);
-    assert!(info.boxes.iter().all(|(k, _, _)| *k == RecipientKind::Bcc));
+    assert!(info.boxes.iter().all(|b| b.kind == RecipientKind::Bcc));
     // A server-sealed envelope cannot carry a server box or a sender box.
     let (inb, ib) = inbound(&mut w, Origin::InboundExternal, false);
     let mut with_sender_record = Envelope::parse(&inb).unwrap();
@@ -929,7 +927,7 @@ fn unsigned_box_under_a_signed_header_and_vice_versa_are_rejected() {
     // Server-sealed envelope relabelled origin 0 with a vouched device: the digest changes.
     let (inb, _) = inbound(&mut w, Origin::InboundExternal, false);
     let copy = edit_header(&copy_of(&inb, &w.bob.id), |h| {
-        h.origin = 0;
+        h.origin = Origin::SenderDevice;
         h.sender.user = Some(w.alice.id);
         h.sender.device = Some(w.alice.device.id());
     });

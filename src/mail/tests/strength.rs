@@ -22,7 +22,7 @@ use crate::mail::envelope::recipient_box::BoxPlaintext;
 use crate::mail::envelope::sender_record::{RecordEntry, SenderRecord};
 use crate::mail::envelope::tree::{self, Tree};
 use crate::mail::envelope::{
-    Copy, Origin, Party, RecipientKind, RoutingHeader, SenderParty, VERSION, WireBox,
+    Copy, FormatVersion, Origin, Party, RecipientKind, RoutingHeader, SenderParty, WireBox,
 };
 use crate::mail::footer::{
     DirectoryEntry, Footer, MailContext, Plan, PlannedRecipient, RefusalReason, SenderState,
@@ -80,7 +80,7 @@ impl Person {
     fn open(&self, copy: &[u8], sender: &Person) -> Result<OpenedMail, Error> {
         open_copy(
             copy,
-            &Mailbox::new(&self.chain, core::slice::from_ref(&self.puk)),
+            &Mailbox::new(&self.chain, [&self.puk]),
             &[&sender.chain],
         )
     }
@@ -94,11 +94,11 @@ fn header(sender: &Person, to: Vec<Party>, cc: Vec<Party>, piece_len: u64) -> Ro
             device: Some(sender.device.id()),
             user: Some(sender.id),
         },
-        origin: Origin::SenderDevice.code(),
+        origin: Origin::SenderDevice,
         piece_sizes: vec![piece_len],
-        suite: SUITE.id(),
+        suite: SUITE,
         timestamp: 1,
-        version: VERSION,
+        version: FormatVersion::V1,
         expiry: None,
         cc,
         message_id: "<strength@example.com>".into(),
@@ -319,7 +319,7 @@ fn a_box_whose_kind_the_header_contradicts_is_refused_before_decryption() {
     // The sender's own box in mail presented as server-sealed.
     refused_as_misplaced(alice.open(
         &edited(&alices, |_, h| {
-            h.origin = Origin::InboundExternal.code();
+            h.origin = Origin::InboundExternal;
             h.sender.device = None;
             h.sender.chain = None;
         }),
@@ -329,7 +329,7 @@ fn a_box_whose_kind_the_header_contradicts_is_refused_before_decryption() {
     refused_as_misplaced(carol.open(
         &edited(&carols, |c, h| {
             c.recipient_box.kind = RecipientKind::ServerAccess.code();
-            h.origin = Origin::InboundExternal.code();
+            h.origin = Origin::InboundExternal;
             h.sender.device = None;
             h.sender.chain = None;
         }),
@@ -390,7 +390,7 @@ fn chain_tails_out_of_place_are_refused_before_decryption() {
     assert_eq!(carol.open(&zero_box, &alice).err(), tail_refused);
     // A tail on a box of server-sealed mail.
     let server_sealed = edited(&carols, |_, h| {
-        h.origin = Origin::InboundExternal.code();
+        h.origin = Origin::InboundExternal;
         h.sender.device = None;
         h.sender.chain = None;
     });
