@@ -22,8 +22,9 @@
 //! - [`mail`]: a mail's [`envelope`](mail::envelope), [`seal`](mail::seal)ing on the sender's
 //!   device, [`open`](mail::open)ing a copy, the [`server`](mail::server)'s key-free
 //!   validation and splitting and its sealing of mail received in plaintext,
-//!   access-restricted [`link`](mail::link)s, and the [`footer`](mail::footer): planner and
-//!   classification (SPEC.md §6, §10, §11).
+//!   access-restricted [`link`](mail::link)s, the [`footer`](mail::footer): planner and
+//!   classification, and verifiable abuse [`report`](mail::report)s (SPEC.md §6, §10, §11,
+//!   §13).
 //! - [`account`]: what a user's devices do with their keys: seed wraps and rotation
 //!   ([`devices`](account::devices)), recovery codes ([`backup`](account::backup)),
 //!   [`escrow`](account::escrow), and the user's own data

@@ -27,6 +27,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("seed_wrap_batch", fuzzing::seed_wrap_batch_target),
     ("verified_piece", fuzzing::verified_piece_target),
     ("chain", fuzzing::chain_target),
+    ("report", fuzzing::report_target),
 ];
 
 /// Valid pieces under the fuzz key, around the chunk boundaries, each prefixed with a split
@@ -62,6 +63,7 @@ fn generated() -> Vec<(&'static str, Vec<Seed>)> {
         ("link_copy", fuzzing::link_copy_seeds()),
         ("user_data", fuzzing::user_data_seeds()),
         ("chain", fuzzing::chain_seeds()),
+        ("report", fuzzing::report_seeds()),
         ("recovery_code", fuzzing::recovery_code_seeds()),
         ("seed_wrap_batch", fuzzing::seed_wrap_batch_seeds()),
         (
@@ -174,6 +176,18 @@ fn seeds_exercise_the_success_paths() {
             _ => w.bob_chain.update(&links).is_ok(),
         };
         assert!(accepted, "chain seed {name}");
+    }
+    for (name, seed) in fuzzing::report_seeds() {
+        let verified = mailseal::mail::report::Report::parse(&seed).and_then(|r| {
+            let (_, pieces) = w.sample_mail(b"report seeds");
+            let cts: Vec<&[u8]> = r
+                .disclosed()
+                .iter()
+                .map(|i| pieces[*i].as_slice())
+                .collect();
+            r.verify(&w.alice_chain, &w.bob_chain, &cts)
+        });
+        assert!(verified.is_ok(), "report seed {name}");
     }
     for (name, seed) in fuzzing::recovery_code_seeds() {
         let text = std::str::from_utf8(&seed).expect("text");

@@ -41,6 +41,8 @@ mod links;
 mod mails;
 #[path = "notation.rs"]
 pub mod notation;
+#[path = "reports.rs"]
+mod reports;
 #[path = "seedwraps.rs"]
 pub mod seedwraps;
 #[path = "servers.rs"]
@@ -119,7 +121,7 @@ fn document(operation: &str, suite: Option<Suite>, cases: Vec<Value>) -> Value {
 /// Every file the generator writes, named `<operation>-<suite>.json`.
 pub fn all_files() -> Vec<(String, Value)> {
     type Generator = fn(Suite) -> Vec<Value>;
-    let per_suite: [(&str, Generator); 10] = [
+    let per_suite: [(&str, Generator); 11] = [
         ("piece", piece_cases),
         ("piece_access", access::cases),
         ("keys", key_cases),
@@ -130,6 +132,7 @@ pub fn all_files() -> Vec<(String, Value)> {
         ("escrow", escrow_cases),
         ("user_data", user_data_cases),
         ("chain", crate::chains::chain_cases),
+        ("report", report_cases),
     ];
     let mut files = Vec::new();
     for suite in Suite::ALL {
@@ -179,6 +182,7 @@ pub fn verify_document(doc: &Value) -> Result<Vec<(String, Check)>, String> {
         "escrow" => verify_escrow,
         "user_data" => verify_user_data,
         "chain" => crate::chains::verify_chain,
+        "report" => reports::verify,
         "recovery_code" => verify_recovery,
         "planner" => verify_planner,
         "text_form" => texts::verify,
@@ -1193,6 +1197,11 @@ fn mail_parties(suite: Suite) -> (XofRng, [Party; 4]) {
 fn link_cases(suite: Suite) -> Vec<Value> {
     let (_, [alice, bob, _, _]) = mail_parties(suite);
     links::cases(suite, &alice, &bob)
+}
+
+fn report_cases(suite: Suite) -> Vec<Value> {
+    let (_, [alice, bob, carol, dave]) = mail_parties(suite);
+    reports::cases(suite, &alice, &bob, &carol, &dave)
 }
 
 fn server_cases(suite: Suite) -> Vec<Value> {

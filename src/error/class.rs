@@ -151,6 +151,9 @@ impl AuthFailure {
             AuthFailure::LinkDigest => "authentication/link_digest",
             AuthFailure::LinkExpired => "authentication/link_expired",
             AuthFailure::BoxKind => "authentication/box_kind",
+            AuthFailure::UnsignedMail => "authentication/unsigned_mail",
+            AuthFailure::Reporter => "authentication/reporter",
+            AuthFailure::ReportSignature => "authentication/report_signature",
         }
     }
 }
@@ -185,6 +188,7 @@ impl Misuse {
             Misuse::NotARequiredSigner => "misuse/not_a_required_signer",
             Misuse::MissingSignature => "misuse/missing_signature",
             Misuse::EscrowNotEnabled => "misuse/escrow_not_enabled",
+            Misuse::ReportOfUnsignedMail => "misuse/report_of_unsigned_mail",
             Misuse::AddressNotInChain => "misuse/address_not_in_chain",
             Misuse::NoActiveDevice => "misuse/no_active_device",
             Misuse::RecipientWithoutChain => "misuse/recipient_without_chain",
@@ -216,6 +220,7 @@ impl Limit {
             Limit::Devices => "limit_exceeded/devices",
             Limit::LinkSize => "limit_exceeded/link_size",
             Limit::ChainLength => "limit_exceeded/chain_length",
+            Limit::ReportSize => "limit_exceeded/report_size",
         }
     }
 }

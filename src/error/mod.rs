@@ -314,6 +314,14 @@ pub enum AuthFailure {
     LinkExpired,
     /// A box whose kind (signed or unsigned) contradicts the header's origin.
     BoxKind,
+    /// An abuse report of mail no sender's device signed (server-sealed mail): there is no
+    /// signature to prove what was sent (SPEC.md §13).
+    UnsignedMail,
+    /// An abuse report whose reporting device is not an active ordinary device of the
+    /// reporter's chain.
+    Reporter,
+    /// An abuse report whose reporter signature does not verify over its exact bytes.
+    ReportSignature,
 }
 
 /// Versions and suites this build does not implement.
@@ -369,6 +377,9 @@ pub enum Misuse {
     MissingSignature,
     /// Escrow asked to be turned off where the chain has it off.
     EscrowNotEnabled,
+    /// A report asked of a mail that carries no sender signature (server-sealed mail, or
+    /// mail read through an access-restricted link).
+    ReportOfUnsignedMail,
     /// A recipient address that is not one of the recipient's chain's addresses.
     AddressNotInChain,
     /// A recipient user with no active ordinary device: nobody could read the mail.
@@ -423,6 +434,8 @@ pub enum Limit {
     /// A chain or segment longer than [`crate::identity::MAX_CHAIN_LINKS`] links or
     /// [`crate::identity::MAX_CHAIN_SEGMENT_LEN`] bytes.
     ChainLength,
+    /// An abuse report larger than [`crate::mail::report::MAX_REPORT_LEN`].
+    ReportSize,
 }
 
 impl From<Malformed> for Error {

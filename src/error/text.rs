@@ -255,6 +255,15 @@ impl fmt::Display for AuthFailure {
             AuthFailure::BoxKind => f.write_str(
                 "a signed box in server-sealed mail, or an unsigned one in device-signed mail",
             ),
+            AuthFailure::UnsignedMail => f.write_str(
+                "the reported mail is not signed by a sender's device: nothing proves what was sent",
+            ),
+            AuthFailure::Reporter => f.write_str(
+                "the report's device is not an active ordinary device of the reporter's chain",
+            ),
+            AuthFailure::ReportSignature => {
+                f.write_str("the reporter's signature does not verify over the report")
+            }
         }
     }
 }
@@ -306,6 +315,9 @@ impl fmt::Display for Misuse {
             }
             Misuse::MissingSignature => f.write_str("the link lacks a signature it needs"),
             Misuse::EscrowNotEnabled => f.write_str("escrow is already off in this chain"),
+            Misuse::ReportOfUnsignedMail => f.write_str(
+                "only mail signed by a sender's device can be reported with proof of what was sent",
+            ),
             Misuse::AddressNotInChain => {
                 f.write_str("the recipient's chain does not list this address")
             }
@@ -350,6 +362,7 @@ impl fmt::Display for Limit {
             Limit::Devices => "more than 1024 devices",
             Limit::LinkSize => "a chain link larger than 8192 bytes",
             Limit::ChainLength => "a chain or segment over 65536 links or 16 MiB",
+            Limit::ReportSize => "an abuse report larger than 320 KiB",
         })
     }
 }
@@ -392,6 +405,7 @@ mod tests {
                 crate::account::devices::MAX_DEVICES.to_string(),
             ),
             (Limit::LinkSize, crate::identity::MAX_LINK_LEN.to_string()),
+            (Limit::ReportSize, kib(crate::mail::report::MAX_REPORT_LEN)),
             (
                 Limit::ChainLength,
                 crate::identity::MAX_CHAIN_LINKS.to_string(),

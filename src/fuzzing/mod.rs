@@ -16,6 +16,7 @@
 
 mod chain;
 mod more;
+mod report;
 
 use alloc::vec::Vec;
 
@@ -25,6 +26,7 @@ pub use more::{
     seed_wrap_batch_seeds, seed_wrap_batch_target, user_data_seeds, user_data_target,
     verified_piece_target,
 };
+pub use report::{report_seeds, report_target};
 
 use crate::error::Error;
 use crate::piece::{

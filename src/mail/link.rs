@@ -18,7 +18,7 @@ use crate::error::{AuthFailure, Error, Field, Malformed};
 use crate::mail::envelope::digest::{header_hash, link_digest};
 use crate::mail::envelope::manifest::Manifest;
 use crate::mail::envelope::{LinkCopy, Origin, RoutingHeader};
-use crate::mail::open::{OpenedMail, SenderStatus};
+use crate::mail::open::{OpenedMail, SenderStatus, check_manifest_against_header};
 use crate::piece::{self, PieceKey, Purpose};
 
 /// Opens access-restricted mail in the reader's browser (SPEC.md §10.3).
@@ -62,9 +62,7 @@ pub fn open_link_copy(copy: &[u8], fragment: &str, now: u64) -> Result<OpenedMai
     mk_bytes.copy_from_slice(&mk);
     let message_key = PieceKey::from_bytes(*mk_bytes);
     let manifest = Manifest::open(suite, &message_key, &copy.manifest.0, &manifest_digest)?;
-    if manifest.pieces.len() != header.piece_sizes.len() {
-        return Err(Malformed::ManifestMismatch.into());
-    }
+    check_manifest_against_header(&manifest, &header)?;
     Ok(OpenedMail::from_parts(
         header,
         suite,

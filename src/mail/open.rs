@@ -25,6 +25,7 @@ use crate::mail::envelope::recipient_box::BoxPlaintext;
 use crate::mail::envelope::sender_record::SenderRecord;
 use crate::mail::envelope::tree::{self, TREE_SLOTS, Tree};
 use crate::mail::envelope::{Copy, Origin, RecipientKind, RoutingHeader, check_address};
+use crate::mail::report::Evidence;
 use crate::piece::{
     self, PieceDecryptor, PieceDigest, PieceKey, Purpose, VerifiedPieceDecryptor,
     VerifiedPieceReader,
@@ -189,6 +190,7 @@ pub struct OpenedMail {
     escrow: Option<EscrowEnrollment>,
     from_is_senders: bool,
     stale_generation: bool,
+    evidence: Option<Evidence>,
 }
 
 /// What opening found beside the content, for the footer.
@@ -222,7 +224,18 @@ impl OpenedMail {
             escrow: findings.escrow,
             from_is_senders: findings.from_is_senders,
             stale_generation: findings.stale_generation,
+            evidence: None,
         }
+    }
+
+    /// What a report of this mail needs of its signature (device-signed mail only).
+    pub(crate) fn evidence(&self) -> Option<&Evidence> {
+        self.evidence.as_ref()
+    }
+
+    /// The key of piece `index`, for a report that discloses it.
+    pub(crate) fn piece_key(&self, index: usize) -> Result<&PieceKey, Error> {
+        Ok(&self.entry(index)?.key)
     }
 
     /// The authenticated routing header.
@@ -598,9 +611,7 @@ pub fn open_copy(
     // 9. The manifest, whose digest the digest (and the signature) covers.
     let message_key = PieceKey::from_bytes(inner.message_key);
     let manifest = Manifest::open(suite, &message_key, &copy.manifest.0, &manifest_digest)?;
-    if manifest.pieces.len() != header.piece_sizes.len() {
-        return Err(Malformed::ManifestMismatch.into());
-    }
+    check_manifest_against_header(&manifest, &header)?;
 
     // 10. The sender's own copy: BCC string and the whole recipient list.
     let sent = match (&copy.sender_record, root) {
@@ -633,15 +644,47 @@ pub fn open_copy(
             .is_some_and(|(chain, _, _)| chain.has_address(&header.sender.address)),
         stale_generation,
     };
-    Ok(OpenedMail::from_parts(
-        header,
-        suite,
-        kind,
-        sender_status,
-        manifest,
-        sent,
-        findings,
-    ))
+    // What a report of this mail will show (SPEC.md §13): the signature's evidence.
+    let evidence = match (root, b.tail) {
+        (Some(_), Some(tail)) => Some(Evidence {
+            header: copy.header.0.clone(),
+            address: b.address.clone(),
+            user: b.user,
+            generation: b.generation,
+            kind,
+            tail,
+            manifest_digest,
+            bcc_commitment: copy.bcc_commitment.0,
+            salt: inner.salt,
+            position: inner.position,
+            path: inner.path,
+            signature: inner.signature,
+        }),
+        _ => None,
+    };
+    let mut opened =
+        OpenedMail::from_parts(header, suite, kind, sender_status, manifest, sent, findings);
+    opened.evidence = evidence;
+    Ok(opened)
+}
+
+/// SPEC.md §6.9 step 9: the manifest lists as many pieces as the header, each with the
+/// digest the header states (and signs).
+pub(crate) fn check_manifest_against_header(
+    manifest: &Manifest,
+    header: &RoutingHeader,
+) -> Result<(), Error> {
+    let same = manifest.pieces.len() == header.piece_digests.len()
+        && manifest
+            .pieces
+            .iter()
+            .zip(&header.piece_digests)
+            .all(|(entry, stated)| entry.digest == *stated);
+    if same {
+        Ok(())
+    } else {
+        Err(Malformed::ManifestMismatch.into())
+    }
 }
 
 /// SPEC.md §6.9: a chain position the input binds must be one the caller's view holds: past

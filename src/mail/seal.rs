@@ -178,22 +178,28 @@ pub(crate) fn seal_piece(
     Ok((out, finished))
 }
 
-/// The header's piece sizes and the manifest's entries. The keys are copied, not moved out:
-/// a value moved out of a heap buffer leaves its bytes behind when the buffer is freed,
-/// while `pieces` dropping here wipes every original in place.
-pub(crate) fn manifest_entries(pieces: Vec<FinishedPiece>) -> (Vec<u64>, Vec<PieceEntry>) {
-    pieces
-        .iter()
-        .map(|p| {
-            (
-                p.ciphertext_len,
-                PieceEntry {
-                    key: p.key.duplicate(),
-                    digest: p.digest,
-                },
-            )
-        })
-        .unzip()
+/// What the header and the manifest record of the pieces: sizes, digests and the manifest's
+/// entries. The keys are copied, not moved out: a value moved out of a heap buffer leaves its
+/// bytes behind when the buffer is freed, while `pieces` dropping here wipes every original in
+/// place.
+pub(crate) struct PieceRecords {
+    pub(crate) sizes: Vec<u64>,
+    pub(crate) digests: Vec<PieceDigest>,
+    pub(crate) entries: Vec<PieceEntry>,
+}
+
+pub(crate) fn manifest_entries(pieces: Vec<FinishedPiece>) -> PieceRecords {
+    PieceRecords {
+        sizes: pieces.iter().map(|p| p.ciphertext_len).collect(),
+        digests: pieces.iter().map(|p| p.digest).collect(),
+        entries: pieces
+            .iter()
+            .map(|p| PieceEntry {
+                key: p.key.duplicate(),
+                digest: p.digest,
+            })
+            .collect(),
+    }
 }
 
 /// Builds and seals one mail (SPEC.md §6.8, §10.1, §10.3). Pieces are attached in order:
@@ -355,6 +361,46 @@ impl<'a> MailSealer<'a> {
     }
 
     /// Starts a piece to seal incrementally; [`MailSealer::attach`] it when finished.
+    ///
+    /// Memory: one 64 KiB chunk buffered, whatever the piece size; ciphertext is appended to
+    /// the caller's buffer as it is ready (upload it and clear the buffer as you go).
+    ///
+    /// ```
+    /// # use mailseal::identity::{self, ChainState};
+    /// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+    /// # use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+    /// # use rand_core::SeedableRng;
+    /// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
+    /// # let suite = mailseal::Suite::X25519;
+    /// # let mut user = |n: u8, address: &str| -> Result<(PukSecret, DeviceSecret, ChainState), mailseal::Error> {
+    /// #     let puk = PukSecret::generate(suite, UserId::new([n; 16]), 1, &mut rng)?;
+    /// #     let device = DeviceSecret::generate(suite, DeviceId::new([n; 16]), &mut rng);
+    /// #     let chain = ChainState::verify(&[identity::root(suite, UserId::new([n; 16]), &device, puk.public(), &[address], 1)?])?;
+    /// #     Ok((puk, device, chain))
+    /// # };
+    /// # let (alice_puk, laptop, alice_chain) = user(1, "alice@example.com")?;
+    /// # let (_, _, bob_chain) = user(2, "bob@example.com")?;
+    /// # let sender = SenderIdentity { address: "alice@example.com", puk: &alice_puk, device: &laptop, chain: &alice_chain };
+    /// let mut mail = MailSealer::new(suite, sender, "<report@example.com>", 1)?
+    ///     .to(RecipientKey::from_chain("bob@example.com", &bob_chain)?);
+    /// let body = mail.add_piece(b"The report is attached.", &mut rng)?;
+    /// // A 1 MiB attachment, read 100 KiB at a time (from a file, in a real client).
+    /// let mut sealer = mail.begin_piece(&mut rng);
+    /// let mut uploaded = Vec::new();
+    /// for block in vec![7u8; 1 << 20].chunks(100 * 1024) {
+    ///     let mut ready = Vec::new();
+    ///     sealer.push(block, &mut ready)?;
+    ///     uploaded.extend_from_slice(&ready); // send `ready` on its way
+    /// }
+    /// let mut last = Vec::new();
+    /// let attachment = sealer.finish(&mut last)?;
+    /// uploaded.extend_from_slice(&last);
+    /// assert_eq!(attachment.ciphertext_len(), uploaded.len() as u64);
+    /// mail.attach(attachment)?;
+    /// let envelope = mail.seal(&mut rng)?;
+    /// # assert!(!envelope.is_empty() && !body.is_empty());
+    /// # Ok::<(), mailseal::Error>(())
+    /// ```
     pub fn begin_piece(&self, rng: &mut impl CryptoRng) -> PieceSealer {
         PieceSealer::new(self.suite, rng)
     }
@@ -501,7 +547,7 @@ impl<'a> MailSealer<'a> {
                 });
             keyed.chain(held).chain(external).collect()
         };
-        let (piece_sizes, pieces) = manifest_entries(self.pieces);
+        let records = manifest_entries(self.pieces);
         let header = RoutingHeader {
             sender: SenderParty {
                 address: self.sender.address.into(),
@@ -510,7 +556,8 @@ impl<'a> MailSealer<'a> {
                 user: Some(self.sender.puk.public().user),
             },
             origin: Origin::SenderDevice,
-            piece_sizes,
+            piece_sizes: records.sizes,
+            piece_digests: records.digests,
             suite: self.suite,
             timestamp: self.timestamp,
             version: FormatVersion::V1,
@@ -527,7 +574,7 @@ impl<'a> MailSealer<'a> {
                 signer: Some(self.sender.device),
                 sender_puk: Some(self.sender.puk),
                 recipients,
-                pieces,
+                pieces: records.entries,
                 e2e,
                 bcc_text: self.bcc_text,
                 link,

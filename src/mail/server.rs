@@ -54,7 +54,7 @@ use crate::mail::envelope::{
 };
 use crate::mail::open::{OpenedMail, check_box_tail, check_kind_against_header};
 use crate::mail::seal::{RecipientKey, SealedMail, manifest_entries, seal_piece};
-use crate::piece;
+use crate::piece::{self, PieceDigest};
 use crate::suite::Suite;
 
 /// One recipient's copy, with where to deliver it.
@@ -465,7 +465,9 @@ pub fn seal_inbound(
         .iter()
         .map(|p| piece::ciphertext_len(p.len() as u64).ok_or(Limit::PieceSize))
         .collect::<Result<Vec<u64>, _>>()?;
-    let header = RoutingHeader {
+    // Digests are known once the pieces are sealed; every check comes first, with
+    // placeholders of the right number (no randomness is drawn for a refused mail).
+    let mut header = RoutingHeader {
         sender: SenderParty {
             address: mail.sender_address.clone(),
             chain: None,
@@ -473,6 +475,7 @@ pub fn seal_inbound(
             user: mail.sender_user,
         },
         origin: mail.origin,
+        piece_digests: alloc::vec![PieceDigest([0; 32]); piece_sizes.len()],
         piece_sizes,
         suite,
         timestamp: mail.timestamp,
@@ -492,7 +495,8 @@ pub fn seal_inbound(
         ciphertexts.push(ct);
         finished.push(f);
     }
-    let (_, pieces) = manifest_entries(finished);
+    let records = manifest_entries(finished);
+    header.piece_digests = records.digests;
     let (envelope, _) = build::build(
         Parts {
             suite,
@@ -500,7 +504,7 @@ pub fn seal_inbound(
             signer: None,
             sender_puk: None,
             recipients,
-            pieces,
+            pieces: records.entries,
             e2e: false,
             bcc_text: String::new(),
             link: None,

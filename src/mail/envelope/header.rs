@@ -12,8 +12,9 @@ use super::{
 use crate::error::{Error, Field, Limit, Malformed, Unsupported};
 use crate::identity::ChainTail;
 use crate::keys::{DeviceId, UserId};
+use crate::piece::PieceDigest;
 use crate::suite::Suite;
-use crate::wire;
+use crate::wire::{self, Fixed};
 
 /// The sender as the routing header names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +51,7 @@ pub struct Party {
 ///
 /// Its fields are typed: a header value always has a known version, suite and origin, which
 /// [`RoutingHeader::parse`] checks before anything else. Serde reads and writes the wire
-/// form (`{f, o, p, s, t, v, x, cc, id, to}` with integer codes) and refuses unknown codes.
+/// form (`{d, f, o, p, s, t, v, x, cc, id, to}` with integer codes) and refuses unknown codes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "HeaderWire", into = "HeaderWire")]
 pub struct RoutingHeader {
@@ -60,6 +61,9 @@ pub struct RoutingHeader {
     pub origin: Origin,
     /// Ciphertext length of each piece, body first.
     pub piece_sizes: Vec<u64>,
+    /// Digest of each piece (SPEC.md §3.4), in the same order: signed with the header, so a
+    /// recipient can later disclose one piece and prove it was sent (§13).
+    pub piece_digests: Vec<PieceDigest>,
     /// The suite every box and piece of the mail uses.
     pub suite: Suite,
     /// Send time as the sender's client stated it (seconds since the Unix epoch).
@@ -105,6 +109,8 @@ impl FormatVersion {
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HeaderWire {
+    #[serde(rename = "d")]
+    piece_digests: Vec<Fixed<32>>,
     #[serde(rename = "f")]
     sender: SenderParty,
     #[serde(rename = "o")]
@@ -137,6 +143,11 @@ impl TryFrom<HeaderWire> for RoutingHeader {
             origin: Origin::from_code(w.origin)?,
             sender: w.sender,
             piece_sizes: w.piece_sizes,
+            piece_digests: w
+                .piece_digests
+                .into_iter()
+                .map(|d| PieceDigest(d.0))
+                .collect(),
             timestamp: w.timestamp,
             expiry: w.expiry,
             cc: w.cc,
@@ -149,6 +160,7 @@ impl TryFrom<HeaderWire> for RoutingHeader {
 impl From<RoutingHeader> for HeaderWire {
     fn from(h: RoutingHeader) -> Self {
         HeaderWire {
+            piece_digests: h.piece_digests.into_iter().map(|d| Fixed(d.0)).collect(),
             sender: h.sender,
             origin: h.origin.code(),
             piece_sizes: h.piece_sizes,
@@ -200,6 +212,10 @@ impl RoutingHeader {
         }
         if self.piece_sizes.iter().any(|s| *s > MAX_PIECE_LEN) {
             return Err(Limit::PieceSize.into());
+        }
+        // One digest per piece.
+        if self.piece_digests.len() != self.piece_sizes.len() {
+            return Err(Malformed::ManifestMismatch.into());
         }
         check_message_id(&self.message_id)?;
         check_address(&self.sender.address)?;

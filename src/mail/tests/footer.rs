@@ -163,6 +163,7 @@ fn inbound(w: &mut World, origin: Origin, e2e_flag: bool) -> (Vec<u8>, Vec<u8>) 
             },
             origin,
             piece_sizes: vec![ct.len() as u64],
+            piece_digests: vec![entry.digest],
             suite: SUITE,
             timestamp: 1,
             version: FormatVersion::V1,

@@ -5,4 +5,5 @@ mod footer;
 mod identity;
 mod mail;
 mod refusal;
+mod report;
 mod strength;

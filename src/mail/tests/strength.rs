@@ -31,7 +31,7 @@ use crate::mail::footer::{
 use crate::mail::open::{Mailbox, OpenedMail, open_copy};
 use crate::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use crate::mail::server::split_envelope;
-use crate::piece::{self, PieceKey, Purpose};
+use crate::piece::{self, PieceDigest, PieceKey, Purpose};
 use crate::suite::Suite;
 use crate::wire::{Bytes, Fixed};
 
@@ -86,7 +86,12 @@ impl Person {
     }
 }
 
-fn header(sender: &Person, to: Vec<Party>, cc: Vec<Party>, piece_len: u64) -> RoutingHeader {
+fn header(
+    sender: &Person,
+    to: Vec<Party>,
+    cc: Vec<Party>,
+    (piece_len, digest): (u64, PieceDigest),
+) -> RoutingHeader {
     RoutingHeader {
         sender: SenderParty {
             address: sender.address.clone(),
@@ -96,6 +101,7 @@ fn header(sender: &Person, to: Vec<Party>, cc: Vec<Party>, piece_len: u64) -> Ro
         },
         origin: Origin::SenderDevice,
         piece_sizes: vec![piece_len],
+        piece_digests: vec![digest],
         suite: SUITE,
         timestamp: 1,
         version: FormatVersion::V1,
@@ -127,6 +133,59 @@ fn copy_of(envelope: &[u8], user: &UserId) -> Vec<u8> {
         .copy
 }
 
+/// Alice's signed E2E mail to Bob (with her own box) under `header`, with one piece.
+fn alice_to_bob(
+    alice: &Person,
+    bob: &Person,
+    header: RoutingHeader,
+    entry: PieceEntry,
+    r: &mut ChaCha20Rng,
+) -> Vec<u8> {
+    let (envelope, _) = build::build(
+        Parts {
+            suite: SUITE,
+            header,
+            signer: Some(&alice.device),
+            sender_puk: Some(&alice.puk),
+            recipients: vec![
+                (RecipientKind::Sender, alice.key()),
+                (RecipientKind::To, bob.key()),
+            ],
+            pieces: vec![entry],
+            e2e: true,
+            bcc_text: String::new(),
+            link: None,
+            trace: None,
+        },
+        r,
+    )
+    .unwrap();
+    envelope
+}
+
+// ---- Piece digests in the header --------------------------------------------------------
+
+#[test]
+fn a_signed_header_whose_piece_digest_is_not_the_manifests_is_refused() {
+    // A sender that signs a header naming one piece digest and a manifest holding another:
+    // a report of the piece would prove content the recipient never saw.
+    let mut r = ChaCha20Rng::from_seed([59; 32]);
+    let alice = Person::new(1, "alice", &mut r);
+    let bob = Person::new(2, "bob", &mut r);
+    let (ct, entry) = one_piece(&mut r);
+    let h = header(
+        &alice,
+        vec![bob.party()],
+        vec![],
+        (ct.len() as u64, PieceDigest([9; 32])),
+    );
+    let envelope = alice_to_bob(&alice, &bob, h, entry, &mut r);
+    assert_eq!(
+        bob.open(&copy_of(&envelope, &bob.id), &alice).err(),
+        Some(Malformed::ManifestMismatch.into())
+    );
+}
+
 // ---- The footer -------------------------------------------------------------------------
 
 #[test]
@@ -140,25 +199,13 @@ fn signed_e2e_flag_beside_an_external_party_is_still_server_encrypted() {
         address: "dan@elsewhere.example".into(),
         user: None,
     };
-    let (envelope, _) = build::build(
-        Parts {
-            suite: SUITE,
-            header: header(&alice, vec![bob.party(), dan], vec![], ct.len() as u64),
-            signer: Some(&alice.device),
-            sender_puk: Some(&alice.puk),
-            recipients: vec![
-                (RecipientKind::Sender, alice.key()),
-                (RecipientKind::To, bob.key()),
-            ],
-            pieces: vec![entry],
-            e2e: true,
-            bcc_text: String::new(),
-            link: None,
-            trace: None,
-        },
-        &mut r,
-    )
-    .unwrap();
+    let h = header(
+        &alice,
+        vec![bob.party(), dan],
+        vec![],
+        (ct.len() as u64, entry.digest),
+    );
+    let envelope = alice_to_bob(&alice, &bob, h, entry, &mut r);
     // Server validation would refuse to split this (an external party and no server box),
     // so Bob's copy is cut out by hand, as a server that skips validation would.
     let env = crate::mail::envelope::Envelope::parse(&envelope).unwrap();
@@ -420,6 +467,8 @@ fn forge_sender_copy(
     let mut r = ChaCha20Rng::from_seed([63; 32]);
     let alice = people[0];
     let (_, entry) = one_piece(&mut r);
+    let mut header = header;
+    header.piece_digests = vec![entry.digest];
     let header_bytes = header.encode();
     let hh = header_hash(&header_bytes);
     let mk = PieceKey::generate(&mut r);
@@ -547,7 +596,7 @@ fn a_signed_sender_record_that_lies_about_the_recipients_is_refused() {
     let bob = Person::new(2, "bob", &mut r);
     let mallory = Person::new(3, "mallory", &mut r);
     let people = [&alice, &bob, &mallory];
-    let h = || header(&alice, vec![bob.party()], vec![], 0);
+    let h = || header(&alice, vec![bob.party()], vec![], (0, PieceDigest([0; 32])));
     let own = entry(RecipientKind::Sender, 0, 10, 1);
     let to_bob = entry(RecipientKind::To, 1, 20, 2);
     // The honest record opens: the forger itself is sound.
