@@ -63,6 +63,10 @@ pub fn routing(info: &RoutingInfo) -> J {
         .with("timestamp", h.timestamp)
         .with("expiry", h.expiry)
         .with("piece_sizes", h.piece_sizes.clone())
+        .with(
+            "piece_digests",
+            J::Arr(h.piece_digests.iter().map(|d| hex(&d.0)).collect()),
+        )
         .with("boxes", boxes)
         .with("link_box", info.link_box)
         .with("held_for", held)

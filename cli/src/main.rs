@@ -79,8 +79,8 @@ mailseal inspect: what the bytes are, every field by SPEC.md's name, every key-f
   mailseal inspect <file|->
       Reads a file (or standard input for -) and recognises an envelope, a per-recipient
       copy, a link copy, a routing header, a device or per-user key record, a seed wrap or
-      a batch of them, an escrow wrap, a chain link or segment, a user-data blob, or a
-      sealed piece. Prints JSON: the structure and the SPEC.md section defining it, every
+      a batch of them, an escrow wrap, a chain link or segment, a user-data blob, an
+      abuse report, or a sealed piece. Prints JSON: the structure and the SPEC.md section defining it, every
       field named as SPEC.md names it (snake case; byte strings in hex; codes with their
       names), and each key-free check the library offers for it, in SPEC.md's order: `ok`
       with what it learned, or the first check that failed, by its stable error class

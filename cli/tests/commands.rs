@@ -25,6 +25,13 @@ fn validate_passes_an_envelope_with_its_pieces_and_prints_the_routing() {
     assert_eq!(routing["boxes"][0]["kind"], "sender");
     assert_eq!(routing["boxes"][1]["kind"], "to");
     assert_eq!(routing["link_box"], false);
+    let digest = mailseal::piece::digest(
+        mailseal::Suite::X25519,
+        mailseal::piece::Purpose::MailPiece,
+        &w.body,
+    )
+    .expect("digest");
+    assert_eq!(routing["piece_digests"][0], hex(&digest.0));
 
     // The piece's file instead of its length; the header's lengths when none are given.
     let body = scratch.file("body", &w.body);
