@@ -156,3 +156,33 @@ fn every_command_has_help_and_bad_command_lines_exit_2() {
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
 }
+
+/// The text of `file` between `<!-- {name} begin -->` and `<!-- {name} end -->`.
+fn between_markers(file: &str, name: &str) -> String {
+    let text = std::fs::read_to_string(repo().join(file)).expect("read");
+    let begin = format!("<!-- {name} begin -->");
+    let start = text.find(&begin).expect("begin marker") + begin.len();
+    let end = text
+        .find(&format!("<!-- {name} end -->"))
+        .expect("end marker");
+    text[start..end].to_string()
+}
+
+#[test]
+fn vectors_coverage_and_worked_example_print_what_the_documents_publish() {
+    let out = mailseal(&["vectors", "coverage"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(table.lines().count() > 50, "{table}");
+    assert!(between_markers("test-vectors/README.md", "coverage").contains(&table));
+
+    let out = mailseal(&["vectors", "worked-example"]);
+    assert!(out.status.success());
+    let example = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(example.contains("sender address"), "{example}");
+    assert!(between_markers("SPEC.md", "worked example").contains(&example));
+}
