@@ -130,6 +130,7 @@ pub mod keys;
 pub mod mail;
 pub mod piece;
 pub mod suite;
+pub mod transparency;
 pub mod wire;
 
 /// The README's code blocks, compiled and run as doctests.

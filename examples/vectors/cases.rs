@@ -49,6 +49,8 @@ pub mod seedwraps;
 mod servers;
 #[path = "texts.rs"]
 mod texts;
+#[path = "transparency.rs"]
+mod transparency;
 
 const SCHEMA: &str = "mailseal-test-vectors/1";
 
@@ -156,6 +158,11 @@ pub fn all_files() -> Vec<(String, Value)> {
         "text_form.json".into(),
         document("text_form", None, texts::cases()),
     ));
+    let (_, [alice, bob, _, _]) = mail_parties(Suite::X25519);
+    files.push((
+        "transparency.json".into(),
+        document("transparency", None, transparency::cases(&alice, &bob)),
+    ));
     files
 }
 
@@ -186,6 +193,7 @@ pub fn verify_document(doc: &Value) -> Result<Vec<(String, Check)>, String> {
         "recovery_code" => verify_recovery,
         "planner" => verify_planner,
         "text_form" => texts::verify,
+        "transparency" => transparency::verify,
         other => return Err(format!("unknown operation {other}")),
     };
     Ok(cases

@@ -64,13 +64,14 @@ pub const NOT_A_NAME: &[(&str, &str)] = &[
     ("nullable", "§4.1 stage 3 marks a field that may be null"),
 ];
 
-const PREFIXES: [(&str, &str); 6] = [
+const PREFIXES: [(&str, &str); 7] = [
     ("malformed", "malformed"),
     ("authentication", "authentication"),
     ("unsupported", "unsupported"),
     ("limit", "limit_exceeded"),
     ("misuse", "misuse"),
     ("chain", "chain"),
+    ("transparency", "transparency"),
 ];
 
 /// Words as a class path segment: lower case, spaces to `_`, a hyphen before a digit dropped

@@ -25,6 +25,7 @@ impl Error {
             Error::LimitExceeded(e) => e.class(),
             Error::NotARecipient => "not_a_recipient",
             Error::Chain(e) => e.class(),
+            Error::Transparency(e) => e.class(),
         }
     }
 }
@@ -221,6 +222,7 @@ impl Limit {
             Limit::LinkSize => "limit_exceeded/link_size",
             Limit::ChainLength => "limit_exceeded/chain_length",
             Limit::ReportSize => "limit_exceeded/report_size",
+            Limit::LogEntrySize => "limit_exceeded/log_entry_size",
         }
     }
 }

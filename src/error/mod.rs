@@ -26,6 +26,8 @@ pub enum Error {
     /// A user's chain of signed links (SPEC.md §12) does not verify, does not extend the
     /// view the caller holds, or is behind what the input needs.
     Chain(ChainError),
+    /// A key-transparency check failed (SPEC.md §14).
+    Transparency(crate::transparency::TransparencyError),
 }
 
 /// Why a chain, or a view of one, was refused (SPEC.md §12.4–12.5). `seq` is the sequence
@@ -436,6 +438,8 @@ pub enum Limit {
     ChainLength,
     /// An abuse report larger than [`crate::mail::report::MAX_REPORT_LEN`].
     ReportSize,
+    /// A key-transparency log entry larger than [`crate::transparency::MAX_ENTRY_LEN`].
+    LogEntrySize,
 }
 
 impl From<Malformed> for Error {
@@ -461,6 +465,11 @@ impl From<Misuse> for Error {
 impl From<ChainError> for Error {
     fn from(e: ChainError) -> Self {
         Error::Chain(e)
+    }
+}
+impl From<crate::transparency::TransparencyError> for Error {
+    fn from(e: crate::transparency::TransparencyError) -> Self {
+        Error::Transparency(e)
     }
 }
 impl From<Limit> for Error {

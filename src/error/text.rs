@@ -20,6 +20,7 @@ impl fmt::Display for Error {
                  or key generation",
             ),
             Error::Chain(e) => write!(f, "chain refused: {e}"),
+            Error::Transparency(e) => write!(f, "key transparency: {e}"),
         }
     }
 }
@@ -37,6 +38,7 @@ impl core::error::Error for Unsupported {}
 impl core::error::Error for Misuse {}
 impl core::error::Error for Limit {}
 impl core::error::Error for ChainError {}
+impl core::error::Error for crate::transparency::TransparencyError {}
 
 impl fmt::Display for ChainError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -363,6 +365,7 @@ impl fmt::Display for Limit {
             Limit::LinkSize => "a chain link larger than 8192 bytes",
             Limit::ChainLength => "a chain or segment over 65536 links or 16 MiB",
             Limit::ReportSize => "an abuse report larger than 320 KiB",
+            Limit::LogEntrySize => "a key-transparency log entry larger than 256 bytes",
         })
     }
 }
@@ -406,6 +409,10 @@ mod tests {
             ),
             (Limit::LinkSize, crate::identity::MAX_LINK_LEN.to_string()),
             (Limit::ReportSize, kib(crate::mail::report::MAX_REPORT_LEN)),
+            (
+                Limit::LogEntrySize,
+                crate::transparency::MAX_ENTRY_LEN.to_string(),
+            ),
             (
                 Limit::ChainLength,
                 crate::identity::MAX_CHAIN_LINKS.to_string(),

@@ -1,0 +1,336 @@
+//! Key transparency (SPEC.md §14): the attacks a log and its witnesses are there to catch.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+use super::log::{MemoryLog, MemoryWitness};
+use super::{LogEntry, LogPolicy, MonitorFinding, TransparencyError, TransparencyView};
+use crate::error::{ChainError, Error};
+use crate::identity::ChainTail;
+use crate::identity::tests::{Account, device};
+
+const ORIGIN: &str = "mail.example.com/log";
+
+fn err(e: TransparencyError) -> Option<Error> {
+    Some(e.into())
+}
+
+struct World {
+    log: MemoryLog,
+    witnesses: Vec<MemoryWitness>,
+    alice: Account,
+    bob: Account,
+    laptop: crate::keys::DeviceSecret,
+}
+
+impl World {
+    fn new(seed: u8) -> World {
+        let mut r = ChaCha20Rng::from_seed([seed; 32]);
+        let laptop = device(1, &mut r);
+        let alice = Account::new(1, &laptop, "alice@example.com", seed);
+        let bob = Account::new(
+            2,
+            &device(2, &mut r),
+            "bob@example.com",
+            seed.wrapping_add(1),
+        );
+        let log = MemoryLog::new(ORIGIN, [seed; 32]).unwrap();
+        let witnesses = (0..3)
+            .map(|i| {
+                let name = alloc::format!("witness{i}.example.org");
+                MemoryWitness::new(&name, [0x40 + i; 32], ORIGIN, log.verifying_key()).unwrap()
+            })
+            .collect();
+        World {
+            log,
+            witnesses,
+            alice,
+            bob,
+            laptop,
+        }
+    }
+
+    /// The log's current checkpoint, cosigned by the first `n` witnesses.
+    fn witnessed(&mut self, n: usize, time: u64) -> Vec<u8> {
+        let mut note = self.log.checkpoint();
+        for w in self.witnesses.iter_mut().take(n) {
+            let proof = self.log.consistency_from(w.size());
+            let cosigned = w.cosign(&note, &proof, time).unwrap();
+            note = cosigned;
+        }
+        note
+    }
+
+    /// A client trusting the three witnesses with a threshold of two.
+    fn client(&self) -> TransparencyView {
+        let ids = self.witnesses.iter().map(MemoryWitness::identity).collect();
+        TransparencyView::new(LogPolicy::new(ORIGIN, self.log.verifying_key(), ids, 2).unwrap())
+    }
+}
+
+#[test]
+fn a_published_tail_verifies_under_a_witnessed_checkpoint() {
+    let mut w = World::new(1);
+    let a = w.log.publish(&w.alice.state).unwrap();
+    let b = w.log.publish(&w.bob.state).unwrap();
+    let note = w.witnessed(2, 10);
+    let mut client = w.client();
+    client.update(&note, &[]).unwrap();
+    for (chain, index) in [(&w.alice.state, a), (&w.bob.state, b)] {
+        let p = client
+            .verify_published(
+                chain,
+                index,
+                &w.log.entry(index).unwrap(),
+                &w.log.inclusion(index).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(
+            (p.index, p.seq, p.checkpoint_size),
+            (index, chain.tail().seq, 2)
+        );
+    }
+    // Bob's entry is not Alice's.
+    assert_eq!(
+        client
+            .verify_published(
+                &w.alice.state,
+                b,
+                &w.log.entry(b).unwrap(),
+                &w.log.inclusion(b).unwrap()
+            )
+            .err(),
+        err(TransparencyError::EntryMismatch)
+    );
+}
+
+#[test]
+fn a_checkpoint_without_enough_witnesses_or_from_another_log_is_refused() {
+    let mut w = World::new(2);
+    w.log.publish(&w.alice.state).unwrap();
+    let mut client = w.client();
+    // Signed by the log alone, or cosigned by one witness of the two required.
+    assert_eq!(
+        client.update(&w.log.checkpoint(), &[]).err(),
+        err(TransparencyError::Witnesses)
+    );
+    assert_eq!(
+        client.update(&w.witnessed(1, 10), &[]).err(),
+        err(TransparencyError::Witnesses)
+    );
+    // A log that names itself as ours, with another key.
+    let mut impostor = MemoryLog::new(ORIGIN, [0xee; 32]).unwrap();
+    impostor.publish(&w.alice.state).unwrap();
+    assert_eq!(
+        client.update(&impostor.checkpoint(), &[]).err(),
+        err(TransparencyError::LogSignature)
+    );
+    // Another origin.
+    let other = MemoryLog::new("other.example.com/log", [2; 32]).unwrap();
+    assert_eq!(
+        client.update(&other.checkpoint(), &[]).err(),
+        err(TransparencyError::OtherLog)
+    );
+    assert!(client.checkpoint().is_none(), "nothing refused is held");
+    // A policy that trusts the log alone cannot catch a split view: refused.
+    assert!(LogPolicy::new(ORIGIN, w.log.verifying_key(), vec![], 0).is_err());
+}
+
+#[test]
+fn equivocation_a_forged_chain_shown_to_one_client_is_caught() {
+    // The service shows Bob's client a forged chain for Alice (a root on a device of its
+    // own). It must put that chain's tail in a log the witnesses cosign.
+    let mut w = World::new(3);
+    let mut r = ChaCha20Rng::from_seed([33; 32]);
+    let forged = Account::new(1, &device(66, &mut r), "alice@example.com", 99);
+    let real_index = w.log.publish(&w.alice.state).unwrap();
+    let note = w.witnessed(3, 10);
+
+    // (a) A second log, holding the forged tail, under the same origin and key: every
+    //     witness that cosigned the first refuses it (not an extension: a fork).
+    let mut split = MemoryLog::new(ORIGIN, [3; 32]).unwrap();
+    split.publish(&forged.state).unwrap();
+    for witness in &mut w.witnesses {
+        assert_eq!(
+            witness.cosign(&split.checkpoint(), &[], 11).err(),
+            err(TransparencyError::Fork)
+        );
+    }
+    // So Bob's client, holding the witnessed checkpoint, cannot find the forged tail in it.
+    let mut bobs = w.client();
+    bobs.update(&note, &[]).unwrap();
+    assert_eq!(
+        bobs.verify_published(
+            &forged.state,
+            0,
+            &split.entry(0).unwrap(),
+            &split.inclusion(0).unwrap()
+        )
+        .err(),
+        err(TransparencyError::NotIncluded)
+    );
+    // (b) The forged tail appended to the real log instead: Bob accepts it, but Alice's own
+    //     client, monitoring her user, finds a tail off her chain.
+    let forged_index = w.log.append(&LogEntry {
+        user: w.alice.user,
+        suite: forged.state.suite(),
+        tail: forged.state.tail(),
+        previous: Some(real_index),
+    });
+    let note = w.witnessed(3, 12);
+    let mut alices = w.client();
+    alices.update(&note, &[]).unwrap();
+    assert_eq!(
+        alices
+            .monitor(&w.alice.state, &w.log.history(&w.alice.user).unwrap())
+            .err(),
+        Some(ChainError::Fork { seq: 1 }.into())
+    );
+    assert_eq!(forged_index, 1);
+}
+
+#[test]
+fn a_rollback_to_an_older_checkpoint_is_refused() {
+    let mut w = World::new(4);
+    w.log.publish(&w.alice.state).unwrap();
+    let old = w.witnessed(2, 10);
+    w.log.publish(&w.bob.state).unwrap();
+    let new = w.witnessed(2, 11);
+    let mut client = w.client();
+    client.update(&old, &[]).unwrap();
+    client.update(&new, &w.log.consistency_from(1)).unwrap();
+    assert_eq!(
+        client.update(&old, &[]).err(),
+        err(TransparencyError::Rollback)
+    );
+    assert_eq!(client.checkpoint().map(|c| c.size), Some(2));
+    // A proof that does not connect the two is a fork.
+    let mut fresh = w.client();
+    fresh.update(&old, &[]).unwrap();
+    assert_eq!(
+        fresh.update(&new, &[0; 32]).err(),
+        err(TransparencyError::Fork)
+    );
+}
+
+#[test]
+fn a_tail_absent_from_the_log_is_never_published() {
+    let mut w = World::new(5);
+    w.log.publish(&w.alice.state).unwrap();
+    let mut client = w.client();
+    assert_eq!(
+        client
+            .verify_published(
+                &w.alice.state,
+                0,
+                &w.log.entry(0).unwrap(),
+                &w.log.inclusion(0).unwrap()
+            )
+            .err(),
+        err(TransparencyError::NoCheckpoint)
+    );
+    let note = w.witnessed(2, 10);
+    client.update(&note, &[]).unwrap();
+    // Bob's tail, never published, offered with Alice's proof.
+    let bobs = LogEntry {
+        user: w.bob.user,
+        suite: w.bob.state.suite(),
+        tail: w.bob.state.tail(),
+        previous: None,
+    };
+    assert_eq!(
+        client
+            .verify_published(
+                &w.bob.state,
+                0,
+                &bobs.encode(),
+                &w.log.inclusion(0).unwrap()
+            )
+            .err(),
+        err(TransparencyError::NotIncluded)
+    );
+    // An index past the tree.
+    assert_eq!(
+        client
+            .verify_published(&w.alice.state, 5, &w.log.entry(0).unwrap(), &[])
+            .err(),
+        err(TransparencyError::NotIncluded)
+    );
+}
+
+#[test]
+fn self_monitoring_shows_a_device_added_behind_the_users_back() {
+    let mut w = World::new(6);
+    let client_view = w.alice.state.clone();
+    w.log.publish(&w.alice.state).unwrap();
+    // A device Alice's client never approved joins her chain (say, approved with a stolen
+    // laptop), and the service publishes the new tail.
+    let mut r = ChaCha20Rng::from_seed([66; 32]);
+    let intruder = device(77, &mut r);
+    let laptop = crate::keys::DeviceSecret::from_seed(
+        w.laptop.public().encryption_key.suite(),
+        w.laptop.id(),
+        w.laptop.expose_seed(),
+    );
+    w.alice.add_device(&laptop, &intruder);
+    w.log.publish(&w.alice.state).unwrap();
+    let note = w.witnessed(2, 10);
+    let mut client = w.client();
+    client.update(&note, &[]).unwrap();
+    let history = w.log.history(&w.alice.user).unwrap();
+    assert_eq!(history.len(), 2);
+    let seq = w.alice.state.tail().seq;
+    assert_eq!(
+        client.monitor(&client_view, &history).unwrap(),
+        MonitorFinding::Ahead { seq }
+    );
+    // Fetching the links shows the device the client did not add.
+    let updated = client_view.update(&w.alice.links).unwrap();
+    assert!(updated.device(&intruder.id()).is_some());
+    assert!(client_view.device(&intruder.id()).is_none());
+    assert_eq!(
+        client.monitor(&updated, &history).unwrap(),
+        MonitorFinding::Consistent
+    );
+    // A history cut short (the service hides the first entry) is refused.
+    assert_eq!(
+        client.monitor(&updated, &history[..1]).err(),
+        err(TransparencyError::EntryMismatch)
+    );
+}
+
+#[test]
+fn checkpoint_notes_are_read_strictly() {
+    let mut w = World::new(7);
+    w.log.publish(&w.alice.state).unwrap();
+    let note = w.witnessed(2, 10);
+    let mut client = w.client();
+    let text = core::str::from_utf8(&note).unwrap();
+    for bad in [
+        text.replace('\n', "\r\n"),
+        text.replacen("\n\n", "\n", 1),
+        text.replacen(ORIGIN, "", 1),
+        text.replacen("\n1\n", "\n01\n", 1),
+        alloc::format!("{text}\u{2014} x AAAA=\n"),
+        alloc::string::String::from(text.trim_end()),
+    ] {
+        assert!(client.update(bad.as_bytes(), &[]).is_err(), "{bad:?}");
+    }
+    client.update(&note, &[]).unwrap();
+    // Entries are canonical and bounded.
+    let tail = ChainTail {
+        seq: 0,
+        hash: [0; 32],
+    };
+    let zero = LogEntry {
+        user: w.alice.user,
+        suite: w.alice.state.suite(),
+        tail,
+        previous: None,
+    };
+    assert!(LogEntry::parse(&zero.encode()).is_err());
+    assert!(LogEntry::parse(&[0u8; 300]).is_err());
+}
