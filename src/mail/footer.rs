@@ -18,6 +18,7 @@ use crate::keys::{DeviceId, UserId};
 use crate::mail::envelope::{Origin, RecipientKind};
 use crate::mail::open::{OpenedMail, SenderStatus};
 use crate::mail::seal::{MailSealer, RecipientKey};
+use crate::transparency::Publication;
 
 /// What the directory says of one recipient address. A user is given by the chain the
 /// caller verified for them (SPEC.md §12): whether they have an active device, whether their
@@ -370,6 +371,9 @@ pub enum ServerEncryptedReason {
     FromNotTheSenders,
     /// Read through an access-restricted link.
     AccessRestricted,
+    /// The reader requires published sender chains (SPEC.md §14) and this sender's chain was
+    /// not shown to be in the key-transparency log.
+    SenderNotPublished,
 }
 
 /// A caution to show beside the footer.
@@ -457,6 +461,10 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
     if signed && !opened.from_is_senders() {
         reasons.push(ServerEncryptedReason::FromNotTheSenders);
     }
+    let published = matches!(opened.sender_publication(), Some(Publication::Published(_)));
+    if signed && opened.requires_published_senders() && !published {
+        reasons.push(ServerEncryptedReason::SenderNotPublished);
+    }
     let external_party = header.to.iter().chain(&header.cc).any(|p| p.user.is_none());
     match origin {
         Origin::SenderDevice => {}
@@ -536,6 +544,7 @@ impl ServerEncryptedReason {
             ServerEncryptedReason::SignedByBackupDevice => "signed_by_backup_device",
             ServerEncryptedReason::FromNotTheSenders => "from_not_the_senders",
             ServerEncryptedReason::AccessRestricted => "access_restricted",
+            ServerEncryptedReason::SenderNotPublished => "sender_not_published",
         }
     }
 }
@@ -663,6 +672,9 @@ impl fmt::Display for ServerEncryptedReason {
                 "The From address is not one of the signer's addresses."
             }
             ServerEncryptedReason::AccessRestricted => "You are reading this through a link.",
+            ServerEncryptedReason::SenderNotPublished => {
+                "The sender's keys could not be confirmed in the public key log."
+            }
         })
     }
 }

@@ -31,12 +31,20 @@ use crate::piece::{
     VerifiedPieceReader,
 };
 use crate::suite::Suite;
+use crate::transparency::Publication;
 
 /// Where the opener finds the verified chains of senders: the caller's cache of chains it
 /// verified (SPEC.md §12). The opener asks for the sender's chain only.
 pub trait ChainDirectory {
     /// The verified chain of `user`, if the caller has one.
     fn chain(&self, user: &UserId) -> Option<&ChainState>;
+
+    /// Whether `user`'s chain, as [`ChainDirectory::chain`] gives it, was shown to be in the
+    /// key-transparency log (SPEC.md §14.4). Plain lists of chains cannot say:
+    /// [`Publication::NotShown`]; [`crate::transparency::PublishedChains`] can.
+    fn publication(&self, _user: &UserId) -> Publication {
+        Publication::NotShown
+    }
 }
 
 impl ChainDirectory for [ChainState] {
@@ -66,6 +74,9 @@ impl ChainDirectory for alloc::collections::BTreeMap<UserId, ChainState> {
 impl<T: ChainDirectory + ?Sized> ChainDirectory for &T {
     fn chain(&self, user: &UserId) -> Option<&ChainState> {
         (**self).chain(user)
+    }
+    fn publication(&self, user: &UserId) -> Publication {
+        (**self).publication(user)
     }
 }
 
@@ -97,6 +108,7 @@ pub struct Mailbox<'a> {
     user: UserId,
     puks: Vec<&'a PukSecret>,
     chain: Option<&'a ChainState>,
+    require_published: bool,
 }
 
 impl<'a> Mailbox<'a> {
@@ -107,6 +119,7 @@ impl<'a> Mailbox<'a> {
             user: chain.user(),
             puks: puks.into_iter().collect(),
             chain: Some(chain),
+            require_published: false,
         }
     }
 
@@ -117,7 +130,18 @@ impl<'a> Mailbox<'a> {
             user: key_id,
             puks: puks.into_iter().collect(),
             chain: None,
+            require_published: false,
         }
+    }
+
+    /// A client that follows a key-transparency log (SPEC.md §14) requires it: mail from a
+    /// sender whose chain the directory has not shown to be published is then **Server
+    /// Encrypted** with the reason `sender_not_published` (SPEC.md §11.2), however it was
+    /// signed.
+    #[must_use]
+    pub fn requiring_published_senders(mut self) -> Self {
+        self.require_published = true;
+        self
     }
 
     /// The PUK generations this mailbox holds, in the order given.
@@ -191,6 +215,8 @@ pub struct OpenedMail {
     from_is_senders: bool,
     stale_generation: bool,
     evidence: Option<Evidence>,
+    publication: Option<Publication>,
+    require_published: bool,
 }
 
 /// What opening found beside the content, for the footer.
@@ -225,7 +251,20 @@ impl OpenedMail {
             from_is_senders: findings.from_is_senders,
             stale_generation: findings.stale_generation,
             evidence: None,
+            publication: None,
+            require_published: false,
         }
+    }
+
+    /// For device-signed mail: whether the sender's chain was shown to be in the
+    /// key-transparency log when the copy was opened (`None` for unsigned mail).
+    pub fn sender_publication(&self) -> Option<Publication> {
+        self.publication
+    }
+
+    /// Whether the mailbox it was opened in requires published sender chains.
+    pub fn requires_published_senders(&self) -> bool {
+        self.require_published
     }
 
     /// What a report of this mail needs of its signature (device-signed mail only).
@@ -644,6 +683,8 @@ pub fn open_copy(
             .is_some_and(|(chain, _, _)| chain.has_address(&header.sender.address)),
         stale_generation,
     };
+    // Whether the directory showed the signer's chain to be published (SPEC.md §14.4).
+    let signed_by = header.sender.user.filter(|_| signer.is_some());
     // What a report of this mail will show (SPEC.md §13): the signature's evidence.
     let evidence = match (root, b.tail) {
         (Some(_), Some(tail)) => Some(Evidence {
@@ -665,6 +706,8 @@ pub fn open_copy(
     let mut opened =
         OpenedMail::from_parts(header, suite, kind, sender_status, manifest, sent, findings);
     opened.evidence = evidence;
+    opened.publication = signed_by.map(|u| senders.publication(&u));
+    opened.require_published = mailbox.require_published;
     Ok(opened)
 }
 

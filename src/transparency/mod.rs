@@ -12,7 +12,7 @@
 //! published for it (self-monitoring).
 //!
 //! Client side only here: no I/O, `no_std`. The in-memory log and witness a server or a test
-//! runs are in [`log`] (feature `transparency-log`).
+//! runs are in the module `log` (feature `transparency-log`).
 //!
 //! ```
 //! # use mailseal::identity::{self, ChainState};
@@ -47,6 +47,7 @@ mod note;
 #[cfg(test)]
 mod tests;
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -313,6 +314,68 @@ pub struct PublishedTail {
     pub seq: u64,
     /// The checkpoint size it was proven at.
     pub checkpoint_size: u64,
+}
+
+/// Whether a sender's chain, as the reader holds it, was shown to be in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Publication {
+    /// The chain's own tail is in the log at a checkpoint the reader holds.
+    Published(PublishedTail),
+    /// Nothing showed it (a plain list of chains, or a chain added without a proof).
+    NotShown,
+}
+
+/// A reader's verified chains, each with the proof that its tail is published when there is
+/// one: the [`ChainDirectory`](crate::mail::open::ChainDirectory) a client following the log
+/// opens mail with (SPEC.md §14.4).
+#[derive(Clone, Debug, Default)]
+pub struct PublishedChains {
+    chains: BTreeMap<UserId, (ChainState, Option<PublishedTail>)>,
+}
+
+impl PublishedChains {
+    /// An empty directory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `chain` with the proof that its tail is in the log under `view`'s checkpoint
+    /// ([`TransparencyView::verify_published`]); the published tail must be the chain's own
+    /// tail (an older position does not show the current view is published:
+    /// [`TransparencyError::EntryMismatch`]). Replaces what was held for the user.
+    pub fn add_published(
+        &mut self,
+        view: &TransparencyView,
+        chain: ChainState,
+        index: u64,
+        entry: &[u8],
+        inclusion: &[u8],
+    ) -> Result<PublishedTail, Error> {
+        let published = view.verify_published(&chain, index, entry, inclusion)?;
+        if published.seq != chain.tail().seq {
+            return Err(TransparencyError::EntryMismatch.into());
+        }
+        self.chains.insert(chain.user(), (chain, Some(published)));
+        Ok(published)
+    }
+
+    /// Adds a verified chain without a publication proof (its mail is never E2E for a
+    /// mailbox that requires published senders).
+    pub fn add_unpublished(&mut self, chain: ChainState) {
+        self.chains.insert(chain.user(), (chain, None));
+    }
+}
+
+impl crate::mail::open::ChainDirectory for PublishedChains {
+    fn chain(&self, user: &UserId) -> Option<&ChainState> {
+        self.chains.get(user).map(|(c, _)| c)
+    }
+    fn publication(&self, user: &UserId) -> Publication {
+        match self.chains.get(user) {
+            Some((_, Some(p))) => Publication::Published(*p),
+            _ => Publication::NotShown,
+        }
+    }
 }
 
 /// What self-monitoring found of the client's own user in the log (SPEC.md §14.5).

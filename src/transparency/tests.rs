@@ -334,3 +334,99 @@ fn checkpoint_notes_are_read_strictly() {
     assert!(LogEntry::parse(&zero.encode()).is_err());
     assert!(LogEntry::parse(&[0u8; 300]).is_err());
 }
+
+#[test]
+fn a_sender_absent_from_the_log_is_never_e2e_for_a_reader_that_requires_it() {
+    use crate::hazmat::TestUser;
+    use crate::keys::{DeviceId, UserId};
+    use crate::mail::footer::{Footer, ServerEncryptedReason, classify};
+    use crate::mail::open::open_copy;
+    use crate::mail::seal::MailSealer;
+    use crate::mail::server::split_envelope;
+    use crate::transparency::{Publication, PublishedChains};
+
+    let mut r = ChaCha20Rng::from_seed([8; 32]);
+    let suite = crate::Suite::X25519;
+    let user = |n: u8, name: &str, r: &mut ChaCha20Rng| {
+        TestUser::generate(
+            suite,
+            UserId::new([n; 16]),
+            &alloc::format!("{name}@example.com"),
+            DeviceId::new([n; 16]),
+            r,
+        )
+        .unwrap()
+    };
+    let (alice, bob) = (user(1, "alice", &mut r), user(2, "bob", &mut r));
+    let mut mail = MailSealer::new(suite, alice.sender(), "<kt@example.com>", 5)
+        .unwrap()
+        .to(bob.key());
+    mail.add_piece(b"hello", &mut r).unwrap();
+    let envelope = mail.seal(&mut r).unwrap();
+    let copy = split_envelope(&envelope)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.user == bob.id)
+        .unwrap()
+        .copy;
+
+    let mut log = MemoryLog::new(ORIGIN, [8; 32]).unwrap();
+    let mut witness =
+        MemoryWitness::new("w.example.org", [9; 32], ORIGIN, log.verifying_key()).unwrap();
+    let index = log.publish(&alice.chain).unwrap();
+    let note = witness.cosign(&log.checkpoint(), &[], 1).unwrap();
+    let policy = LogPolicy::new(ORIGIN, log.verifying_key(), vec![witness.identity()], 1).unwrap();
+    let mut view = TransparencyView::new(policy);
+    view.update(&note, &[]).unwrap();
+
+    let strict = bob.mailbox().requiring_published_senders();
+    let footer_with = |dir: &PublishedChains| {
+        let opened = open_copy(&copy, &strict, dir).unwrap();
+        (classify(&opened, true), opened.sender_publication())
+    };
+    // Alice's chain held without a proof: Server Encrypted, and the footer says why.
+    let mut unproven = PublishedChains::new();
+    unproven.add_unpublished(alice.chain.clone());
+    let (c, p) = footer_with(&unproven);
+    assert_eq!(
+        (c.footer, c.reasons),
+        (
+            Footer::ServerEncrypted,
+            vec![ServerEncryptedReason::SenderNotPublished]
+        )
+    );
+    assert_eq!(p, Some(Publication::NotShown));
+    // A plain list of chains cannot show publication either.
+    let opened = open_copy(&copy, &strict, &[&alice.chain]).unwrap();
+    assert_eq!(classify(&opened, true).footer, Footer::ServerEncrypted);
+    // With the proof: E2E Encrypted.
+    let mut proven = PublishedChains::new();
+    proven
+        .add_published(
+            &view,
+            alice.chain.clone(),
+            index,
+            &log.entry(index).unwrap(),
+            &log.inclusion(index).unwrap(),
+        )
+        .unwrap();
+    let (c, p) = footer_with(&proven);
+    assert_eq!((c.footer, c.reasons.len()), (Footer::E2eEncrypted, 0));
+    assert!(matches!(p, Some(Publication::Published(t)) if t.index == index));
+    // Bob's own tail is not Alice's: it cannot stand in for hers.
+    let mut wrong = PublishedChains::new();
+    assert!(
+        wrong
+            .add_published(
+                &view,
+                bob.chain.clone(),
+                index,
+                &log.entry(index).unwrap(),
+                &log.inclusion(index).unwrap()
+            )
+            .is_err()
+    );
+    // A reader that does not require the log is unchanged (its footer is the chains' alone).
+    let lenient = open_copy(&copy, &bob.mailbox(), &[&alice.chain]).unwrap();
+    assert_eq!(classify(&lenient, true).footer, Footer::E2eEncrypted);
+}
