@@ -1,0 +1,135 @@
+//! Mail across the language boundary: sealed by the Rust crate and opened by the JavaScript
+//! package, and the reverse. The Node test `test/interop.test.mjs` runs it; the two sides
+//! exchange plain files in a directory:
+//!
+//! | file | what |
+//! |---|---|
+//! | `suite` | `xwing` or `x25519` |
+//! | `alice.chain`, `bob.chain` | each user's chain as one segment (SPEC.md §12.2) |
+//! | `bob.puk` | the 32-byte seed of Bob's PUK, generation 1 (the reader's secret) |
+//! | `envelope` | the sealed envelope |
+//! | `piece-N`, `plain-N` | each piece's ciphertext and its expected plaintext |
+//!
+//! `cargo run -p mailseal-wasm --example interop -- seal <dir> <suite>` writes a mail from
+//! Alice to Bob; `... -- open <dir>` opens Bob's copy of the mail in `<dir>`, checks every
+//! piece and the footer, and prints `opened: ...` (exit status 1 on any failure).
+
+use std::fs;
+use std::path::Path;
+
+use mailseal::Suite;
+use mailseal::identity::{self, ChainState, decode_segment, encode_segment};
+use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, PukSeed, UserId};
+use mailseal::mail::footer::{Footer, classify};
+use mailseal::mail::open::{Mailbox, open_copy};
+use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
+use mailseal::mail::server::split_envelope;
+use rand_core::SeedableRng;
+
+type Failure = Box<dyn std::error::Error>;
+
+const NOW: u64 = 1_764_374_400;
+
+fn suite_named(name: &str) -> Result<Suite, Failure> {
+    // `xwing` is MAILSEAL-XWING-…, `x25519` MAILSEAL-X25519-… (SPEC.md §2.3).
+    let infix = format!("-{}-", name.to_ascii_uppercase());
+    Suite::ALL
+        .into_iter()
+        .find(|s| s.name().contains(&infix))
+        .ok_or_else(|| format!("unknown suite {name}").into())
+}
+
+/// A user with a root-only chain, from seeds derived from `n`.
+fn user(suite: Suite, n: u8, address: &str) -> Result<(PukSecret, DeviceSecret, Vec<u8>), Failure> {
+    let id = UserId::new([n; 16]);
+    let puk = PukSecret::derive(suite, id, 1, PukSeed::from_bytes([n ^ 0x5a; 32]))?;
+    let device = DeviceSecret::from_seed(suite, DeviceId::new([n ^ 0x80; 16]), &[n ^ 0xa5; 32]);
+    let root = identity::root(suite, id, &device, puk.public(), &[address], NOW)?;
+    Ok((puk, device, root))
+}
+
+fn attachment() -> Vec<u8> {
+    (0..200_000u32).map(|i| (i % 251) as u8).collect()
+}
+
+fn seal(dir: &Path, suite_name: &str) -> Result<(), Failure> {
+    let suite = suite_named(suite_name)?;
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed([17; 32]);
+    let (alice_puk, laptop, alice_root) = user(suite, 1, "alice@example.com")?;
+    let (bob_puk, _, bob_root) = user(suite, 2, "bob@example.com")?;
+    let alice_chain = ChainState::verify(&[&alice_root])?;
+    let bob_chain = ChainState::verify(&[&bob_root])?;
+    let sender = SenderIdentity {
+        address: "alice@example.com",
+        puk: &alice_puk,
+        device: &laptop,
+        chain: &alice_chain,
+    };
+    let mut mail = MailSealer::new(suite, sender, "<from-rust@example.com>", NOW)?
+        .to(RecipientKey::from_chain("bob@example.com", &bob_chain)?);
+    let body = b"Subject: from Rust\r\n\r\nSealed by the crate.".to_vec();
+    let pieces = [body, attachment()];
+    for (i, p) in pieces.iter().enumerate() {
+        let ct = mail.add_piece(p, &mut rng)?;
+        fs::write(dir.join(format!("piece-{i}")), ct)?;
+        fs::write(dir.join(format!("plain-{i}")), p)?;
+    }
+    fs::write(dir.join("envelope"), mail.seal(&mut rng)?)?;
+    fs::write(dir.join("suite"), suite_name)?;
+    fs::write(dir.join("alice.chain"), encode_segment(&[alice_root]))?;
+    fs::write(dir.join("bob.chain"), encode_segment(&[bob_root]))?;
+    fs::write(dir.join("bob.puk"), bob_puk.seed().expose_secret())?;
+    println!(
+        "sealed: {} pieces to bob@example.com ({suite_name})",
+        pieces.len()
+    );
+    Ok(())
+}
+
+fn open(dir: &Path) -> Result<(), Failure> {
+    let suite = suite_named(fs::read_to_string(dir.join("suite"))?.trim())?;
+    let alice_chain = ChainState::verify(&decode_segment(&fs::read(dir.join("alice.chain"))?)?)?;
+    let bob_chain = ChainState::verify(&decode_segment(&fs::read(dir.join("bob.chain"))?)?)?;
+    let seed: [u8; 32] = fs::read(dir.join("bob.puk"))?
+        .try_into()
+        .map_err(|_| "bob.puk is not 32 bytes")?;
+    let bob_puk = PukSecret::derive(suite, bob_chain.user(), 1, PukSeed::from_bytes(seed))?;
+    let copies = split_envelope(&fs::read(dir.join("envelope"))?)?;
+    let copy = &copies
+        .iter()
+        .find(|c| c.user == bob_chain.user())
+        .ok_or("no copy for Bob")?
+        .copy;
+    let opened = open_copy(copy, &Mailbox::new(&bob_chain, [&bob_puk]), &[&alice_chain])?;
+    for i in 0..opened.piece_count() {
+        let plain = opened.open_piece(i, &fs::read(dir.join(format!("piece-{i}")))?)?;
+        if plain != fs::read(dir.join(format!("plain-{i}")))? {
+            return Err(format!("piece {i} differs from plain-{i}").into());
+        }
+    }
+    let c = classify(&opened, true);
+    if c.footer != Footer::E2eEncrypted {
+        return Err(format!("footer {} ({:?})", c.footer, c.reasons).into());
+    }
+    println!(
+        "opened: {} pieces from {} ({}), footer \"{}\"",
+        opened.piece_count(),
+        opened.header().sender.address,
+        opened.sender_status().code(),
+        c.footer
+    );
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["seal", dir, suite] => seal(Path::new(dir), suite),
+        ["open", dir] => open(Path::new(dir)),
+        _ => Err("usage: interop seal <dir> <xwing|x25519> | interop open <dir>".into()),
+    };
+    if let Err(e) = result {
+        eprintln!("interop failed: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,3 @@
+export * from "./mailseal.js";
+export { default, initSync } from "./mailseal.js";
+export * from "./stream.js";

@@ -1,0 +1,246 @@
+//! The footer (SPEC.md §11): the planner before sending, the classification after opening,
+//! each decision as its stable code and the library's sentence.
+
+use std::rc::Rc;
+
+use mailseal::identity::ChainState;
+use mailseal::keys::UserId;
+use mailseal::mail::envelope::RecipientKind;
+use mailseal::mail::footer::{
+    self as lib, Classification, DirectoryEntry, MailContext, PlannedRecipient, SenderState,
+};
+use mailseal::mail::seal::RecipientKey;
+use wasm_bindgen::prelude::*;
+
+use crate::chain::{Chain, escrow_object};
+use crate::convert::{self, Obj, addressed_kind, array, opt};
+use crate::error::{JsResult, invalid};
+use crate::keys::puk_public;
+
+/// `{code, text}`.
+fn worded(code: &str, text: String) -> JsValue {
+    Obj::new().set("code", code).set("text", text).done()
+}
+
+/// `{footer, code, sender, reasons, cautions, escrow}` of a classification.
+pub(crate) fn classification_object(c: &Classification) -> JsValue {
+    Obj::new()
+        .set("footer", c.footer.to_string())
+        .set("code", c.footer.code())
+        .set("sender", c.sender.code())
+        .set(
+            "reasons",
+            array(c.reasons.iter().map(|r| worded(r.code(), r.to_string()))),
+        )
+        .set(
+            "cautions",
+            array(c.cautions.iter().map(|r| worded(r.code(), r.to_string()))),
+        )
+        .set("escrow", opt(c.escrow.as_ref().map(escrow_object)))
+        .done()
+}
+
+/// What the directory says of one planned recipient.
+enum Entry {
+    User(Rc<ChainState>),
+    PreProvisioned(UserId),
+    External,
+    MailingList,
+    Integration,
+}
+
+/// Plans a mail before it is sealed (SPEC.md §11.1): add every recipient as the directory
+/// knows them, then `plan()`.
+#[wasm_bindgen]
+pub struct Planner {
+    chain: Option<Rc<ChainState>>,
+    device: mailseal::keys::DeviceId,
+    server: Option<RecipientKey>,
+    recipients: Vec<(String, RecipientKind, Entry)>,
+}
+
+#[wasm_bindgen]
+impl Planner {
+    /// The sender's state: its own verified chain and the sending device's id.
+    #[wasm_bindgen(constructor)]
+    pub fn new(chain: &Chain, device: &str) -> JsResult<Planner> {
+        Ok(Planner {
+            chain: Some(chain.inner.clone()),
+            device: convert::device_id(device)?,
+            server: None,
+            recipients: Vec::new(),
+        })
+    }
+
+    /// A sender whose user has no chain (no key) yet: every plan is refused.
+    #[wasm_bindgen(js_name = withoutKey)]
+    pub fn without_key(device: &str) -> JsResult<Planner> {
+        Ok(Planner {
+            chain: None,
+            device: convert::device_id(device)?,
+            server: None,
+            recipients: Vec::new(),
+        })
+    }
+
+    /// The server's key (a PUK record), for mail that cannot be E2E.
+    #[wasm_bindgen(js_name = serverKey)]
+    pub fn server_key(&mut self, address: String, record: &[u8]) -> JsResult<()> {
+        self.server = Some(RecipientKey::server(address, puk_public(record)?));
+        Ok(())
+    }
+
+    /// A recipient who is a user with a verified chain. `kind`: `to`, `cc` or `bcc`.
+    pub fn user(&mut self, address: String, kind: &str, chain: &Chain) -> JsResult<()> {
+        self.add(address, kind, Entry::User(chain.inner.clone()))
+    }
+
+    /// A user account with no device yet.
+    #[wasm_bindgen(js_name = preProvisioned)]
+    pub fn pre_provisioned(&mut self, address: String, kind: &str, user: &str) -> JsResult<()> {
+        let user = convert::user_id(user)?;
+        self.add(address, kind, Entry::PreProvisioned(user))
+    }
+
+    /// An address on another mail service.
+    pub fn external(&mut self, address: String, kind: &str) -> JsResult<()> {
+        self.add(address, kind, Entry::External)
+    }
+
+    /// A mailing list (the server fans it out).
+    #[wasm_bindgen(js_name = mailingList)]
+    pub fn mailing_list(&mut self, address: String, kind: &str) -> JsResult<()> {
+        self.add(address, kind, Entry::MailingList)
+    }
+
+    /// An address served through a third-party integration.
+    pub fn integration(&mut self, address: String, kind: &str) -> JsResult<()> {
+        self.add(address, kind, Entry::Integration)
+    }
+
+    /// The plan, for `context` `personal` (the default), `system` or `calendar`.
+    pub fn plan(&self, context: Option<String>) -> JsResult<Plan> {
+        let context = match context.as_deref() {
+            None | Some("personal") => MailContext::Personal,
+            Some("system") => MailContext::System,
+            Some("calendar") => MailContext::Calendar,
+            Some(_) => return Err(invalid("a context is personal, system or calendar")),
+        };
+        let sender = SenderState {
+            chain: self.chain.as_deref(),
+            device: self.device,
+            server: self.server.clone(),
+        };
+        let recipients: Vec<PlannedRecipient<'_>> = self
+            .recipients
+            .iter()
+            .map(|(address, kind, entry)| PlannedRecipient {
+                address: address.clone(),
+                kind: *kind,
+                entry: match entry {
+                    Entry::User(chain) => DirectoryEntry::User(chain),
+                    Entry::PreProvisioned(user) => DirectoryEntry::PreProvisionedUser(*user),
+                    Entry::External => DirectoryEntry::External,
+                    Entry::MailingList => DirectoryEntry::MailingList,
+                    Entry::Integration => DirectoryEntry::ThirdPartyIntegration,
+                },
+            })
+            .collect();
+        Ok(Plan {
+            inner: lib::plan(&sender, &recipients, context),
+        })
+    }
+}
+
+impl Planner {
+    fn add(&mut self, address: String, kind: &str, entry: Entry) -> JsResult<()> {
+        self.recipients
+            .push((address, addressed_kind(kind)?, entry));
+        Ok(())
+    }
+}
+
+/// The planner's answer: E2E, not E2E (and why), or refused (and why). Apply it to a
+/// `MailSealer` with `applyPlan`.
+#[wasm_bindgen]
+pub struct Plan {
+    pub(crate) inner: lib::Plan,
+}
+
+#[wasm_bindgen]
+impl Plan {
+    /// `e2e`, `not_e2e` or `refuse` (SPEC.md §11.3).
+    #[wasm_bindgen(getter)]
+    pub fn decision(&self) -> String {
+        match &self.inner {
+            lib::Plan::E2e { .. } => "e2e",
+            lib::Plan::NotE2e { .. } => "not_e2e",
+            _ => "refuse",
+        }
+        .into()
+    }
+
+    /// Why the mail will not be E2E, or why it cannot be sent: `[{code, address, text}]`.
+    #[wasm_bindgen(getter, unchecked_return_type = "PlanReason[]")]
+    pub fn reasons(&self) -> JsValue {
+        let reason = |code: &str, address: Option<&str>, text: String| {
+            Obj::new()
+                .set("code", code)
+                .set("address", opt(address))
+                .set("text", text)
+                .done()
+        };
+        match &self.inner {
+            lib::Plan::NotE2e { reasons, .. } => array(
+                reasons
+                    .iter()
+                    .map(|r| reason(r.code(), r.address(), r.to_string())),
+            ),
+            lib::Plan::Refuse { reasons } => array(
+                reasons
+                    .iter()
+                    .map(|r| reason(r.code(), r.address(), r.to_string())),
+            ),
+            _ => array(Vec::<JsValue>::new()),
+        }
+    }
+
+    /// What the sender should see beside the plan: `[{code, address, eaGroup, text}]`.
+    #[wasm_bindgen(getter, unchecked_return_type = "PlanNote[]")]
+    pub fn notes(&self) -> JsValue {
+        let notes = match &self.inner {
+            lib::Plan::E2e { notes, .. } | lib::Plan::NotE2e { notes, .. } => notes.as_slice(),
+            _ => &[],
+        };
+        array(notes.iter().map(|n| {
+            let ea_group = match n {
+                lib::PlanNote::Escrowed { ea_group, .. } => Some(ea_group.to_string()),
+                _ => None,
+            };
+            Obj::new()
+                .set("code", n.code())
+                .set("address", n.address())
+                .set("eaGroup", opt(ea_group))
+                .set("text", n.to_string())
+                .done()
+        }))
+    }
+
+    /// The recipients it seals to: `[{kind, address, user}]`.
+    #[wasm_bindgen(getter, unchecked_return_type = "PlannedKey[]")]
+    pub fn recipients(&self) -> JsValue {
+        let keyed = match &self.inner {
+            lib::Plan::E2e { recipients, .. } | lib::Plan::NotE2e { recipients, .. } => {
+                recipients.as_slice()
+            }
+            _ => &[],
+        };
+        array(keyed.iter().map(|(kind, r)| {
+            Obj::new()
+                .set("kind", convert::kind_name(*kind))
+                .set("address", r.address.as_str())
+                .set("user", r.puk.user.to_string())
+                .done()
+        }))
+    }
+}

@@ -1,0 +1,304 @@
+//! Opening a copy (SPEC.md §6.9) and its pieces, whole or streamed (verified, §3.8), and
+//! access-restricted link copies (§10.3).
+
+use std::rc::Rc;
+
+use js_sys::Uint8Array;
+use mailseal::identity::ChainState;
+use mailseal::keys::{PukSecret, UserId};
+use mailseal::mail::envelope::Party;
+use mailseal::mail::open::{self as lib, CheckedPieceDecryptor, open_copy};
+use mailseal::piece;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroize;
+
+use crate::account::Keyring;
+use crate::chain::{Chain, Directory, escrow_object, tail_object};
+use crate::convert::{self, Obj, array, kind_name, num, opt, origin_name, secret_out};
+use crate::error::{JsResult, OrThrow, from_mailseal, invalid};
+use crate::footer::classification_object;
+use crate::piece::PieceReader;
+
+/// A user's mailbox: the user's own verified chain and the PUK generations it holds (or, for
+/// the server's own box, the server key's id and its PUKs).
+#[wasm_bindgen]
+pub struct Mailbox {
+    user: UserId,
+    chain: Option<Rc<ChainState>>,
+    puks: Vec<Rc<PukSecret>>,
+}
+
+impl Mailbox {
+    fn with<R>(&self, f: impl FnOnce(&lib::Mailbox<'_>) -> R) -> R {
+        let keys = self.puks.iter().map(|p| &**p);
+        let mailbox = match &self.chain {
+            Some(chain) => lib::Mailbox::new(chain, keys),
+            None => lib::Mailbox::server(self.user, keys),
+        };
+        f(&mailbox)
+    }
+}
+
+#[wasm_bindgen]
+impl Mailbox {
+    /// The mailbox of `chain`'s user, holding the keys of `keyring`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(chain: &Chain, keyring: &Keyring) -> Mailbox {
+        Mailbox {
+            user: chain.inner.user(),
+            chain: Some(chain.inner.clone()),
+            puks: keyring.keys(),
+        }
+    }
+
+    /// The server's own mailbox (SPEC.md §10.1): its key id and its PUKs; no chain.
+    pub fn server(key_id: &str, keyring: &Keyring) -> JsResult<Mailbox> {
+        Ok(Mailbox {
+            user: convert::user_id(key_id)?,
+            chain: None,
+            puks: keyring.keys(),
+        })
+    }
+
+    /// Opens a copy with every check of SPEC.md §6.9. `senders`: the chains this client
+    /// verified (the sender's must be there for signed mail).
+    pub fn open(&self, copy: &[u8], senders: &Directory) -> JsResult<OpenedMail> {
+        let opened = self.with(|m| open_copy(copy, m, senders)).or_throw()?;
+        Ok(OpenedMail { inner: opened })
+    }
+}
+
+/// Opens an access-restricted link copy with the fragment of its link, at `now` (seconds
+/// since the epoch, the reader's clock).
+#[wasm_bindgen(js_name = openLinkCopy)]
+pub fn open_link_copy(copy: &[u8], fragment: &str, now: f64) -> JsResult<OpenedMail> {
+    let opened = mailseal::mail::link::open_link_copy(copy, fragment, convert::int(now, "now")?)
+        .or_throw()?;
+    Ok(OpenedMail { inner: opened })
+}
+
+/// A copy that opened: its routing header, who signed it, its pieces' keys.
+#[wasm_bindgen]
+pub struct OpenedMail {
+    pub(crate) inner: lib::OpenedMail,
+}
+
+fn party_object(p: &Party) -> JsValue {
+    Obj::new()
+        .set("address", p.address.as_str())
+        .set("user", opt(p.user.map(|u| u.to_string())))
+        .done()
+}
+
+/// The routing header as an object.
+pub(crate) fn header_object(opened: &lib::OpenedMail) -> JsValue {
+    let h = opened.header();
+    let sender = Obj::new()
+        .set("address", h.sender.address.as_str())
+        .set("user", opt(h.sender.user.map(|u| u.to_string())))
+        .set("device", opt(h.sender.device.map(|d| d.to_string())))
+        .set("chain", opt(h.sender.chain.as_ref().map(tail_object)))
+        .done();
+    Obj::new()
+        .set("sender", sender)
+        .set("origin", origin_name(h.origin()))
+        .set("messageId", h.message_id.as_str())
+        .set("timestamp", num(h.timestamp))
+        .set("to", array(h.to.iter().map(party_object)))
+        .set("cc", array(h.cc.iter().map(party_object)))
+        .set("pieceSizes", array(h.piece_sizes.iter().map(|s| num(*s))))
+        .set("expiry", opt(h.expiry.map(num)))
+        .set("suite", convert::suite_short_name(opened.suite()))
+        .done()
+}
+
+#[wasm_bindgen]
+impl OpenedMail {
+    /// The routing header: `{sender: {address, user, device, chain}, origin, messageId,
+    /// timestamp, to, cc, pieceSizes, expiry, suite}`.
+    #[wasm_bindgen(getter, unchecked_return_type = "RoutingHeader")]
+    pub fn header(&self) -> JsValue {
+        header_object(&self.inner)
+    }
+
+    /// How this copy's box was addressed: `sender`, `to`, `cc`, `bcc`, `server` or `link`.
+    #[wasm_bindgen(getter, js_name = recipientKind)]
+    pub fn recipient_kind(&self) -> String {
+        kind_name(self.inner.recipient_kind()).into()
+    }
+
+    /// Who signed it (SPEC.md §11.3): `verified_active_device`, `revoked_device`,
+    /// `escrow_device`, `backup_device` or `unsigned`.
+    #[wasm_bindgen(getter, js_name = senderStatus)]
+    pub fn sender_status(&self) -> String {
+        self.inner.sender_status().code().into()
+    }
+
+    /// The signed manifest's E2E flag.
+    #[wasm_bindgen(getter, js_name = e2eFlag)]
+    pub fn e2e_flag(&self) -> bool {
+        self.inner.e2e_flag()
+    }
+
+    /// Whether the From address is one of the signer's chain's addresses.
+    #[wasm_bindgen(getter, js_name = fromIsSenders)]
+    pub fn from_is_senders(&self) -> bool {
+        self.inner.from_is_senders()
+    }
+
+    /// The sender's own copy only: `{bcc, recipients: [{address, user, generation, kind}]}`,
+    /// verified against the signed recipient list; `null` in other copies.
+    #[wasm_bindgen(getter, js_name = sentRecord, unchecked_return_type = "SentRecord | null")]
+    pub fn sent_record(&self) -> JsValue {
+        opt(self.inner.sent_record().map(|r| {
+            Obj::new()
+                .set("bcc", r.bcc.as_str())
+                .set(
+                    "recipients",
+                    array(r.recipients.iter().map(|e| {
+                        Obj::new()
+                            .set("address", e.address.as_str())
+                            .set("user", e.user.to_string())
+                            .set("generation", e.generation)
+                            .set("kind", kind_name(e.kind))
+                            .done()
+                    })),
+                )
+                .done()
+        }))
+    }
+
+    /// The reader's own escrow enrollment (to disclose beside the mail), or `null`.
+    #[wasm_bindgen(getter, js_name = mailboxEscrow, unchecked_return_type = "EscrowEnrollment | null")]
+    pub fn mailbox_escrow(&self) -> JsValue {
+        opt(self.inner.mailbox_escrow().map(escrow_object))
+    }
+
+    /// The footer (SPEC.md §11.2): `{footer, code, sender, reasons, cautions, escrow}`, each
+    /// reason and caution as `{code, text}` in the product's words.
+    /// `senderIsKnownContact`: whether the reader has written with the sender before.
+    #[wasm_bindgen(unchecked_return_type = "Classification")]
+    pub fn classify(&self, sender_is_known_contact: bool) -> JsValue {
+        classification_object(&mailseal::mail::footer::classify(
+            &self.inner,
+            sender_is_known_contact,
+        ))
+    }
+
+    /// How many pieces (body first).
+    #[wasm_bindgen(getter, js_name = pieceCount)]
+    pub fn piece_count(&self) -> usize {
+        self.inner.piece_count()
+    }
+
+    /// The ciphertext length of piece `index` as the header states it.
+    #[wasm_bindgen(js_name = pieceSize)]
+    pub fn piece_size(&self, index: usize) -> JsResult<f64> {
+        #[allow(clippy::cast_precision_loss)]
+        Ok(self.inner.piece_size(index).or_throw()? as f64)
+    }
+
+    /// The digest of piece `index` the manifest records.
+    #[wasm_bindgen(js_name = pieceDigest)]
+    pub fn piece_digest(&self, index: usize) -> JsResult<Uint8Array> {
+        Ok(Uint8Array::from(
+            self.inner.piece_digest(index).or_throw()?.0.as_slice(),
+        ))
+    }
+
+    /// Opens piece `index` from its whole ciphertext: plaintext only if every chunk and the
+    /// manifest's digest check.
+    #[wasm_bindgen(js_name = openPiece)]
+    pub fn open_piece(&self, index: usize, ciphertext: &[u8]) -> JsResult<Uint8Array> {
+        Ok(secret_out(
+            self.inner.open_piece(index, ciphertext).or_throw()?,
+        ))
+    }
+
+    /// A streaming opener of piece `index`: each chunk's plaintext as soon as it
+    /// authenticates; the length and the manifest's digest are checked at `finish()`, so
+    /// discard everything if that fails. (`verifiedPieceDecryptor` releases nothing the digest
+    /// does not vouch for.)
+    #[wasm_bindgen(js_name = pieceDecryptor)]
+    pub fn piece_decryptor(&self, index: usize) -> JsResult<PieceDecryptor> {
+        Ok(PieceDecryptor {
+            inner: Some(Decryptor::Checked(
+                self.inner.piece_decryptor(index).or_throw()?,
+            )),
+        })
+    }
+
+    /// A verified streaming opener of piece `index` (SPEC.md §3.8): the tag list (from the
+    /// server, `tagList(ciphertext)` or ranges `tagListRanges(length)`) is checked against the
+    /// manifest's digest first; then every chunk released is the sender's.
+    #[wasm_bindgen(js_name = verifiedPieceDecryptor)]
+    pub fn verified_piece_decryptor(
+        &self,
+        index: usize,
+        tag_list: &[u8],
+    ) -> JsResult<PieceDecryptor> {
+        Ok(PieceDecryptor {
+            inner: Some(Decryptor::Verified(Box::new(
+                self.inner
+                    .verified_piece_decryptor(index, tag_list)
+                    .or_throw()?,
+            ))),
+        })
+    }
+
+    /// Verified random access to piece `index`: open any chunk on its own.
+    #[wasm_bindgen(js_name = verifiedPieceReader)]
+    pub fn verified_piece_reader(&self, index: usize, tag_list: &[u8]) -> JsResult<PieceReader> {
+        Ok(PieceReader::from_verified(
+            self.inner
+                .verified_piece_reader(index, tag_list)
+                .or_throw()?,
+        ))
+    }
+}
+
+enum Decryptor {
+    Checked(CheckedPieceDecryptor),
+    Verified(Box<piece::VerifiedPieceDecryptor>),
+}
+
+/// Streams one piece out of its ciphertext (`OpenedMail.pieceDecryptor` or
+/// `verifiedPieceDecryptor`): `push` ciphertext as it arrives, then `finish()`.
+#[wasm_bindgen]
+pub struct PieceDecryptor {
+    inner: Option<Decryptor>,
+}
+
+#[wasm_bindgen]
+impl PieceDecryptor {
+    /// Consumes ciphertext; returns the plaintext of every chunk completed (and, verified,
+    /// vouched for), possibly empty.
+    pub fn push(&mut self, ciphertext: &[u8]) -> JsResult<Uint8Array> {
+        let mut out = Vec::new();
+        match self.inner.as_mut() {
+            Some(Decryptor::Checked(d)) => d.push(ciphertext, &mut out),
+            Some(Decryptor::Verified(d)) => d.push(ciphertext, &mut out),
+            None => return Err(invalid("this decryptor is finished")),
+        }
+        .or_throw()?;
+        Ok(secret_out(out))
+    }
+
+    /// Ends the piece: succeeds only if the whole piece came and (unverified) its length and
+    /// digest check; returns the last plaintext (always empty when verified).
+    pub fn finish(&mut self) -> JsResult<Uint8Array> {
+        let mut out = Vec::new();
+        let result = match self.inner.take() {
+            Some(Decryptor::Checked(d)) => d.finish(&mut out),
+            Some(Decryptor::Verified(d)) => d.finish(),
+            None => return Err(invalid("this decryptor is finished")),
+        };
+        match result {
+            Ok(()) => Ok(secret_out(out)),
+            Err(e) => {
+                out.zeroize();
+                Err(from_mailseal(e))
+            }
+        }
+    }
+}
