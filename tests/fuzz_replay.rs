@@ -28,6 +28,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("verified_piece", fuzzing::verified_piece_target),
     ("chain", fuzzing::chain_target),
     ("report", fuzzing::report_target),
+    ("transparency", fuzzing::transparency_target),
 ];
 
 /// Valid pieces under the fuzz key, around the chunk boundaries, each prefixed with a split
@@ -64,6 +65,7 @@ fn generated() -> Vec<(&'static str, Vec<Seed>)> {
         ("user_data", fuzzing::user_data_seeds()),
         ("chain", fuzzing::chain_seeds()),
         ("report", fuzzing::report_seeds()),
+        ("transparency", fuzzing::transparency_seeds()),
         ("recovery_code", fuzzing::recovery_code_seeds()),
         ("seed_wrap_batch", fuzzing::seed_wrap_batch_seeds()),
         (
@@ -188,6 +190,12 @@ fn seeds_exercise_the_success_paths() {
             r.verify(&w.alice_chain, &w.bob_chain, &cts)
         });
         assert!(verified.is_ok(), "report seed {name}");
+    }
+    for (name, seed) in fuzzing::transparency_seeds() {
+        assert!(
+            fuzzing::transparency_accepts(&seed),
+            "transparency seed {name}"
+        );
     }
     for (name, seed) in fuzzing::recovery_code_seeds() {
         let text = std::str::from_utf8(&seed).expect("text");

@@ -226,12 +226,7 @@ pub fn cases(alice: &Party, bob: &Party) -> Vec<Value> {
         json!({ "published": { "chain": links_json(&alice_links), "at": bad_proof } }),
         Err("transparency/not_included"),
     );
-    let unpublished = LogEntry {
-        user: chain(&bob_links).user(),
-        suite,
-        tail: chain(&bob_links).tail(),
-        previous: Some(b0),
-    };
+    let unpublished = LogEntry::for_chain(&chain(&bob_links), Some(b0));
     let mut not_logged = proof_json(&log, b0);
     not_logged["entry"] = json!(hex(&unpublished.encode()));
     case(
@@ -281,7 +276,7 @@ pub fn cases(alice: &Party, bob: &Party) -> Vec<Value> {
     );
 
     // A log that published an entry longer than any entry can be.
-    log.append_raw(vec![0xa4; 300]);
+    log.append_raw(vec![0xa4; mailseal::transparency::MAX_ENTRY_LEN + 1]);
     let third = witnessed(&log, &mut witnesses, 2, 1_764_381_600);
     let c3 = hex(&log.consistency_from(3));
     case(

@@ -365,7 +365,7 @@ impl fmt::Display for Limit {
             Limit::LinkSize => "a chain link larger than 8192 bytes",
             Limit::ChainLength => "a chain or segment over 65536 links or 16 MiB",
             Limit::ReportSize => "an abuse report larger than 320 KiB",
-            Limit::LogEntrySize => "a key-transparency log entry larger than 256 bytes",
+            Limit::LogEntrySize => "a key-transparency log entry larger than 2048 bytes",
         })
     }
 }

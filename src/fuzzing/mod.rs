@@ -17,6 +17,8 @@
 mod chain;
 mod more;
 mod report;
+#[cfg(feature = "transparency-log")]
+mod transparency;
 
 use alloc::vec::Vec;
 
@@ -27,6 +29,8 @@ pub use more::{
     verified_piece_target,
 };
 pub use report::{report_seeds, report_target};
+#[cfg(feature = "transparency-log")]
+pub use transparency::{transparency_accepts, transparency_seeds, transparency_target};
 
 use crate::error::Error;
 use crate::piece::{

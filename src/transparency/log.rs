@@ -60,12 +60,7 @@ impl MemoryLog {
 
     /// Appends `chain`'s tail as an entry naming the user's previous entry; returns its index.
     pub fn publish(&mut self, chain: &ChainState) -> Result<u64, Error> {
-        let entry = LogEntry {
-            user: chain.user(),
-            suite: chain.suite(),
-            tail: chain.tail(),
-            previous: self.latest.get(&chain.user()).copied(),
-        };
+        let entry = LogEntry::for_chain(chain, self.latest.get(&chain.user()).copied());
         Ok(self.append(&entry))
     }
 

@@ -67,8 +67,8 @@ use crate::mail::open::check_tail;
 use crate::suite::Suite;
 use crate::wire;
 
-/// Largest encoded log entry.
-pub const MAX_ENTRY_LEN: usize = 256;
+/// Largest encoded log entry (a chain's 32 addresses fit).
+pub const MAX_ENTRY_LEN: usize = 2048;
 /// Largest inclusion or consistency proof: 64 hashes.
 pub const MAX_PROOF_LEN: usize = 64 * 32;
 
@@ -135,9 +135,10 @@ impl fmt::Display for TransparencyError {
     }
 }
 
-/// One log entry (SPEC.md §14.1): a user's chain tail, and the index of the user's previous
-/// entry. On the wire: `{c: ChainTail, p: uint or null, s: uint suite, u: bstr .size 16}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One log entry (SPEC.md §14.1): a user's chain tail, the hashes of the addresses the chain
+/// lists at that tail, and the index of the user's previous entry. On the wire:
+/// `{a: [bstr .size 32], c: ChainTail, p: uint or null, s: uint suite, u: bstr .size 16}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
     /// The user.
     pub user: UserId,
@@ -145,13 +146,32 @@ pub struct LogEntry {
     pub suite: Suite,
     /// The tail published.
     pub tail: ChainTail,
+    /// [`address_hash`] of each address the chain lists at `tail`, in increasing order.
+    pub addresses: Vec<[u8; 32]>,
     /// The log index of this user's previous entry; `None` for the first.
     pub previous: Option<u64>,
+}
+
+/// SPEC.md §14.1: `BLAKE3-derive_key("mailseal v1 transparency address", lowercase(address))`
+/// (ASCII lower case, as addresses compare): what an entry publishes of an address.
+pub fn address_hash(address: &str) -> [u8; 32] {
+    let lower = address.to_ascii_lowercase();
+    blake3::derive_key("mailseal v1 transparency address", lower.as_bytes())
+}
+
+/// The sorted address hashes of what `chain` lists now.
+fn chain_address_hashes(chain: &ChainState) -> Vec<[u8; 32]> {
+    let mut hashes: Vec<[u8; 32]> = chain.addresses().iter().map(|a| address_hash(a)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EntryWire {
+    #[serde(rename = "a")]
+    addresses: Vec<crate::wire::Fixed<32>>,
     #[serde(rename = "c")]
     tail: ChainTail,
     #[serde(rename = "p")]
@@ -163,9 +183,25 @@ struct EntryWire {
 }
 
 impl LogEntry {
+    /// The entry that publishes `chain`'s current tail and addresses.
+    pub fn for_chain(chain: &ChainState, previous: Option<u64>) -> LogEntry {
+        LogEntry {
+            user: chain.user(),
+            suite: chain.suite(),
+            tail: chain.tail(),
+            addresses: chain_address_hashes(chain),
+            previous,
+        }
+    }
+
     /// The canonical encoding, which is the leaf the log hashes.
     pub fn encode(&self) -> Vec<u8> {
         wire::encode(&EntryWire {
+            addresses: self
+                .addresses
+                .iter()
+                .map(|a| crate::wire::Fixed(*a))
+                .collect(),
             tail: self.tail,
             previous: self.previous,
             suite: self.suite.id(),
@@ -173,16 +209,26 @@ impl LogEntry {
         })
     }
 
-    /// Parses an entry: size, canonical CBOR, a known suite, a tail position from 1.
+    /// Parses an entry (SPEC.md §14.1): size, canonical CBOR, a known suite, a tail position
+    /// from 1, address hashes strictly increasing.
     pub fn parse(bytes: &[u8]) -> Result<LogEntry, Error> {
         let w: EntryWire = wire::decode(bytes, MAX_ENTRY_LEN, Limit::LogEntrySize)?;
         if w.tail.seq == 0 {
             return Err(crate::error::Malformed::Field(crate::error::Field::ChainTail).into());
         }
+        let suite = Suite::from_id(w.suite)?;
+        let increasing = w
+            .addresses
+            .windows(2)
+            .all(|p| matches!(p, [a, b] if a.0 < b.0));
+        if !increasing {
+            return Err(crate::error::Malformed::Field(crate::error::Field::Address).into());
+        }
         Ok(LogEntry {
             user: w.user,
-            suite: Suite::from_id(w.suite)?,
+            suite,
             tail: w.tail,
+            addresses: w.addresses.into_iter().map(|a| a.0).collect(),
             previous: w.previous,
         })
     }
@@ -442,7 +488,8 @@ impl TransparencyView {
 
     /// SPEC.md §14.4: `entry` is in the log at `index` under the checkpoint held, names
     /// `chain`'s user and suite, and publishes a position of `chain` (the chain's own tail,
-    /// or an earlier position of it). A position the chain has not reached is
+    /// or an earlier position of it); at the chain's own tail, with exactly the chain's
+    /// addresses. A position the chain has not reached is
     /// [`ChainError::Behind`] (fetch more links); another hash at a known position is
     /// [`ChainError::Fork`].
     pub fn verify_published(
@@ -457,6 +504,11 @@ impl TransparencyView {
             return Err(TransparencyError::EntryMismatch.into());
         }
         check_tail(chain, &e.tail)?;
+        // At the chain's own tail, the entry publishes exactly the addresses the chain lists:
+        // the address → user bindings a client is about to trust.
+        if e.tail == chain.tail() && e.addresses != chain_address_hashes(chain) {
+            return Err(TransparencyError::EntryMismatch.into());
+        }
         Ok(PublishedTail {
             index,
             seq: e.tail.seq,

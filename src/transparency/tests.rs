@@ -178,6 +178,7 @@ fn equivocation_a_forged_chain_shown_to_one_client_is_caught() {
         user: w.alice.user,
         suite: forged.state.suite(),
         tail: forged.state.tail(),
+        addresses: LogEntry::for_chain(&forged.state, None).addresses,
         previous: Some(real_index),
     });
     let note = w.witnessed(3, 12);
@@ -235,12 +236,7 @@ fn a_tail_absent_from_the_log_is_never_published() {
     let note = w.witnessed(2, 10);
     client.update(&note, &[]).unwrap();
     // Bob's tail, never published, offered with Alice's proof.
-    let bobs = LogEntry {
-        user: w.bob.user,
-        suite: w.bob.state.suite(),
-        tail: w.bob.state.tail(),
-        previous: None,
-    };
+    let bobs = LogEntry::for_chain(&w.bob.state, None);
     assert_eq!(
         client
             .verify_published(
@@ -329,6 +325,7 @@ fn checkpoint_notes_are_read_strictly() {
         user: w.alice.user,
         suite: w.alice.state.suite(),
         tail,
+        addresses: vec![],
         previous: None,
     };
     assert!(LogEntry::parse(&zero.encode()).is_err());
@@ -429,4 +426,36 @@ fn a_sender_absent_from_the_log_is_never_e2e_for_a_reader_that_requires_it() {
     // A reader that does not require the log is unchanged (its footer is the chains' alone).
     let lenient = open_copy(&copy, &bob.mailbox(), &[&alice.chain]).unwrap();
     assert_eq!(classify(&lenient, true).footer, Footer::E2eEncrypted);
+}
+
+#[test]
+fn an_entry_must_publish_exactly_the_chains_addresses() {
+    // A log entry for Alice's tail that leaves out an address (or adds one) does not publish
+    // her address bindings: refused, so a client never trusts an unpublished binding.
+    let mut w = World::new(9);
+    let mut entry = LogEntry::for_chain(&w.alice.state, None);
+    assert_eq!(
+        entry.addresses,
+        vec![super::address_hash("Alice@Example.com")]
+    );
+    entry.addresses = vec![super::address_hash("mallory@example.com")];
+    let index = w.log.append(&entry);
+    let note = w.witnessed(2, 10);
+    let mut client = w.client();
+    client.update(&note, &[]).unwrap();
+    assert_eq!(
+        client
+            .verify_published(
+                &w.alice.state,
+                index,
+                &w.log.entry(index).unwrap(),
+                &w.log.inclusion(index).unwrap()
+            )
+            .err(),
+        err(TransparencyError::EntryMismatch)
+    );
+    // Hashes out of order are not canonical.
+    let mut two = LogEntry::for_chain(&w.bob.state, None);
+    two.addresses = vec![[2; 32], [1; 32]];
+    assert!(LogEntry::parse(&two.encode()).is_err());
 }
