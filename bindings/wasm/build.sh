@@ -40,16 +40,22 @@ if [ "$have" != "$want" ]; then
   fi
 fi
 
-# Release with LTO and one codegen unit: the smallest and fastest .wasm. Set here, not in the
-# workspace's profile, so the library's own builds are untouched.
+# Release with LTO and one codegen unit, at opt-level 2: as fast as 3 for the piece cipher and
+# the mail operations (BENCHMARKS.md) and 5% smaller; "s" and "z" are smaller still but five
+# times slower (software AES needs its inlining). Set here, not in the workspace's profile, so
+# the library's own builds are untouched.
 export CARGO_PROFILE_RELEASE_LTO=true
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
-export CARGO_PROFILE_RELEASE_OPT_LEVEL="${MAILSEAL_WASM_OPT_LEVEL:-3}"
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${MAILSEAL_WASM_OPT_LEVEL:-2}"
 cargo build --manifest-path "$here/Cargo.toml" --lib --release \
   --target wasm32-unknown-unknown ${cargo_args[@]+"${cargo_args[@]}"}
 
 rm -rf "$out"
-wasm-bindgen --target web --out-dir "$out" --out-name mailseal \
+# Without the name section (90 KB of function names): a trap's stack then shows
+# wasm-function[N]; MAILSEAL_WASM_NAMES=1 keeps the names for debugging.
+names=(--remove-name-section)
+[ -n "${MAILSEAL_WASM_NAMES:-}" ] && names=()
+wasm-bindgen --target web "${names[@]}" --out-dir "$out" --out-name mailseal \
   "$target/wasm32-unknown-unknown/release/mailseal_wasm.wasm"
 cp "$here"/js/*.js "$here"/js/*.d.ts "$here"/js/package.json "$here/README.md" "$out/"
 echo "built $out ($(wc -c <"$out/mailseal_bg.wasm") bytes of wasm)"
