@@ -101,7 +101,9 @@ pub(crate) fn escrow_object(e: &EscrowEnrollment) -> JsValue {
 #[wasm_bindgen]
 impl Chain {
     /// Verifies a whole chain from its root (an array of links, each a `Uint8Array`).
-    pub fn verify(links: &Array) -> JsResult<Chain> {
+    pub fn verify(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] links: &Array,
+    ) -> JsResult<Chain> {
         let links = byte_arrays(links, "links")?;
         Ok(Chain::wrap(ChainState::verify(&links).or_throw()?))
     }
@@ -114,7 +116,12 @@ impl Chain {
 
     /// The root link of a new chain, signed by `device`: the user's first device, first PUK
     /// (generation 1) and addresses, at `time` (seconds since the epoch).
-    pub fn root(device: &Device, puk: &Puk, addresses: &Array, time: f64) -> JsResult<Vec<u8>> {
+    pub fn root(
+        device: &Device,
+        puk: &Puk,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] addresses: &Array,
+        time: f64,
+    ) -> JsResult<Vec<u8>> {
         let addresses = strings(addresses, "addresses")?;
         let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
         identity::root(
@@ -129,14 +136,20 @@ impl Chain {
     }
 
     /// This chain with `links` appended (each checked as SPEC.md §12.4 says).
-    pub fn extend(&self, links: &Array) -> JsResult<Chain> {
+    pub fn extend(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] links: &Array,
+    ) -> JsResult<Chain> {
         let links = byte_arrays(links, "links")?;
         Ok(Chain::wrap(self.inner.extend(&links).or_throw()?))
     }
 
     /// A later view of the whole chain (from its root), accepted only if it extends this one
     /// (trust on first use, SPEC.md §12.5: a fork or a rollback is refused).
-    pub fn update(&self, view: &Array) -> JsResult<Chain> {
+    pub fn update(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] view: &Array,
+    ) -> JsResult<Chain> {
         let view = byte_arrays(view, "links")?;
         Ok(Chain::wrap(self.inner.update(&view).or_throw()?))
     }
@@ -330,7 +343,11 @@ impl Chain {
 
     /// A link by the server setting the user's addresses.
     #[wasm_bindgen(js_name = serverAddresses)]
-    pub fn server_addresses(&self, addresses: &Array, time: f64) -> JsResult<Vec<u8>> {
+    pub fn server_addresses(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] addresses: &Array,
+        time: f64,
+    ) -> JsResult<Vec<u8>> {
         let addresses = strings(addresses, "addresses")?;
         let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
         Ok(self
@@ -347,7 +364,9 @@ pub fn pair_security_code(a: &Chain, b: &Chain) -> String {
 
 /// Encodes links as one segment (SPEC.md §12.2), the form a server serves a chain in.
 #[wasm_bindgen(js_name = encodeSegment)]
-pub fn encode_segment(links: &Array) -> JsResult<Vec<u8>> {
+pub fn encode_segment(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] links: &Array,
+) -> JsResult<Vec<u8>> {
     Ok(identity::encode_segment(&byte_arrays(links, "links")?))
 }
 

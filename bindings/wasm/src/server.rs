@@ -105,7 +105,7 @@ pub fn tag_list(ciphertext: &[u8]) -> JsResult<Vec<u8>> {
 
 /// The byte ranges `[[start, end], …]` of the tag list inside a ciphertext of `length` bytes
 /// (to fetch them with HTTP ranges).
-#[wasm_bindgen(js_name = tagListRanges)]
+#[wasm_bindgen(js_name = tagListRanges, unchecked_return_type = "[number, number][]")]
 pub fn tag_list_ranges(length: f64) -> JsResult<JsValue> {
     let ranges = piece::tag_list_ranges(convert::int(length, "length")?).or_throw()?;
     Ok(array(ranges.map(|r| array([num(r.start), num(r.end)]))))
@@ -226,7 +226,7 @@ impl InboundSealer {
 #[wasm_bindgen(js_name = resealHeld, unchecked_return_type = "SealedMail")]
 pub fn reseal_held(
     held: &OpenedMail,
-    ciphertexts: &Array,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] ciphertexts: &Array,
     address: String,
     chain: &Chain,
 ) -> JsResult<JsValue> {

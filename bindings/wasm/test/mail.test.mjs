@@ -10,6 +10,7 @@ import {
   Mailbox,
   Planner,
   linkCopy,
+  resealHeld,
   openLinkCopy,
   openingStream,
   sealingStream,
@@ -154,4 +155,34 @@ test("access-restricted mail: the link copy opens with its fragment until the ex
   assert.equal(dec.decode(opened.openPiece(0, body)), "Contract draft");
   assert.ok(opened.classify(true).reasons.some((r) => r.code === "access_restricted"));
   assert.equal(thrown(() => openLinkCopy(lc, fragment, NOW + 8 * 86400)).class, "authentication/link_expired");
+});
+
+test("a user with no device yet: the server holds the mail and re-seals it to their first key", () => {
+  const [alice, newbie] = [user("alice", 1, "x25519"), user("newbie", 9, "x25519")];
+  const server = user("mail-server", 0x5e, "x25519");
+  const planner = new Planner(alice.chain, alice.device.id);
+  planner.serverKey(server.address, server.puk.publicRecord());
+  planner.preProvisioned(newbie.address, "to", newbie.id);
+  const plan = planner.plan();
+  assert.equal(plan.decision, "not_e2e");
+  assert.deepEqual(plan.reasons.map((r) => r.code), ["pre_provisioned"]);
+  const sealer = new MailSealer(alice.puk, alice.device, alice.chain, alice.address, "<welcome@example.com>", NOW);
+  sealer.applyPlan(plan);
+  const body = sealer.addPiece(enc.encode("Welcome aboard"));
+  const envelope = sealer.seal();
+  const info = validateEnvelope(envelope, [body.length]);
+  assert.deepEqual(info.heldFor, [{ address: newbie.address, user: newbie.id }]);
+  const senders = new Directory();
+  senders.add(alice.chain);
+  const held = Mailbox.server(server.id, server.keyring).open(
+    splitEnvelope(envelope).find((c) => c.kind === "server").copy,
+    senders,
+  );
+  // The newcomer's first device made a chain: the server seals the held mail to it.
+  const resealed = resealHeld(held, [body], newbie.address, newbie.chain);
+  const copy = splitEnvelope(resealed.envelope)[0].copy;
+  const opened = newbie.mailbox.open(copy, new Directory());
+  assert.equal(dec.decode(opened.openPiece(0, resealed.pieces[0])), "Welcome aboard");
+  assert.equal(opened.header.origin, "held_for_new_user");
+  assert.deepEqual(opened.classify(true).reasons.map((r) => r.code), ["server_sealed"]);
 });
