@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 echo "-- clippy (native and wasm32)"
-rustup target add wasm32-unknown-unknown >/dev/null 2>&1
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
 

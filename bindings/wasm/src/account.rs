@@ -231,10 +231,11 @@ impl RecoveryCode {
         })
     }
 
-    /// The code as shown: seven dash-separated groups of four.
-    #[wasm_bindgen(js_name = exposeText)]
-    pub fn expose_text(&self) -> String {
-        self.inner.expose_text().to_string()
+    /// The code as shown: seven dash-separated groups of four. (Made into a JavaScript string
+    /// straight from the code's own memory: no copy is left behind in wasm memory.)
+    #[wasm_bindgen(js_name = exposeText, unchecked_return_type = "string")]
+    pub fn expose_text(&self) -> JsValue {
+        JsValue::from_str(self.inner.expose_text())
     }
 
     /// The backup device this code stands for, under device id `id`.
