@@ -24,7 +24,7 @@ use crate::mail::envelope::manifest::Manifest;
 use crate::mail::envelope::recipient_box::BoxPlaintext;
 use crate::mail::envelope::sender_record::SenderRecord;
 use crate::mail::envelope::tree::{self, TREE_SLOTS, Tree};
-use crate::mail::envelope::{Copy, Origin, RecipientKind, RoutingHeader, check_address};
+use crate::mail::envelope::{CopyView, Origin, RecipientKind, RoutingHeader, check_address};
 use crate::mail::report::Evidence;
 use crate::piece::{
     self, PieceDecryptor, PieceDigest, PieceKey, Purpose, VerifiedPieceDecryptor,
@@ -523,8 +523,8 @@ pub fn open_copy(
 ) -> Result<OpenedMail, Error> {
     let (me, puks) = (&mailbox.user, &mailbox.puks);
     // 1. Syntax and limits.
-    let copy = Copy::parse(copy)?;
-    let (header, suite) = RoutingHeader::parse(&copy.header.0)?;
+    let copy = CopyView::parse(copy)?;
+    let (header, suite) = RoutingHeader::parse(copy.header)?;
     let b = &copy.recipient_box;
     let kind = b.validate(suite)?;
 
@@ -539,7 +539,7 @@ pub fn open_copy(
 
     // 3. Structure: the kind agrees with the header, the tail and the sender record are
     //    where they belong.
-    check_kind_against_header(&header, kind, &b.address, &b.user)?;
+    check_kind_against_header(&header, kind, b.address, &b.user)?;
     check_box_tail(&header, kind, b.tail.as_ref())?;
     if (kind == RecipientKind::Sender) != copy.sender_record.is_some() {
         return Err(Malformed::Field(Field::RecipientSet).into());
@@ -588,15 +588,15 @@ pub fn open_copy(
     };
 
     // 6. Recompute this recipient's digest and open the box with it as aad.
-    let manifest_digest = piece::digest(suite, Purpose::Manifest, &copy.manifest.0)?;
+    let manifest_digest = piece::digest(suite, Purpose::Manifest, copy.manifest)?;
     let fingerprint = puk.public().mail_key.fingerprint();
-    let header_digest = header_hash(&copy.header.0);
+    let header_digest = header_hash(copy.header);
     let input = DigestInput {
         suite,
         header_hash: &header_digest,
         sender,
         recipient: RecipientEntry {
-            address: &b.address,
+            address: b.address,
             user: &b.user,
             generation: b.generation,
             kind,
@@ -604,23 +604,23 @@ pub fn open_copy(
             tail: b.tail.as_ref(),
         },
         manifest_digest: &manifest_digest,
-        bcc_commitment: &copy.bcc_commitment.0,
+        bcc_commitment: &copy.bcc_commitment,
     };
     let digest = recipient_digest(&input);
     let plaintext = match kind {
         // SPEC.md §6.4: the sender's own box is sealed under its PUK's symmetric key.
         RecipientKind::Sender => {
             let key = crate::mail::envelope::build::self_box_key(puk, &digest);
-            let opened = piece::open(suite, Purpose::SelfBox, &key, &b.ciphertext.0)
+            let opened = piece::open(suite, Purpose::SelfBox, &key, b.ciphertext)
                 .map_err(|_| AuthFailure::RecipientBox)?;
             zeroize::Zeroizing::new(opened.plaintext)
         }
         _ => kem::open(
             puk.mail_secret(),
-            &b.enc.0,
+            b.enc,
             &box_info(suite),
             &digest,
-            &b.ciphertext.0,
+            b.ciphertext,
         )?,
     };
     let inner = BoxPlaintext::decode(&plaintext)?;
@@ -649,16 +649,16 @@ pub fn open_copy(
 
     // 9. The manifest, whose digest the digest (and the signature) covers.
     let message_key = PieceKey::from_bytes(inner.message_key);
-    let manifest = Manifest::open(suite, &message_key, &copy.manifest.0, &manifest_digest)?;
+    let manifest = Manifest::open(suite, &message_key, copy.manifest, &manifest_digest)?;
     check_manifest_against_header(&manifest, &header)?;
 
     // 10. The sender's own copy: BCC string and the whole recipient list.
-    let sent = match (&copy.sender_record, root) {
+    let sent = match (copy.sender_record, root) {
         (Some(record), Some(root)) => Some(check_sender_record(
             &input,
             &header,
             &crate::mail::envelope::build::sender_record_key(puk, &digest),
-            &record.0,
+            record,
             &inner,
             &root,
         )?),
@@ -688,14 +688,14 @@ pub fn open_copy(
     // What a report of this mail will show (SPEC.md §13): the signature's evidence.
     let evidence = match (root, b.tail) {
         (Some(_), Some(tail)) => Some(Evidence {
-            header: copy.header.0.clone(),
-            address: b.address.clone(),
+            header: copy.header.to_vec(),
+            address: b.address.into(),
             user: b.user,
             generation: b.generation,
             kind,
             tail,
             manifest_digest,
-            bcc_commitment: copy.bcc_commitment.0,
+            bcc_commitment: copy.bcc_commitment,
             salt: inner.salt,
             position: inner.position,
             path: inner.path,
@@ -768,23 +768,29 @@ pub(crate) fn check_kind_against_header(
     address: &str,
     user: &UserId,
 ) -> Result<(), Error> {
-    let named = |list: &[crate::mail::envelope::Party]| {
-        list.iter()
-            .any(|p| p.user == Some(*user) && p.address == address)
-    };
-    let in_header = header
-        .to
-        .iter()
-        .chain(&header.cc)
-        .any(|p| p.user == Some(*user));
+    let named = (header.to.iter().map(|p| (p, RecipientKind::To)))
+        .chain(header.cc.iter().map(|p| (p, RecipientKind::Cc)))
+        .find(|(p, _)| p.user == Some(*user))
+        .map(|(p, list)| (list, p.address.as_str()));
+    check_kind(header, named, kind, address, user)
+}
+
+/// [`check_kind_against_header`] given where the header names `user`: the list (To or CC)
+/// and the address there, or `None`. A valid header names a user at most once (SPEC.md §6.1).
+pub(crate) fn check_kind(
+    header: &RoutingHeader,
+    named: Option<(RecipientKind, &str)>,
+    kind: RecipientKind,
+    address: &str,
+    user: &UserId,
+) -> Result<(), Error> {
     let is_sender = header.sender.user == Some(*user);
     let signed = header.origin() == Origin::SenderDevice;
     let ok = match kind {
         RecipientKind::Sender => signed && is_sender && header.sender.address == address,
-        RecipientKind::To => named(&header.to) && !is_sender,
-        RecipientKind::Cc => named(&header.cc) && !is_sender,
-        RecipientKind::Bcc => !in_header && !is_sender,
-        RecipientKind::ServerAccess => signed && !in_header && !is_sender,
+        RecipientKind::To | RecipientKind::Cc => named == Some((kind, address)) && !is_sender,
+        RecipientKind::Bcc => named.is_none() && !is_sender,
+        RecipientKind::ServerAccess => signed && named.is_none() && !is_sender,
         RecipientKind::Link => false,
     };
     if ok {

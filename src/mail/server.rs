@@ -49,10 +49,10 @@ use crate::error::{Error, Field, Limit, Malformed, Misuse};
 use crate::keys::UserId;
 use crate::mail::envelope::build::{self, Parts};
 use crate::mail::envelope::{
-    Copy, Envelope, FormatVersion, LinkCopy, MAX_PIECES, MAX_RECIPIENTS, Origin, Party,
-    RecipientKind, RoutingHeader, SenderParty, WireBox,
+    BoxView, CopyView, EnvelopeView, FormatVersion, MAX_PIECES, MAX_RECIPIENTS, Origin, Party,
+    RecipientKind, RoutingHeader, SenderParty,
 };
-use crate::mail::open::{OpenedMail, check_box_tail, check_kind_against_header};
+use crate::mail::open::{OpenedMail, check_box_tail, check_kind};
 use crate::mail::seal::{RecipientKey, SealedMail, manifest_entries, seal_piece};
 use crate::piece::{self, PieceDigest};
 use crate::suite::Suite;
@@ -151,13 +151,20 @@ pub struct HeldRecipient {
 /// # Ok::<(), mailseal::Error>(())
 /// ```
 pub fn validate_envelope(envelope: &[u8], piece_lengths: &[u64]) -> Result<RoutingInfo, Error> {
-    let env = Envelope::parse(envelope)?;
+    check_envelope(&EnvelopeView::parse(envelope)?, Some(piece_lengths))
+}
+
+/// SPEC.md §10.4 on a parsed envelope.
+fn check_envelope(
+    env: &EnvelopeView<'_>,
+    piece_lengths: Option<&[u64]>,
+) -> Result<RoutingInfo, Error> {
     check(
-        &env.header.0,
+        env.header.value,
         &env.boxes,
-        env.link_box.is_some(),
-        env.sender_record.is_some(),
-        Some(piece_lengths),
+        env.link_box.value.is_some(),
+        env.sender_record.value.is_some(),
+        piece_lengths,
         true,
     )
 }
@@ -165,13 +172,13 @@ pub fn validate_envelope(envelope: &[u8], piece_lengths: &[u64]) -> Result<Routi
 /// Validates one stored copy without any key (SPEC.md §10.4), as [`validate_envelope`] does
 /// for whole envelopes, minus the checks that need every box.
 pub fn validate_copy(copy: &[u8], piece_lengths: &[u64]) -> Result<RoutingInfo, Error> {
-    let c = Copy::parse(copy)?;
+    let c = CopyView::parse(copy)?;
     let kind = RecipientKind::from_code(c.recipient_box.kind)?;
     if (kind == RecipientKind::Sender) != c.sender_record.is_some() {
         return Err(Malformed::Field(Field::RecipientSet).into());
     }
     check(
-        &c.header.0,
+        c.header,
         core::slice::from_ref(&c.recipient_box),
         false,
         c.sender_record.is_some(),
@@ -184,7 +191,7 @@ pub fn validate_copy(copy: &[u8], piece_lengths: &[u64]) -> Result<RoutingInfo, 
 /// has not been given the pieces), the header's own sizes are checked to be piece lengths.
 fn check(
     header_bytes: &[u8],
-    boxes: &[WireBox],
+    boxes: &[BoxView<'_>],
     link_box: bool,
     sender_record: bool,
     piece_lengths: Option<&[u64]>,
@@ -212,23 +219,38 @@ fn check(
         return Err(Malformed::Field(Field::Origin).into());
     }
 
+    // The header's users (each named at most once, SPEC.md §6.1), sorted, for the box kinds.
+    let mut named: Vec<(UserId, RecipientKind, &str)> = (header.to.iter())
+        .map(|p| (p, RecipientKind::To))
+        .chain(header.cc.iter().map(|p| (p, RecipientKind::Cc)))
+        .filter_map(|(p, kind)| p.user.map(|u| (u, kind, p.address.as_str())))
+        .collect();
+    named.sort_unstable_by_key(|n| n.0);
+    let party = |user: &UserId| {
+        let i = named.binary_search_by_key(user, |n| n.0).ok()?;
+        named.get(i).map(|n| (n.1, n.2))
+    };
+    // The users with a box, sorted. Only if one has two is each box's user looked for among
+    // the boxes before it, so that the first failure in envelope order is the one reported.
+    let mut users: Vec<UserId> = boxes.iter().map(|b| b.user).collect();
+    users.sort_unstable();
+    let repeated = users.windows(2).any(|w| w.first() == w.get(1));
+
     let mut kinds = Vec::with_capacity(boxes.len());
-    let mut users: Vec<UserId> = Vec::with_capacity(boxes.len());
     for (i, b) in boxes.iter().enumerate() {
         let kind = b.validate(suite)?;
-        check_kind_against_header(&header, kind, &b.address, &b.user)?;
+        check_kind(&header, party(&b.user), kind, b.address, &b.user)?;
         check_box_tail(&header, kind, b.tail.as_ref())?;
-        if users.contains(&b.user) {
+        if repeated && boxes.iter().take(i).any(|earlier| earlier.user == b.user) {
             return Err(set());
         }
         // Signed mail: the sender's box first and only there. Unsigned: none.
         if whole && (kind == RecipientKind::Sender) != (signed && i == 0) {
             return Err(set());
         }
-        users.push(b.user);
         kinds.push(BoxRoute {
             kind,
-            address: b.address.clone(),
+            address: b.address.into(),
             user: b.user,
         });
     }
@@ -256,7 +278,7 @@ fn check(
                 user,
             })
         })
-        .filter(|h| Some(h.user) != header.sender.user && !users.contains(&h.user))
+        .filter(|h| Some(h.user) != header.sender.user && users.binary_search(&h.user).is_err())
         .collect();
     if whole && signed {
         // Every named user has a box unless the server was given access to hold the mail;
@@ -321,35 +343,18 @@ fn check(
 /// # Ok::<(), mailseal::Error>(())
 /// ```
 pub fn split_envelope(envelope: &[u8]) -> Result<Vec<RecipientCopy>, Error> {
-    let env = Envelope::parse(envelope)?;
-    let info = check(
-        &env.header.0,
-        &env.boxes,
-        env.link_box.is_some(),
-        env.sender_record.is_some(),
-        None,
-        true,
-    )?;
+    let env = EnvelopeView::parse(envelope)?;
+    let info = check_envelope(&env, None)?;
+    // Each copy is spliced from the envelope's items as received, not re-encoded.
     let copies = env
         .boxes
         .iter()
-        .zip(info.boxes.iter().map(|b| b.kind))
-        .map(|(b, kind)| RecipientCopy {
-            address: b.address.clone(),
-            user: b.user,
-            kind,
-            copy: Copy {
-                recipient_box: b.clone(),
-                header: env.header.clone(),
-                manifest: env.manifest.clone(),
-                bcc_commitment: env.bcc_commitment,
-                sender_record: if kind == RecipientKind::Sender {
-                    env.sender_record.clone()
-                } else {
-                    None
-                },
-            }
-            .encode(),
+        .zip(info.boxes)
+        .map(|(b, route)| RecipientCopy {
+            copy: env.copy_bytes(b, route.kind == RecipientKind::Sender),
+            address: route.address,
+            user: route.user,
+            kind: route.kind,
         })
         .collect();
     Ok(copies)
@@ -358,16 +363,7 @@ pub fn split_envelope(envelope: &[u8]) -> Result<Vec<RecipientCopy>, Error> {
 /// The copy the server serves to the reader of access-restricted mail, if the envelope has a
 /// link box (SPEC.md §10.3).
 pub fn link_copy(envelope: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-    let env = Envelope::parse(envelope)?;
-    Ok(env.link_box.map(|link_box| {
-        LinkCopy {
-            header: env.header,
-            manifest: env.manifest,
-            bcc_commitment: env.bcc_commitment,
-            link_box,
-        }
-        .encode()
-    }))
+    Ok(EnvelopeView::parse(envelope)?.link_copy_bytes())
 }
 
 /// Mail the server received in plaintext, to seal on arrival (SPEC.md §10.2).

@@ -13,11 +13,14 @@ pub(crate) mod manifest;
 mod recipient;
 pub(crate) mod recipient_box;
 pub(crate) mod sender_record;
+#[cfg(test)]
+mod tests;
 pub(crate) mod tree;
 mod wire;
 
 pub use header::{FormatVersion, Origin, Party, RoutingHeader, SenderParty};
 pub use recipient::RecipientKey;
+pub(crate) use wire::{BoxView, CopyView, EnvelopeView};
 pub use wire::{Copy, Envelope, LinkCopy, WireBox};
 
 pub use crate::wire::text::{MAX_ADDRESS_LEN, MAX_MESSAGE_ID_LEN};
