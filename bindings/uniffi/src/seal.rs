@@ -1,0 +1,417 @@
+//! Sealing a mail on the sender's device (SPEC.md §6.8, §10.1, §10.3), attachments streamed.
+//!
+//! The foreign sealer keeps what the mail will be (sender, recipients, finished pieces) and
+//! builds the library's `MailSealer` when it needs one: the library's sealer borrows the
+//! sender's keys, which a foreign object cannot lend across calls.
+
+use std::sync::{Arc, Mutex};
+
+use mailseal::identity::ChainState;
+use mailseal::keys::{DeviceSecret, PukSecret, UserId};
+use mailseal::mail::envelope::{MAX_PIECES, RecipientKind as LibKind};
+use mailseal::mail::footer::Plan as LibPlan;
+use mailseal::mail::seal::{self as lib, FinishedPiece, RecipientKey, SenderIdentity};
+use zeroize::Zeroize;
+
+use crate::chain::Chain;
+use crate::convert::{self, RecipientKind, lock};
+use crate::error::{MailsealError, Result, invalid_state};
+use crate::footer::Plan;
+use crate::keys::{Device, Puk, puk_public};
+
+/// The sender's keys, held for the sealer's lifetime.
+struct Sender {
+    address: String,
+    puk: Arc<PukSecret>,
+    device: Arc<DeviceSecret>,
+    chain: Arc<ChainState>,
+}
+
+impl Sender {
+    fn identity(&self) -> SenderIdentity<'_> {
+        SenderIdentity {
+            address: &self.address,
+            puk: &self.puk,
+            device: &self.device,
+            chain: &self.chain,
+        }
+    }
+}
+
+/// Everything about the mail but its sender and pieces.
+struct Mail {
+    suite: mailseal::Suite,
+    message_id: String,
+    timestamp: u64,
+    to: Vec<RecipientKey>,
+    cc: Vec<RecipientKey>,
+    bcc: Vec<RecipientKey>,
+    external: Vec<(LibKind, String)>,
+    unprovisioned: Vec<(LibKind, String, UserId)>,
+    server: Option<RecipientKey>,
+    plans: Vec<LibPlan>,
+    link_expiry: Option<u64>,
+    bcc_text: String,
+    /// Room for every piece up front: a growing Vec would move the piece keys.
+    pieces: Vec<FinishedPiece>,
+}
+
+impl Mail {
+    /// The library's sealer for this mail with every recipient, no piece.
+    fn sealer<'a>(&self, sender: &'a Sender) -> Result<lib::MailSealer<'a>> {
+        let mut s = lib::MailSealer::new(
+            self.suite,
+            sender.identity(),
+            &self.message_id,
+            self.timestamp,
+        )?;
+        for r in &self.to {
+            s = s.to(r.clone());
+        }
+        for r in &self.cc {
+            s = s.cc(r.clone());
+        }
+        for r in &self.bcc {
+            s = s.bcc(r.clone());
+        }
+        for (kind, address) in &self.external {
+            s = s.external(*kind, address.clone());
+        }
+        for (kind, address, user) in &self.unprovisioned {
+            s = s.unprovisioned(*kind, address.clone(), *user);
+        }
+        if let Some(server) = &self.server {
+            s = s.server_access(server.clone());
+        }
+        for plan in &self.plans {
+            s = plan.apply(s)?;
+        }
+        if let Some(expiry) = self.link_expiry {
+            s = s.access_restricted(expiry);
+        }
+        Ok(s.bcc_text(self.bcc_text.clone()))
+    }
+
+    fn check_room(&self) -> Result<()> {
+        if self.pieces.len() >= MAX_PIECES {
+            return Err(mailseal::Error::from(mailseal::error::Limit::Pieces).into());
+        }
+        Ok(())
+    }
+}
+
+/// A mail being sealed: recipients, then pieces (body first), then `seal()`.
+///
+/// ```python
+/// sealer = MailSealer(alice_puk, laptop, alice_chain, "alice@example.com", "<id@example.com>", now)
+/// sealer.to("bob@example.com", bob_chain)
+/// body = sealer.add_piece(b"Subject: hi\r\n\r\nHello Bob")
+/// envelope = sealer.seal()
+/// ```
+#[derive(uniffi::Object)]
+pub struct MailSealer {
+    sender: Sender,
+    /// `None` once sealed.
+    mail: Mutex<Option<Mail>>,
+}
+
+impl MailSealer {
+    fn with<R>(&self, f: impl FnOnce(&mut Mail) -> Result<R>) -> Result<R> {
+        match lock(&self.mail).as_mut() {
+            Some(m) => f(m),
+            None => Err(invalid_state("this mail was already sealed")),
+        }
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Mail)) -> Result<()> {
+        self.with(|m| {
+            f(m);
+            Ok(())
+        })
+    }
+
+    /// Takes the mail out (the sealer is used up) and the library's sealer for it, every
+    /// recipient and piece added.
+    fn finish<R>(
+        &self,
+        f: impl FnOnce(lib::MailSealer<'_>) -> std::result::Result<R, mailseal::Error>,
+    ) -> Result<R> {
+        let mut mail = lock(&self.mail)
+            .take()
+            .ok_or_else(|| invalid_state("this mail was already sealed"))?;
+        let mut s = mail.sealer(&self.sender)?;
+        for piece in mail.pieces.drain(..) {
+            s.attach(piece)?;
+        }
+        Ok(f(s)?)
+    }
+
+    fn recipient(address: String, chain: &Chain) -> Result<RecipientKey> {
+        Ok(RecipientKey::from_chain(address, &chain.inner)?)
+    }
+}
+
+/// Access-restricted mail: the envelope, and the fragment of the link (`ms1…`) that goes to
+/// the external reader, never to the server.
+#[derive(uniffi::Record)]
+pub struct RestrictedMail {
+    /// The envelope to upload.
+    pub envelope: Vec<u8>,
+    /// The link's `#fragment`.
+    pub fragment: String,
+}
+
+#[uniffi::export]
+impl MailSealer {
+    /// Starts a mail from `address` as `device`, with the sender's current PUK and own
+    /// verified chain; checks what SPEC.md §6.8 step 0 asks of the sender at once.
+    /// `timestamp`: seconds since the epoch, from the caller's clock.
+    #[uniffi::constructor]
+    pub fn new(
+        puk: &Puk,
+        device: &Device,
+        chain: &Chain,
+        address: String,
+        message_id: String,
+        timestamp: u64,
+    ) -> Result<Arc<MailSealer>> {
+        let mail = Mail {
+            suite: chain.inner.suite(),
+            message_id,
+            timestamp,
+            to: Vec::new(),
+            cc: Vec::new(),
+            bcc: Vec::new(),
+            external: Vec::new(),
+            unprovisioned: Vec::new(),
+            server: None,
+            plans: Vec::new(),
+            link_expiry: None,
+            bcc_text: String::new(),
+            pieces: Vec::with_capacity(MAX_PIECES),
+        };
+        let sender = Sender {
+            address,
+            puk: puk.inner.clone(),
+            device: device.inner.clone(),
+            chain: chain.inner.clone(),
+        };
+        // The library's own checks of the sender, now rather than at the end.
+        mail.sealer(&sender)?;
+        Ok(Arc::new(MailSealer {
+            sender,
+            mail: Mutex::new(Some(mail)),
+        }))
+    }
+
+    /// Adds a To recipient, as the chain this client verified for them gives their key.
+    pub fn to(&self, address: String, chain: &Chain) -> Result<()> {
+        let r = Self::recipient(address, chain)?;
+        self.update(|m| m.to.push(r))
+    }
+
+    /// Adds a CC recipient.
+    pub fn cc(&self, address: String, chain: &Chain) -> Result<()> {
+        let r = Self::recipient(address, chain)?;
+        self.update(|m| m.cc.push(r))
+    }
+
+    /// Adds a BCC recipient: a box, but named in no header.
+    pub fn bcc(&self, address: String, chain: &Chain) -> Result<()> {
+        let r = Self::recipient(address, chain)?;
+        self.update(|m| m.bcc.push(r))
+    }
+
+    /// Adds an external To or CC address: the mail cannot be E2E.
+    pub fn external(&self, kind: RecipientKind, address: String) -> Result<()> {
+        let kind = kind.named()?;
+        self.update(|m| m.external.push((kind, address)))
+    }
+
+    /// Adds a To or CC user who has no device yet (the server holds the mail for them).
+    pub fn unprovisioned(&self, kind: RecipientKind, address: String, user: &str) -> Result<()> {
+        let kind = kind.named()?;
+        let user = convert::user_id(user)?;
+        self.update(|m| m.unprovisioned.push((kind, address, user)))
+    }
+
+    /// Gives the server access, with a box to its key (a PUK public record).
+    pub fn server_access(&self, address: String, record: &[u8]) -> Result<()> {
+        let key = RecipientKey::server(address, puk_public(record)?);
+        self.update(|m| m.server = Some(key))
+    }
+
+    /// Adds the recipients (and server access) a plan decided on (`Planner.plan`).
+    pub fn apply_plan(&self, plan: &Plan) -> Result<()> {
+        if !matches!(plan.inner, LibPlan::E2e { .. } | LibPlan::NotE2e { .. }) {
+            return Err(mailseal::Error::from(mailseal::error::Misuse::PlanRefused).into());
+        }
+        self.update(|m| m.plans.push(plan.inner.clone()))
+    }
+
+    /// Makes the mail access-restricted until `expiry` (seconds since the epoch): seal it
+    /// with `seal_restricted()`.
+    pub fn access_restricted(&self, expiry: u64) -> Result<()> {
+        self.update(|m| m.link_expiry = Some(expiry))
+    }
+
+    /// The BCC line only the sender's own copy shows.
+    pub fn bcc_text(&self, text: String) -> Result<()> {
+        self.update(|m| m.bcc_text = text)
+    }
+
+    /// Checks the addressing as sealing will (limits, addresses, keys, duplicates), without
+    /// any public-key operation.
+    pub fn validate(&self) -> Result<()> {
+        self.with(|m| Ok(m.sealer(&self.sender)?.validate()?))
+    }
+
+    /// Seals a whole piece at once (the body, a small attachment); returns its ciphertext to
+    /// upload. The binding's copy of the plaintext is wiped.
+    pub fn add_piece(&self, mut plaintext: Vec<u8>) -> Result<Vec<u8>> {
+        let result = self.add_piece_inner(&plaintext);
+        plaintext.zeroize();
+        result
+    }
+
+    /// Starts a piece to seal chunk by chunk (an attachment of any size, in constant memory);
+    /// `attach` it once finished.
+    pub fn begin_piece(&self) -> Result<Arc<PieceSealer>> {
+        let mut rng = convert::rng()?;
+        self.with(|m| {
+            m.check_room()?;
+            // A sealer with no recipient is enough to start a piece under the mail's suite.
+            let s =
+                lib::MailSealer::new(m.suite, self.sender.identity(), &m.message_id, m.timestamp)?;
+            Ok(Arc::new(PieceSealer {
+                state: Mutex::new(State::Sealing(Box::new(s.begin_piece(&mut rng)))),
+            }))
+        })
+    }
+
+    /// Appends a finished piece (from `begin_piece`) to the mail, after the pieces before it.
+    pub fn attach(&self, piece: &PieceSealer) -> Result<()> {
+        self.with(|m| {
+            m.check_room()?;
+            let mut state = lock(&piece.state);
+            match std::mem::replace(&mut *state, State::Attached) {
+                State::Finished(f) => {
+                    m.pieces.push(f);
+                    Ok(())
+                }
+                other => {
+                    *state = other;
+                    Err(invalid_state(
+                        "attach a piece after finish(), and only once",
+                    ))
+                }
+            }
+        })
+    }
+
+    /// Seals the mail: returns the envelope to upload beside the piece ciphertexts. The
+    /// sealer is used up.
+    pub fn seal(&self) -> Result<Vec<u8>> {
+        let mut rng = convert::rng()?;
+        self.finish(|s| s.seal(&mut rng))
+    }
+
+    /// Seals a draft: no recipient, only the sender's own box.
+    pub fn seal_draft(&self) -> Result<Vec<u8>> {
+        let mut rng = convert::rng()?;
+        self.finish(|s| s.seal_draft(&mut rng))
+    }
+
+    /// Seals access-restricted mail: the envelope and the link's fragment.
+    pub fn seal_restricted(&self) -> Result<RestrictedMail> {
+        let mut rng = convert::rng()?;
+        let (envelope, fragment) = self.finish(|s| s.seal_restricted(&mut rng))?;
+        Ok(RestrictedMail {
+            envelope,
+            fragment: fragment.expose_text().to_string(),
+        })
+    }
+}
+
+impl MailSealer {
+    fn add_piece_inner(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let piece = self.begin_piece()?;
+        let mut out = piece.push_inner(plaintext)?;
+        out.extend_from_slice(&piece.finish()?);
+        self.attach(&piece)?;
+        Ok(out)
+    }
+}
+
+enum State {
+    Sealing(Box<lib::PieceSealer>),
+    Finished(FinishedPiece),
+    Attached,
+    Failed,
+}
+
+/// One piece being sealed in constant memory (one 64 KiB chunk): `push` plaintext and upload
+/// what it returns, `finish()` and upload that too, then `MailSealer.attach(piece)`.
+#[derive(uniffi::Object)]
+pub struct PieceSealer {
+    state: Mutex<State>,
+}
+
+impl PieceSealer {
+    fn push_inner(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let mut state = lock(&self.state);
+        let State::Sealing(s) = &mut *state else {
+            return Err(invalid_state("this piece is finished"));
+        };
+        let mut out = Vec::new();
+        if let Err(e) = s.push(plaintext, &mut out) {
+            *state = State::Failed;
+            return Err(MailsealError::from(e));
+        }
+        Ok(out)
+    }
+
+    fn with_finished<R>(&self, f: impl FnOnce(&FinishedPiece) -> R) -> Result<R> {
+        match &*lock(&self.state) {
+            State::Finished(p) => Ok(f(p)),
+            _ => Err(invalid_state(
+                "the piece is not finished (or already attached)",
+            )),
+        }
+    }
+}
+
+#[uniffi::export]
+impl PieceSealer {
+    /// Encrypts `plaintext` (the binding's copy is wiped); returns the ciphertext ready so far
+    /// (whole 64 KiB chunks), possibly empty.
+    pub fn push(&self, mut plaintext: Vec<u8>) -> Result<Vec<u8>> {
+        let out = self.push_inner(&plaintext);
+        plaintext.zeroize();
+        out
+    }
+
+    /// Encrypts the final chunk and returns the last ciphertext bytes.
+    pub fn finish(&self) -> Result<Vec<u8>> {
+        let mut state = lock(&self.state);
+        if !matches!(*state, State::Sealing(_)) {
+            return Err(invalid_state("this piece is already finished"));
+        }
+        let State::Sealing(s) = std::mem::replace(&mut *state, State::Failed) else {
+            return Err(invalid_state("this piece is already finished"));
+        };
+        let mut out = Vec::new();
+        *state = State::Finished(s.finish(&mut out)?);
+        Ok(out)
+    }
+
+    /// The finished piece's digest (what the manifest records).
+    pub fn digest(&self) -> Result<Vec<u8>> {
+        self.with_finished(|p| p.digest().0.to_vec())
+    }
+
+    /// The finished piece's ciphertext length.
+    pub fn ciphertext_length(&self) -> Result<u64> {
+        self.with_finished(FinishedPiece::ciphertext_len)
+    }
+}
