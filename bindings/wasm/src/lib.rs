@@ -40,6 +40,7 @@ mod footer;
 mod keys;
 mod open;
 mod piece;
+mod report;
 mod seal;
 mod server;
 mod types;

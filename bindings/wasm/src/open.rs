@@ -4,9 +4,10 @@
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
+use mailseal::Suite;
 use mailseal::identity::ChainState;
 use mailseal::keys::{PukSecret, UserId};
-use mailseal::mail::envelope::Party;
+use mailseal::mail::envelope::{Party, RoutingHeader};
 use mailseal::mail::open::{self as lib, CheckedPieceDecryptor, open_copy};
 use mailseal::piece;
 use wasm_bindgen::prelude::*;
@@ -17,6 +18,7 @@ use crate::chain::{Chain, Directory, escrow_object, tail_object};
 use crate::convert::{self, Obj, array, kind_name, num, opt, origin_name, secret_out};
 use crate::error::{JsResult, OrThrow, from_mailseal, invalid};
 use crate::footer::classification_object;
+use crate::keys::Device;
 use crate::piece::PieceReader;
 
 /// A user's mailbox: the user's own verified chain and the PUK generations it holds (or, for
@@ -91,8 +93,7 @@ fn party_object(p: &Party) -> JsValue {
 }
 
 /// The routing header as an object.
-pub(crate) fn header_object(opened: &lib::OpenedMail) -> JsValue {
-    let h = opened.header();
+pub(crate) fn header_object(h: &RoutingHeader, suite: Suite) -> JsValue {
     let sender = Obj::new()
         .set("address", h.sender.address.as_str())
         .set("user", opt(h.sender.user.map(|u| u.to_string())))
@@ -108,7 +109,7 @@ pub(crate) fn header_object(opened: &lib::OpenedMail) -> JsValue {
         .set("cc", array(h.cc.iter().map(party_object)))
         .set("pieceSizes", array(h.piece_sizes.iter().map(|s| num(*s))))
         .set("expiry", opt(h.expiry.map(num)))
-        .set("suite", convert::suite_short_name(opened.suite()))
+        .set("suite", convert::suite_short_name(suite))
         .done()
 }
 
@@ -118,7 +119,7 @@ impl OpenedMail {
     /// timestamp, to, cc, pieceSizes, expiry, suite}`.
     #[wasm_bindgen(getter, unchecked_return_type = "RoutingHeader")]
     pub fn header(&self) -> JsValue {
-        header_object(&self.inner)
+        header_object(self.inner.header(), self.inner.suite())
     }
 
     /// How this copy's box was addressed: `sender`, `to`, `cc`, `bcc`, `server` or `link`.
@@ -183,6 +184,23 @@ impl OpenedMail {
             &self.inner,
             sender_is_known_contact,
         ))
+    }
+
+    /// An abuse report of this mail (SPEC.md §13), disclosing the pieces at `disclose` (0 is
+    /// the body) to the service, signed by the reader's device `reporter` at `now`. Only
+    /// device-signed mail can be reported.
+    pub fn report(&self, disclose: Vec<u32>, reporter: &Device, now: f64) -> JsResult<Vec<u8>> {
+        let disclose: Vec<usize> = disclose
+            .iter()
+            .map(|i| usize::try_from(*i).unwrap_or(usize::MAX))
+            .collect();
+        mailseal::mail::report::report(
+            &self.inner,
+            &disclose,
+            &reporter.inner,
+            convert::int(now, "now")?,
+        )
+        .or_throw()
     }
 
     /// How many pieces (body first).

@@ -58,6 +58,13 @@ export interface SealedMail { envelope: Uint8Array; pieces: Uint8Array[] }
 export interface RestrictedMail { envelope: Uint8Array; fragment: string }
 export interface UnwrappedSeed { puk: Puk; approver: ChainDevice; cosigner: ChainDevice | null }
 export interface Rotation { puk: Puk; link: Uint8Array; wraps: { device: string; wrap: Uint8Array }[] }
+export interface ParsedReport { disclosed: number[]; reporter: string; header: RoutingHeader }
+export interface VerifiedReport {
+  sender: string; senderDevice: string; senderStatus: string; from: string; fromIsSenders: boolean;
+  sentAt: number; messageId: string; recipient: string; recipientKind: RecipientKind;
+  reporter: string; reporterDevice: string; reportedAt: number; pieceCount: number;
+  pieces: { index: number; plaintext: Uint8Array }[];
+}
 export interface SealedPiece { ciphertext: Uint8Array; digest: Uint8Array }
 export interface OpenedPiece { plaintext: Uint8Array; digest: Uint8Array }
 "#;

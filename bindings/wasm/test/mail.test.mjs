@@ -13,12 +13,14 @@ import {
   resealHeld,
   openLinkCopy,
   openingStream,
+  parseReport,
   sealingStream,
   splitEnvelope,
   suites,
   tagList,
   validateCopy,
   validateEnvelope,
+  verifyReport,
 } from "mailseal";
 
 import { NOW, collect, pattern, patternStream, thrown, user } from "./world.mjs";
@@ -185,4 +187,23 @@ test("a user with no device yet: the server holds the mail and re-seals it to th
   assert.equal(dec.decode(opened.openPiece(0, resealed.pieces[0])), "Welcome aboard");
   assert.equal(opened.header.origin, "held_for_new_user");
   assert.deepEqual(opened.classify(true).reasons.map((r) => r.code), ["server_sealed"]);
+});
+
+test("an abuse report: Bob discloses the body only, the service verifies it without his keys", () => {
+  const [mallory, bob] = [user("mallory", 1), user("bob", 2)];
+  const s = new MailSealer(mallory.puk, mallory.device, mallory.chain, mallory.address, "<spam@example.com>", NOW);
+  s.to(bob.address, bob.chain);
+  const body = s.addPiece(enc.encode("Buy now!"));
+  s.addPiece(enc.encode("a private photo"));
+  const copy = splitEnvelope(s.seal()).find((c) => c.user === bob.id).copy;
+  const senders = new Directory();
+  senders.add(mallory.chain);
+  const report = bob.mailbox.open(copy, senders).report([0], bob.device, NOW + 60);
+  const parsed = parseReport(report);
+  assert.deepEqual(parsed.disclosed, [0]);
+  assert.equal(parsed.reporter, bob.id);
+  const v = verifyReport(report, mallory.chain, bob.chain, [body]);
+  assert.equal(dec.decode(v.pieces[0].plaintext), "Buy now!");
+  assert.deepEqual([v.sender, v.senderStatus, v.pieceCount, v.pieces.length], [mallory.id, "verified_active_device", 2, 1]);
+  assert.equal(thrown(() => verifyReport(report, bob.chain, bob.chain, [body])).name, "MailsealError");
 });

@@ -43,6 +43,7 @@ import {
   suites,
   validateCopy,
   validateEnvelope,
+  verifyReport,
 } from "mailseal";
 
 const VECTORS = new URL("../../../test-vectors/", import.meta.url);
@@ -552,7 +553,40 @@ function textForm(c) {
   if (e.digits !== undefined) assert.equal(got.digits, e.digits);
 }
 
+function abuseReport(c, suite) {
+  const i = c.inputs;
+  if (i.make_from_copy) {
+    const reporter = party(i.reporter, suite);
+    const opened = new Mailbox(reporter.chain, reporter.keyring).open(bytes(i.make_from_copy), directory([reporter.chain]));
+    return refuses(c.expected_error, () => opened.report(i.disclose, reporter.device, 1_764_460_800));
+  }
+  const verify = () =>
+    verifyReport(bytes(i.report), chainOf(i.sender_chain), chainOf(i.reporter_chain), i.ciphertexts.map(bytes));
+  if (c.expected_error) return refuses(c.expected_error, verify);
+  const v = verify();
+  assert.deepEqual(
+    {
+      from: v.from,
+      from_is_senders: v.fromIsSenders,
+      message_id: v.messageId,
+      piece_count: v.pieceCount,
+      pieces: v.pieces.map((p) => ({ index: p.index, plaintext: hex(p.plaintext) })),
+      recipient: v.recipient,
+      recipient_kind: v.recipientKind,
+      reported_at: v.reportedAt,
+      reporter: v.reporter,
+      reporter_device: v.reporterDevice,
+      sender: v.sender,
+      sender_device: v.senderDevice,
+      sender_status: v.senderStatus,
+      sent_at: v.sentAt,
+    },
+    c.expected,
+  );
+}
+
 const RUNNERS = {
+  report: abuseReport,
   text_form: textForm,
   piece,
   piece_access: pieceAccess,
