@@ -14,15 +14,23 @@
 //! Alice to Bob (a body and a 300 kB attachment); `... -- open <dir>` opens Bob's copy,
 //! checks every piece and the footer, and prints one `opened: …` line (exit status 1 on any
 //! failure).
+//!
+//! `... -- piece <suite> <purpose label> <key> <nonce> <length>` writes to standard output
+//! the piece a vector of `test-vectors/piece*.json` names (hex key and nonce, the pattern
+//! plaintext of that length), sealed under its published nonce with the crate's `hazmat`
+//! entry point: the bindings have no way to choose a nonce, so the Python vector test gets
+//! those ciphertexts from here and opens them through the bindings.
 
 use std::error::Error;
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 
 use mailseal::Suite;
 use mailseal::identity::{self, ChainState};
 use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, PukSeed, UserId};
 use mailseal::mail::{footer, open, seal, server};
+use mailseal::piece;
 use rand_core::SeedableRng;
 
 type Outcome<T> = Result<T, Box<dyn Error>>;
@@ -140,6 +148,39 @@ fn open_mail(dir: &Path) -> Outcome<()> {
     Ok(())
 }
 
+/// A piece under a published nonce, to standard output.
+fn seal_piece(suite: &str, purpose: &str, key: &str, nonce: &str, len: &str) -> Outcome<()> {
+    let purpose = [
+        piece::Purpose::MailPiece,
+        piece::Purpose::Manifest,
+        piece::Purpose::UserData,
+        piece::Purpose::SenderRecord,
+        piece::Purpose::LinkBox,
+        piece::Purpose::SelfBox,
+    ]
+    .into_iter()
+    .find(|p| p.label() == purpose.as_bytes())
+    .ok_or("unknown purpose")?;
+    let plaintext: Vec<u8> = (0..len.parse::<u32>()?).map(|i| (i % 251) as u8).collect();
+    let sealed = mailseal::hazmat::seal_piece_with_nonce(
+        parse_suite(suite)?,
+        purpose,
+        &piece::PieceKey::from_bytes(unhex32(key)?),
+        piece::PieceNonce(unhex32(nonce)?),
+        &plaintext,
+    )?;
+    std::io::stdout().write_all(&sealed.ciphertext)?;
+    Ok(())
+}
+
+fn unhex32(text: &str) -> Outcome<[u8; 32]> {
+    let bytes = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2).ok_or("odd hex")?, 16).map_err(Into::into))
+        .collect::<Outcome<Vec<u8>>>()?;
+    bytes.try_into().map_err(|_| "not 32 bytes".into())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args
@@ -150,7 +191,11 @@ fn main() {
     {
         ["seal", dir, suite] => seal_mail(Path::new(dir), suite),
         ["open", dir] => open_mail(Path::new(dir)),
-        _ => Err("usage: interop seal <dir> <xwing|x25519> | interop open <dir>".into()),
+        ["piece", suite, purpose, key, nonce, len] => seal_piece(suite, purpose, key, nonce, len),
+        _ => Err(
+            "usage: interop seal <dir> <xwing|x25519> | open <dir> | piece <suite> <purpose> <key> <nonce> <length>"
+                .into(),
+        ),
     };
     if let Err(e) = outcome {
         eprintln!("interop: {e}");

@@ -287,13 +287,10 @@ impl Chain {
         new_puk: Option<Vec<u8>>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
-        let a = Adding::parse(approver, device, new_puk)?;
-        LinkDraft::new(self.inner.propose_add_device(
-            a.approver,
-            &a.device,
-            a.new_puk.as_ref(),
-            time,
-        ))
+        Adding::parse(approver, device, new_puk)?.draft(|a| {
+            self.inner
+                .propose_add_device(a.approver, &a.device, a.new_puk.as_ref(), time)
+        })
     }
 
     /// Drafts a link adding a backup (recovery-code) device.
@@ -304,13 +301,10 @@ impl Chain {
         new_puk: Option<Vec<u8>>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
-        let a = Adding::parse(approver, device, new_puk)?;
-        LinkDraft::new(self.inner.propose_backup_device(
-            a.approver,
-            &a.device,
-            a.new_puk.as_ref(),
-            time,
-        ))
+        Adding::parse(approver, device, new_puk)?.draft(|a| {
+            self.inner
+                .propose_backup_device(a.approver, &a.device, a.new_puk.as_ref(), time)
+        })
     }
 
     /// Drafts a link enrolling an escrow device under `terms` (from
@@ -323,14 +317,11 @@ impl Chain {
         new_puk: Option<Vec<u8>>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
-        let a = Adding::parse(approver, device, new_puk)?;
-        LinkDraft::new(self.inner.propose_escrow_device(
-            a.approver,
-            &a.device,
-            terms.inner.clone(),
-            a.new_puk.as_ref(),
-            time,
-        ))
+        Adding::parse(approver, device, new_puk)?.draft(|a| {
+            let terms = terms.inner.clone();
+            self.inner
+                .propose_escrow_device(a.approver, &a.device, terms, a.new_puk.as_ref(), time)
+        })
     }
 
     /// Drafts a link revoking `device`, signed by `signer`, with the new PUK's record.
@@ -427,6 +418,13 @@ impl Adding {
             device: device_public(device)?,
             new_puk: new_puk.map(|r| puk_public(&r)).transpose()?,
         })
+    }
+
+    fn draft(
+        self,
+        propose: impl FnOnce(&Adding) -> std::result::Result<identity::LinkDraft, mailseal::Error>,
+    ) -> Result<Arc<LinkDraft>> {
+        LinkDraft::new(propose(&self))
     }
 }
 

@@ -87,12 +87,15 @@ impl RecipientKind {
         }
     }
 
-    /// To or CC: the kinds an external or unprovisioned address can have.
-    pub(crate) fn named(self) -> Result<LibKind> {
+    /// The library's kind (the library checks where a kind is allowed).
+    pub(crate) fn lib(self) -> LibKind {
         match self {
-            RecipientKind::To => Ok(LibKind::To),
-            RecipientKind::Cc => Ok(LibKind::Cc),
-            _ => Err(invalid("this recipient is addressed To or CC")),
+            RecipientKind::Sender => LibKind::Sender,
+            RecipientKind::To => LibKind::To,
+            RecipientKind::Cc => LibKind::Cc,
+            RecipientKind::Bcc => LibKind::Bcc,
+            RecipientKind::ServerAccess => LibKind::ServerAccess,
+            RecipientKind::Link => LibKind::Link,
         }
     }
 }

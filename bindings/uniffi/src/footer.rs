@@ -272,22 +272,21 @@ impl Plan {
 
     /// Why the mail will not be E2E, or why it cannot be sent.
     pub fn reasons(&self) -> Vec<PlanReason> {
+        fn reason(code: &str, address: Option<&str>, text: &impl std::fmt::Display) -> PlanReason {
+            PlanReason {
+                code: code.into(),
+                address: address.map(Into::into),
+                text: text.to_string(),
+            }
+        }
         match &self.inner {
             lib::Plan::NotE2e { reasons, .. } => reasons
                 .iter()
-                .map(|r| PlanReason {
-                    code: r.code().into(),
-                    address: r.address().map(Into::into),
-                    text: r.to_string(),
-                })
+                .map(|r| reason(r.code(), r.address(), r))
                 .collect(),
             lib::Plan::Refuse { reasons } => reasons
                 .iter()
-                .map(|r| PlanReason {
-                    code: r.code().into(),
-                    address: r.address().map(Into::into),
-                    text: r.to_string(),
-                })
+                .map(|r| reason(r.code(), r.address(), r))
                 .collect(),
             _ => Vec::new(),
         }

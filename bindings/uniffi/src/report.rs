@@ -43,8 +43,8 @@ pub struct VerifiedReport {
     pub sender_device: String,
     /// That device's status in the sender's chain (SPEC.md §11.3).
     pub sender_status: String,
-    /// The From address.
-    pub from: String,
+    /// The From address (`from` is a keyword in Python).
+    pub from_address: String,
     /// Whether it is one of the sender's addresses.
     pub from_is_senders: bool,
     /// When the mail was sealed.
@@ -119,7 +119,7 @@ impl Report {
             sender: v.sender.to_string(),
             sender_device: v.sender_device.to_string(),
             sender_status: v.sender_status.code().into(),
-            from: v.from.clone(),
+            from_address: v.from.clone(),
             from_is_senders: v.from_is_senders,
             sent_at: v.sent_at,
             message_id: v.message_id.clone(),

@@ -222,15 +222,16 @@ impl MailSealer {
         self.update(|m| m.bcc.push(r))
     }
 
-    /// Adds an external To or CC address: the mail cannot be E2E.
+    /// Adds an external To or CC address: the mail cannot be E2E. (Another kind is refused
+    /// when the mail is validated or sealed: `malformed/field/recipient_set`.)
     pub fn external(&self, kind: RecipientKind, address: String) -> Result<()> {
-        let kind = kind.named()?;
+        let kind = kind.lib();
         self.update(|m| m.external.push((kind, address)))
     }
 
     /// Adds a To or CC user who has no device yet (the server holds the mail for them).
     pub fn unprovisioned(&self, kind: RecipientKind, address: String, user: &str) -> Result<()> {
-        let kind = kind.named()?;
+        let kind = kind.lib();
         let user = convert::user_id(user)?;
         self.update(|m| m.unprovisioned.push((kind, address, user)))
     }
