@@ -4,10 +4,12 @@
 //! named limit; the validating walk of [`canonical`], which admits only canonical CBOR and checks every
 //! declared length against the input before anything is allocated; then `ciborium` + `serde`
 //! into a struct that denies unknown and duplicate keys, and a re-encoding that must equal the
-//! input byte for byte (this pins the map key order). Envelopes and copies, read on every
-//! mail, take the third step through [`reader`] instead, which makes the same checks
-//! directly, in the order SPEC.md §4.1 gives, without serde or a re-encoding. Hashes and
-//! signatures are always computed over the bytes as received, never over a re-encoding.
+//! input byte for byte (this pins the map key order). The structures read on every mail
+//! (routing header, envelope, copies, manifest) go through [`reader`] instead, which makes
+//! the same checks directly, without serde or a re-encoding, and in one pass when the input
+//! is valid; every input still gets the error of the first stage that fails, in SPEC.md
+//! §4.1's order. Hashes and signatures are always computed over the bytes as received, never
+//! over a re-encoding.
 
 pub mod canonical;
 pub(crate) mod form;

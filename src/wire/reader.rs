@@ -1,14 +1,19 @@
-//! Stage 3 of SPEC.md §4.1 without serde, for the structures read on every mail (routing
-//! header, envelope, copies).
+//! Stages 2 and 3 of SPEC.md §4.1 without serde, for the structures read on every mail
+//! (routing header, envelope, copies).
 //!
-//! [`decode`] runs stages 1 and 2 (the size limit, then the [`canonical`](super::canonical)
-//! walk) and hands the bytes to a [`Reader`], which borrows strings and byte strings from the
-//! input and checks each key and value against the structure as it goes: an unknown, missing
-//! or duplicate key, a value of the wrong major type, a byte string of the wrong length or an
-//! integer beyond its field's width is *schema*. Keys out of order are only noted, and
-//! reported (*not canonical*) once the whole input has the structure, as SPEC.md §4.1
-//! orders them. A structure this reader accepts re-encodes to exactly its input: these are
-//! the checks the reference reader makes by re-encoding and comparing.
+//! A [`Reader`] borrows strings and byte strings from the input and checks each key and value
+//! against the structure as it goes: an unknown, missing or duplicate key, a value of the
+//! wrong major type, a byte string of the wrong length or an integer beyond its field's width
+//! is *schema*. Keys out of order are only noted, and reported (*not canonical*) once the
+//! whole input has the structure. A structure this reader accepts re-encodes to exactly its
+//! input: these are the checks the reference reader makes by re-encoding and comparing.
+//!
+//! The reader also holds every head it reads to the walk's rules (shortest form, no
+//! indefinite length, no reserved value; text strings UTF-8; declared lengths within the
+//! input), so input it accepts is input the [`canonical`](super::canonical) walk accepts,
+//! and valid input is read in one pass. When it refuses, [`decode`] runs the walk, whose
+//! error, if any, comes first: every input gets the error of the first stage that fails, as
+//! SPEC.md §4.1 orders them.
 
 use alloc::vec::Vec;
 
@@ -17,8 +22,11 @@ use crate::error::{CborError, Error, Limit, Malformed};
 
 /// The byte of `null`.
 pub(crate) const NULL: u8 = 0xf6;
+/// The bytes of `false` and `true`.
+const FALSE: u8 = 0xf4;
+const TRUE: u8 = 0xf5;
 
-/// A stage-3 failure: well-formed canonical CBOR, but not the structure read.
+/// A failure of the reader: the walk's error if the walk finds one, else *schema*.
 #[derive(Debug)]
 pub(crate) struct Schema;
 
@@ -30,7 +38,8 @@ impl From<Schema> for Error {
 
 /// Decodes `bytes` with `read` in the three stages of SPEC.md §4.1: the length against
 /// `max_len` (`limit`), the canonical walk, then the structure, whose keys out of order are
-/// reported last.
+/// reported last. The walk runs only when the reader refuses the input (see the module
+/// documentation).
 pub(crate) fn decode<'a, T>(
     bytes: &'a [u8],
     max_len: usize,
@@ -40,22 +49,25 @@ pub(crate) fn decode<'a, T>(
     if bytes.len() > max_len {
         return Err(limit.into());
     }
-    canonical::check(bytes)?;
     let mut reader = Reader {
         input: bytes,
         pos: 0,
         disordered: false,
     };
-    let value = read(&mut reader)?;
-    // The walk admitted exactly one item; a reader that stops short of its end read another
-    // structure than the one encoded.
-    if reader.pos != bytes.len() {
-        return Err(Schema.into());
+    match read(&mut reader) {
+        Ok(value) if reader.pos == bytes.len() => {
+            if reader.disordered {
+                return Err(Malformed::Cbor(CborError::NotCanonical).into());
+            }
+            Ok(value)
+        }
+        // Stage 2 first: a reader that refused, or stopped short of the end, may have met
+        // what the walk names (a non-minimal head, trailing bytes, invalid UTF-8, ...).
+        _ => {
+            canonical::check(bytes)?;
+            Err(Schema.into())
+        }
     }
-    if reader.disordered {
-        return Err(Malformed::Cbor(CborError::NotCanonical).into());
-    }
-    Ok(value)
 }
 
 /// Puts a field's value in its slot (a map's keys are checked distinct before).
@@ -64,8 +76,8 @@ pub(crate) fn put<T>(slot: &mut Option<T>, value: T) -> Result<(), Schema> {
     Ok(())
 }
 
-/// A cursor over input the walk accepted. Every method reads one item or fails with
-/// [`Schema`]; none panics, whatever the input.
+/// A cursor over the input. Every method reads one item or fails with [`Schema`]; none
+/// panics, whatever the input.
 pub(crate) struct Reader<'a> {
     input: &'a [u8],
     pos: usize,
@@ -81,21 +93,24 @@ impl<'a> Reader<'a> {
         Ok(bytes)
     }
 
-    /// The head of the next item: its major type and argument (the walk checked its form).
+    /// The head of the next item: its major type and argument, in the shortest form.
     fn head(&mut self) -> Result<(u8, u64), Schema> {
         let initial = *self.take(1)?.first().ok_or(Schema)?;
-        let extra = match initial & 0x1f {
+        let (extra, min) = match initial & 0x1f {
             info @ 0..=23 => return Ok((initial >> 5, u64::from(info))),
-            24 => 1,
-            25 => 2,
-            26 => 4,
-            27 => 8,
+            24 => (1, 24),
+            25 => (2, 0x100),
+            26 => (4, 0x1_0000),
+            27 => (8, 0x1_0000_0000),
             _ => return Err(Schema),
         };
         let arg = self
             .take(extra)?
             .iter()
             .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        if arg < min {
+            return Err(Schema);
+        }
         Ok((initial >> 5, arg))
     }
 
@@ -134,8 +149,22 @@ impl<'a> Reader<'a> {
 
     /// A text string (major type 3), borrowed.
     pub(crate) fn text(&mut self) -> Result<&'a str, Schema> {
+        core::str::from_utf8(self.text_bytes()?).map_err(|_| Schema)
+    }
+
+    /// A text string's bytes, not checked to be UTF-8.
+    fn text_bytes(&mut self) -> Result<&'a [u8], Schema> {
         let n = self.length(3)?;
-        core::str::from_utf8(self.take(n)?).map_err(|_| Schema)
+        self.take(n)
+    }
+
+    /// `false` or `true`.
+    pub(crate) fn boolean(&mut self) -> Result<bool, Schema> {
+        match *self.take(1)?.first().ok_or(Schema)? {
+            FALSE => Ok(false),
+            TRUE => Ok(true),
+            _ => Err(Schema),
+        }
     }
 
     /// `null` (for `None`), or a value `read` reads.
@@ -170,6 +199,10 @@ impl<'a> Reader<'a> {
         mut read: impl FnMut(&mut Self) -> Result<T, Schema>,
     ) -> Result<Vec<T>, Schema> {
         let n = self.length(4)?;
+        // Each element takes at least one byte: a longer count is refused before allocating.
+        if n > self.input.len().saturating_sub(self.pos) {
+            return Err(Schema);
+        }
         let mut out = Vec::with_capacity(n.min(keep));
         for _ in 0..n {
             let value = read(self)?;
@@ -195,9 +228,19 @@ impl<'a> Reader<'a> {
         }
         let mut seen = 0u32;
         let mut previous = None;
-        for _ in 0..keys.len() {
-            let key = self.text()?;
-            let index = keys.iter().position(|k| *k == key).ok_or(Schema)?;
+        for expected in 0..keys.len() {
+            // Compared as bytes: a key that is no text of `keys` is schema, valid UTF-8 or not
+            // (the walk then says which). Canonical input has the keys in order: the key
+            // expected at this place is tried first.
+            let key = self.text_bytes()?;
+            let index = match keys.get(expected) {
+                Some(k) if same(k.as_bytes(), key) => expected,
+                _ => keys
+                    .iter()
+                    .position(|k| same(k.as_bytes(), key))
+                    .ok_or(Schema)?,
+            };
+            let name = *keys.get(index).ok_or(Schema)?;
             let bit = u32::try_from(index)
                 .ok()
                 .and_then(|i| 1u32.checked_shl(i))
@@ -210,10 +253,15 @@ impl<'a> Reader<'a> {
                 self.disordered = true;
             }
             previous = Some(index);
-            field(self, key)?;
+            field(self, name)?;
         }
         Ok(())
     }
+}
+
+/// Byte equality of short keys, without a call to `memcmp`.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]
@@ -281,6 +329,49 @@ mod tests {
         ];
         assert_eq!(abc(&swapped_and_wrong), Err(SCHEMA));
         assert_eq!(abc(&[0u8; 65]), Err(Limit::EnvelopeSize.into()));
+    }
+
+    #[test]
+    fn the_walks_errors_come_before_the_structures() {
+        fn cbor<T>(e: CborError) -> Result<T, Error> {
+            Err(Error::Malformed(Malformed::Cbor(e)))
+        }
+        // An unknown key first, a non-minimal head after it: stage 2 is reported.
+        let unknown_then_non_minimal = [
+            0xa3, 0x61, b'z', 0x01, 0x61, b'b', 0x42, 1, 2, 0x62, b'c', b'c', 0x78, 0x01, b'x',
+        ];
+        assert_eq!(abc(&unknown_then_non_minimal), cbor(CborError::NonMinimal));
+        // Keys out of order, then trailing bytes.
+        let swapped_then_trailing = [
+            0xa3, 0x61, b'b', 0x42, 1, 2, 0x61, b'a', 0x01, 0x62, b'c', b'c', 0x61, b'x', 0x00,
+        ];
+        assert_eq!(abc(&swapped_then_trailing), cbor(CborError::TrailingBytes));
+        // A key that is not UTF-8, and an array longer than the input.
+        let bad_key = [0xa1, 0x61, 0xff, 0x01];
+        assert_eq!(abc(&bad_key), cbor(CborError::InvalidUtf8));
+        let read = |r: &mut Reader<'_>| r.array(2, Reader::uint);
+        assert_eq!(
+            decode(
+                &[0x9a, 0xff, 0xff, 0xff, 0xff],
+                64,
+                Limit::EnvelopeSize,
+                read
+            ),
+            cbor(CborError::LengthExceedsInput)
+        );
+        // Nesting past the limit, where the structure wanted an integer.
+        let mut deep = vec![0xa1, 0x61, b'a'];
+        deep.extend([0x81; 9]);
+        deep.push(0);
+        let read = |r: &mut Reader<'_>| {
+            let mut a = None;
+            r.map(&["a"], |r, _| put(&mut a, r.uint()?))?;
+            a.ok_or(Schema)
+        };
+        assert_eq!(
+            decode(&deep, 64, Limit::EnvelopeSize, read),
+            Err(Limit::NestingDepth.into())
+        );
     }
 
     #[test]

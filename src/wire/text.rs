@@ -20,7 +20,10 @@ pub(crate) fn check_message_id(id: &str) -> Result<(), Error> {
 /// Non-empty, at most `max` bytes, no control character (Unicode general category Cc:
 /// U+0000–U+001F and U+007F–U+009F).
 fn check_text(s: &str, max: usize) -> Result<(), ()> {
-    if s.is_empty() || s.len() > max || s.chars().any(char::is_control) {
+    // Printable ASCII, the common case, needs no decoding; otherwise every character is
+    // decoded and its category checked.
+    let printable_ascii = s.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if s.is_empty() || s.len() > max || (!printable_ascii && s.chars().any(char::is_control)) {
         return Err(());
     }
     Ok(())

@@ -11,6 +11,7 @@ use super::{MAX_MANIFEST_LEN, MAX_PIECES};
 use crate::error::{AuthFailure, Error, Limit};
 use crate::piece::{self, PieceDigest, PieceKey, Purpose, SealedPiece};
 use crate::suite::Suite;
+use crate::wire::reader::{self, Reader, Schema, put};
 use crate::wire::{self, Fixed};
 
 #[derive(Serialize, Deserialize)]
@@ -57,19 +58,27 @@ impl Manifest {
         message_key: &PieceKey,
         rng: &mut impl CryptoRng,
     ) -> Result<SealedPiece, Error> {
+        piece::seal(
+            suite,
+            Purpose::Manifest,
+            message_key,
+            rng,
+            &self.plaintext()?,
+        )
+    }
+
+    /// The encoded plaintext, in a buffer wiped on drop.
+    pub(super) fn plaintext(&self) -> Result<Zeroizing<Vec<u8>>, Error> {
         let wire = ManifestWire {
             e2e: self.e2e,
-            pieces: self
-                .pieces
-                .iter()
+            pieces: (self.pieces.iter())
                 .map(|p| PieceEntryWire {
                     key: Fixed(*p.key.expose_secret()),
                     digest: Fixed(p.digest.0),
                 })
                 .collect(),
         };
-        let plaintext = wire::encode_secret(&wire, MAX_MANIFEST_LEN).ok_or(Limit::ManifestSize)?;
-        piece::seal(suite, Purpose::Manifest, message_key, rng, &plaintext)
+        Ok(wire::encode_secret(&wire, MAX_MANIFEST_LEN).ok_or(Limit::ManifestSize)?)
     }
 
     /// Opens a manifest ciphertext whose digest must be `expected` (SPEC.md §6.9 step 9).
@@ -85,16 +94,37 @@ impl Manifest {
         let plaintext =
             piece::open_expecting(suite, Purpose::Manifest, message_key, ciphertext, expected)
                 .map_err(|_| AuthFailure::Manifest)?;
-        let plaintext = Zeroizing::new(plaintext);
-        let wire: ManifestWire = wire::decode(&plaintext, MAX_MANIFEST_LEN, Limit::ManifestSize)?;
-        if wire.pieces.len() > MAX_PIECES {
+        Manifest::parse(&Zeroizing::new(plaintext))
+    }
+
+    /// Reads a manifest plaintext (SPEC.md §4.1, §6.2) in place: the keys are copied once,
+    /// into the entries; no serde scratch buffer, no re-encoding of the secret.
+    pub(super) fn parse(plaintext: &[u8]) -> Result<Manifest, Error> {
+        let manifest = reader::decode(
+            plaintext,
+            MAX_MANIFEST_LEN,
+            Limit::ManifestSize,
+            read_manifest,
+        )?;
+        Manifest::within_limits(manifest)
+    }
+
+    /// The piece count against its limit, once the structure is read.
+    fn within_limits(manifest: Manifest) -> Result<Manifest, Error> {
+        if manifest.pieces.len() > MAX_PIECES {
             return Err(Limit::Pieces.into());
         }
-        Ok(Manifest {
+        Ok(manifest)
+    }
+
+    /// The reference reader that [`Manifest::parse`] replaced (serde, then a re-encoding
+    /// compared byte for byte), kept for the tests that compare the two.
+    #[cfg(test)]
+    pub(super) fn parse_with_serde(plaintext: &[u8]) -> Result<Manifest, Error> {
+        let wire: ManifestWire = wire::decode(plaintext, MAX_MANIFEST_LEN, Limit::ManifestSize)?;
+        Manifest::within_limits(Manifest {
             e2e: wire.e2e,
-            pieces: wire
-                .pieces
-                .iter()
+            pieces: (wire.pieces.iter())
                 .map(|p| PieceEntry {
                     key: PieceKey::from_bytes(p.key.0),
                     digest: PieceDigest(p.digest.0),
@@ -102,4 +132,35 @@ impl Manifest {
                 .collect(),
         })
     }
+}
+
+/// `{e: bool, p: [{d, k}, ...]}` (SPEC.md §6.2); entries past the limit are read, not kept.
+fn read_manifest(r: &mut Reader<'_>) -> Result<Manifest, Schema> {
+    let (mut e2e, mut pieces) = (None, None);
+    r.map(&["e", "p"], |r, key| match key {
+        "e" => put(&mut e2e, r.boolean()?),
+        "p" => put(
+            &mut pieces,
+            r.array(MAX_PIECES.saturating_add(1), read_entry)?,
+        ),
+        _ => Err(Schema),
+    })?;
+    Ok(Manifest {
+        e2e: e2e.ok_or(Schema)?,
+        pieces: pieces.ok_or(Schema)?,
+    })
+}
+
+/// `{d: bstr .size 32, k: bstr .size 32}`.
+fn read_entry(r: &mut Reader<'_>) -> Result<PieceEntry, Schema> {
+    let (mut digest, mut key) = (None, None);
+    r.map(&["d", "k"], |r, name| match name {
+        "d" => put(&mut digest, r.fixed().map(PieceDigest)?),
+        "k" => put(&mut key, r.fixed().map(PieceKey::from_bytes)?),
+        _ => Err(Schema),
+    })?;
+    Ok(PieceEntry {
+        key: key.ok_or(Schema)?,
+        digest: digest.ok_or(Schema)?,
+    })
 }

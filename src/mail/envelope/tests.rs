@@ -1,4 +1,4 @@
-//! The strict readers of envelopes and copies (`wire::reader`): copies
+//! The strict readers of the routing header, envelopes, copies and manifests (`wire::reader`): copies
 //! spliced from an envelope are the bytes their re-encoding gives, and the readers accept and
 //! refuse what the reference reader (serde, then a re-encoding compared byte for byte) does,
 //! with the same error class, on thousands of mutated inputs.
@@ -9,13 +9,19 @@ use alloc::vec::Vec;
 use core::fmt::Debug;
 
 use ciborium::Value;
+use zeroize::Zeroizing;
 
-use super::{Copy, Envelope, LinkCopy, MAX_ENVELOPE_LEN, Origin, Party, RecipientKind};
+use super::header::parse_with_serde;
+use super::manifest::{Manifest, PieceEntry};
+use super::{
+    Copy, Envelope, LinkCopy, MAX_ENVELOPE_LEN, Origin, Party, RecipientKind, RoutingHeader,
+};
 use crate::error::{CborError, Error, Limit, Malformed};
 use crate::hazmat::{TestUser, XofRng};
 use crate::keys::{DeviceId, UserId};
 use crate::mail::seal::{MailSealer, RecipientKey};
 use crate::mail::server::{InboundMail, link_copy, seal_inbound, split_envelope};
+use crate::piece::{PieceDigest, PieceKey};
 use crate::suite::Suite;
 use crate::wire;
 
@@ -256,10 +262,28 @@ fn agree<T: PartialEq + Debug>(
     true
 }
 
-/// Every reader against its reference on `mutants` mutations of each sample.
+/// What a manifest holds: its flag, and each piece's digest and key.
+type Entries = (bool, Vec<([u8; 32], [u8; 32])>);
+
+/// What `m` holds, to compare.
+fn entries(m: Manifest) -> Entries {
+    let pieces = m.pieces.iter();
+    (
+        m.e2e,
+        pieces
+            .map(|p| (p.digest.0, *p.key.expose_secret()))
+            .collect(),
+    )
+}
+
+/// Every reader against its reference on mutations of each sample.
 #[test]
 fn readers_refuse_what_the_reference_refuses_with_the_same_class() {
     let envelopes = envelopes();
+    let headers: Vec<Vec<u8>> = envelopes
+        .iter()
+        .map(|e| Envelope::parse(e).unwrap().header.0)
+        .collect();
     let copies: Vec<Vec<u8>> = envelopes
         .iter()
         .flat_map(|e| split_envelope(e).unwrap())
@@ -268,6 +292,22 @@ fn readers_refuse_what_the_reference_refuses_with_the_same_class() {
     let links: Vec<Vec<u8>> = envelopes
         .iter()
         .filter_map(|e| link_copy(e).unwrap())
+        .collect();
+    let manifests: Vec<Zeroizing<Vec<u8>>> = [1u8, 3]
+        .iter()
+        .map(|&n| {
+            Manifest {
+                e2e: n == 1,
+                pieces: (0..n)
+                    .map(|i| PieceEntry {
+                        key: PieceKey::from_bytes([i; 32]),
+                        digest: PieceDigest([i ^ 0xff; 32]),
+                    })
+                    .collect(),
+            }
+            .plaintext()
+            .unwrap()
+        })
         .collect();
     let mut m = Mutator(15);
     let (mut same, mut spec) = (0usize, 0usize);
@@ -279,6 +319,12 @@ fn readers_refuse_what_the_reference_refuses_with_the_same_class() {
         }
     };
     for _ in 0..600 {
+        for sample in &headers {
+            for input in [m.bytes(sample), m.structure(sample)] {
+                let reference = parse_with_serde(&input);
+                tally(agree(&input, RoutingHeader::parse(&input), reference));
+            }
+        }
         for sample in &envelopes {
             for input in [m.bytes(sample), m.structure(sample)] {
                 let reference =
@@ -296,6 +342,15 @@ fn readers_refuse_what_the_reference_refuses_with_the_same_class() {
         for input in [m.bytes(copy), m.structure(copy)] {
             let reference = wire::decode(&input, MAX_ENVELOPE_LEN, Limit::EnvelopeSize);
             tally(agree(&input, Copy::parse(&input), reference));
+        }
+        let manifest = &manifests[m.below(manifests.len())];
+        for input in [m.bytes(manifest), m.structure(manifest)] {
+            let reference = Manifest::parse_with_serde(&input).map(entries);
+            tally(agree(
+                &input,
+                Manifest::parse(&input).map(entries),
+                reference,
+            ));
         }
         let link = &links[m.below(links.len())];
         for input in [m.bytes(link), m.structure(link)] {
@@ -345,5 +400,28 @@ fn envelope_corners_the_reference_calls_not_canonical_are_schema() {
         assert_eq!(Envelope::parse(&input).err(), Some(SCHEMA));
         let reference = wire::decode::<Envelope>(&input, MAX_ENVELOPE_LEN, Limit::EnvelopeSize);
         assert_eq!(reference.err(), Some(NOT_CANONICAL));
+    }
+}
+
+/// The same in a routing header, and a byte string where an array of integers belongs (the
+/// reference reads it as the array of its bytes).
+#[test]
+fn header_corners_the_reference_calls_not_canonical_are_schema() {
+    let header = Envelope::parse(&envelopes()[0]).unwrap().header.0;
+    let missing_nullable = edited(&header, &|m| {
+        let i = key(m, "x");
+        m.remove(i);
+    });
+    let bytes_key = edited(&header, &|m| {
+        let i = key(m, "o");
+        m[i].0 = Value::Bytes(b"o".to_vec());
+    });
+    let bytes_for_array = edited(&header, &|m| {
+        let i = key(m, "p");
+        m[i].1 = Value::Bytes(vec![1]);
+    });
+    for input in [missing_nullable, bytes_key, bytes_for_array] {
+        assert_eq!(RoutingHeader::parse(&input).err(), Some(SCHEMA));
+        assert_eq!(parse_with_serde(&input).err(), Some(NOT_CANONICAL));
     }
 }
