@@ -8,6 +8,8 @@
 
 use alloc::vec::Vec;
 
+use blake3::hazmat::{ContextKey, HasherExt, hash_derive_key_context};
+
 use crate::suite::Suite;
 
 /// Depth of the tree: `2^TREE_DEPTH` leaf positions.
@@ -23,12 +25,22 @@ pub(crate) fn leaf(salt: &[u8; 32], digest: &[u8; 32]) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
-/// `BLAKE3-derive_key("mailseal v1 tree node", left || right)`.
-pub(crate) fn node(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
-    let mut h = blake3::Hasher::new_derive_key("mailseal v1 tree node");
-    h.update(left);
-    h.update(right);
-    *h.finalize().as_bytes()
+/// Inner nodes, `BLAKE3-derive_key("mailseal v1 tree node", left || right)`, with the
+/// context hashed once for all the nodes of a path or a tree: `derive_key` hashes its input
+/// keyed by the context's hash, so each node then costs one compression instead of two.
+struct Nodes(ContextKey);
+
+impl Nodes {
+    fn new() -> Self {
+        Nodes(hash_derive_key_context("mailseal v1 tree node"))
+    }
+
+    fn node(&self, left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+        let mut h = blake3::Hasher::new_from_context_key(&self.0);
+        h.update(left);
+        h.update(right);
+        *h.finalize().as_bytes()
+    }
 }
 
 /// The value of an empty subtree at `level` (0 = leaves), index `index` within that level:
@@ -55,13 +67,14 @@ pub(crate) fn root_from_path(
     position: usize,
     path: &[[u8; 32]; TREE_DEPTH],
 ) -> [u8; 32] {
+    let nodes = Nodes::new();
     let mut acc = leaf_value;
     let mut index = position;
     for sibling in path {
         acc = if index & 1 == 0 {
-            node(&acc, sibling)
+            nodes.node(&acc, sibling)
         } else {
-            node(sibling, &acc)
+            nodes.node(sibling, &acc)
         };
         index >>= 1;
     }
@@ -82,6 +95,7 @@ impl Tree {
     #[allow(clippy::arithmetic_side_effects)]
     pub(crate) fn build(mut leaves: Vec<(usize, [u8; 32])>, tree_key: [u8; 32]) -> Tree {
         leaves.sort_unstable_by_key(|(p, _)| *p);
+        let nodes = Nodes::new();
         let mut levels = Vec::with_capacity(TREE_DEPTH + 1);
         let mut current = leaves;
         for level in 0..TREE_DEPTH {
@@ -97,7 +111,7 @@ impl Tree {
                 } else {
                     (filler(&tree_key, level, index - 1), value, 1)
                 };
-                next.push((parent, node(&left, &right)));
+                next.push((parent, nodes.node(&left, &right)));
                 i += step;
             }
             levels.push(current);
@@ -143,6 +157,14 @@ mod tests {
     use super::*;
     use alloc::vec;
 
+    /// A node by `derive_key` itself, to check the tree's context hashed once.
+    fn derive_key_node(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+        let mut h = blake3::Hasher::new_derive_key("mailseal v1 tree node");
+        h.update(left);
+        h.update(right);
+        *h.finalize().as_bytes()
+    }
+
     fn naive_root(leaves: &[(usize, [u8; 32])], key: &[u8; 32]) -> [u8; 32] {
         let mut level: Vec<[u8; 32]> = (0..TREE_SLOTS).map(|i| filler(key, 0, i)).collect();
         for (p, v) in leaves {
@@ -162,7 +184,7 @@ mod tests {
                 next.push(if e {
                     filler(key, l, i)
                 } else {
-                    node(&level[2 * i], &level[2 * i + 1])
+                    derive_key_node(&level[2 * i], &level[2 * i + 1])
                 });
             }
             level = next;
