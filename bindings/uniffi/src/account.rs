@@ -78,11 +78,11 @@ fn unwrapped(u: LibUnwrapped) -> UnwrappedSeed {
 /// Wraps `puk`'s seed to the device with public record `target`, signed by `approver` (a
 /// device of the same user, which holds the key): what a new device receives (SPEC.md §7.2).
 #[uniffi::export]
-pub fn wrap_seed_to(puk: &Puk, target: &[u8], approver: &Device) -> Result<Vec<u8>> {
+pub fn wrap_seed_to(puk: &Puk, target: Vec<u8>, approver: &Device) -> Result<Vec<u8>> {
     Ok(wrap_seed(
         &puk.inner,
         puk.inner.public().user,
-        &device_public(target)?,
+        &device_public(&target)?,
         &approver.inner,
         &mut convert::rng()?,
     )?)
@@ -90,7 +90,7 @@ pub fn wrap_seed_to(puk: &Puk, target: &[u8], approver: &Device) -> Result<Vec<u
 
 /// Wraps every generation in `keyring` to `target`, as one batch.
 #[uniffi::export]
-pub fn wrap_seeds(keyring: &Keyring, target: &[u8], approver: &Device) -> Result<Vec<u8>> {
+pub fn wrap_seeds(keyring: &Keyring, target: Vec<u8>, approver: &Device) -> Result<Vec<u8>> {
     let puks = keyring.copies()?;
     let user = puks
         .first()
@@ -99,7 +99,7 @@ pub fn wrap_seeds(keyring: &Keyring, target: &[u8], approver: &Device) -> Result
     Ok(devices::wrap_seeds(
         &puks,
         user,
-        &device_public(target)?,
+        &device_public(&target)?,
         &approver.inner,
         &mut convert::rng()?,
     )?)
@@ -110,7 +110,7 @@ pub fn wrap_seeds(keyring: &Keyring, target: &[u8], approver: &Device) -> Result
 #[uniffi::export]
 pub fn wrap_seed_cosigned_to(
     puk: &Puk,
-    target: &[u8],
+    target: Vec<u8>,
     approver: &Device,
     cosigner_group: &str,
     cosigner: &Device,
@@ -118,7 +118,7 @@ pub fn wrap_seed_cosigned_to(
     Ok(wrap_seed_cosigned(
         &puk.inner,
         puk.inner.public().user,
-        &device_public(target)?,
+        &device_public(&target)?,
         &approver.inner,
         convert::user_id(cosigner_group)?,
         &cosigner.inner,
@@ -129,9 +129,9 @@ pub fn wrap_seed_cosigned_to(
 /// Opens a seed wrap on device `me`, checked against the user's verified chain (SPEC.md
 /// §7.2).
 #[uniffi::export]
-pub fn open_seed_wrap_on(wrap: &[u8], me: &Device, chain: &Chain) -> Result<UnwrappedSeed> {
+pub fn open_seed_wrap_on(wrap: Vec<u8>, me: &Device, chain: &Chain) -> Result<UnwrappedSeed> {
     Ok(unwrapped(open_seed_wrap(
-        wrap,
+        &wrap,
         &me.inner,
         &chain.inner,
         None,
@@ -142,13 +142,13 @@ pub fn open_seed_wrap_on(wrap: &[u8], me: &Device, chain: &Chain) -> Result<Unwr
 /// the user's chain and the administrators' chain `ea_chain`.
 #[uniffi::export]
 pub fn open_recovery_wrap(
-    wrap: &[u8],
+    wrap: Vec<u8>,
     me: &Device,
     chain: &Chain,
     ea_chain: &Chain,
 ) -> Result<UnwrappedSeed> {
     Ok(unwrapped(open_seed_wrap(
-        wrap,
+        &wrap,
         &me.inner,
         &chain.inner,
         Some(&ea_chain.inner),
@@ -157,8 +157,12 @@ pub fn open_recovery_wrap(
 
 /// Opens a batch of seed wraps.
 #[uniffi::export]
-pub fn open_seed_wraps_on(batch: &[u8], me: &Device, chain: &Chain) -> Result<Vec<UnwrappedSeed>> {
-    let seeds = open_seed_wraps(batch, &me.inner, &chain.inner, None)?;
+pub fn open_seed_wraps_on(
+    batch: Vec<u8>,
+    me: &Device,
+    chain: &Chain,
+) -> Result<Vec<UnwrappedSeed>> {
+    let seeds = open_seed_wraps(&batch, &me.inner, &chain.inner, None)?;
     Ok(seeds.into_iter().map(unwrapped).collect())
 }
 
@@ -307,7 +311,7 @@ pub fn seal_user_data(
 /// message; `min_version` refuses older versions (a replay).
 #[uniffi::export]
 pub fn open_user_data(
-    blob: &[u8],
+    blob: Vec<u8>,
     user: &str,
     keyring: &Keyring,
     data_type: &str,
@@ -317,7 +321,7 @@ pub fn open_user_data(
     let b = binding(data_type, message_id.as_deref(), None);
     let user: UserId = convert::user_id(user)?;
     Ok(userdata::open_user_data(
-        blob,
+        &blob,
         &user,
         &keyring.copies()?,
         &b,
@@ -365,7 +369,7 @@ impl EscrowContext {
         custom: bool,
         member: &str,
         member_address: String,
-        ea_group: &[u8],
+        ea_group: Vec<u8>,
     ) -> Result<Arc<EscrowContext>> {
         // An account id has the text form of a user id.
         let account = *convert::user_id(account)?.as_bytes();
@@ -375,14 +379,18 @@ impl EscrowContext {
             custom,
             member: convert::user_id(member)?,
             member_address,
-            ea_group: puk_public(ea_group)?,
+            ea_group: puk_public(&ea_group)?,
         }))
     }
 
     /// The terms of the member's escrow-device link (SPEC.md §12.3), co-signed by the
     /// administrator's device with record `ea_device`, against the administrators' chain.
-    pub fn enrollment_terms(&self, ea_chain: &Chain, ea_device: &[u8]) -> Result<Arc<EscrowTerms>> {
-        let device = device_public(ea_device)?;
+    pub fn enrollment_terms(
+        &self,
+        ea_chain: &Chain,
+        ea_device: Vec<u8>,
+    ) -> Result<Arc<EscrowTerms>> {
+        let device = device_public(&ea_device)?;
         let terms = self.with(|ctx| escrow::enrollment_terms(ctx, &ea_chain.inner, &device))?;
         Ok(Arc::new(EscrowTerms { inner: terms }))
     }
@@ -416,11 +424,11 @@ impl EscrowTerms {
 /// the member's escrow device (SPEC.md §8.4).
 #[uniffi::export]
 pub fn open_escrow_wrap(
-    wrap: &[u8],
+    wrap: Vec<u8>,
     keyring: &Keyring,
     member_chain: &Chain,
 ) -> Result<Arc<Device>> {
-    let device = escrow::open_escrow_wrap(wrap, &keyring.copies()?, &member_chain.inner)?;
+    let device = escrow::open_escrow_wrap(&wrap, &keyring.copies()?, &member_chain.inner)?;
     Ok(Device::wrap(device))
 }
 
@@ -430,10 +438,10 @@ pub fn open_escrow_wrap(
 pub fn propose_recovery(
     chain: &Chain,
     recoverer: &str,
-    device: &[u8],
+    device: Vec<u8>,
     cosigner: &Device,
     ea_chain: &Chain,
-    new_puk: &[u8],
+    new_puk: Vec<u8>,
     time: u64,
 ) -> Result<Arc<LinkDraft>> {
     let cosigner = RecoveryCosigner {
@@ -443,9 +451,9 @@ pub fn propose_recovery(
     };
     LinkDraft::new(chain.inner.propose_recovery(
         convert::device_id(recoverer)?,
-        &device_public(device)?,
+        &device_public(&device)?,
         Some(cosigner),
-        &puk_public(new_puk)?,
+        &puk_public(&new_puk)?,
         time,
     ))
 }

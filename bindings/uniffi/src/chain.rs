@@ -72,8 +72,8 @@ pub struct ChainDevice {
     pub added_time: u64,
     /// The sequence number of the link that revoked it, if any.
     pub revoked_at: Option<u64>,
-    /// Its public record.
-    pub public: DeviceRecord,
+    /// Its public record (keys and id).
+    pub keys: DeviceRecord,
 }
 
 pub(crate) fn chain_device(d: &LibDevice) -> ChainDevice {
@@ -88,7 +88,7 @@ pub(crate) fn chain_device(d: &LibDevice) -> ChainDevice {
         added_at: d.added_at,
         added_time: d.added_time,
         revoked_at: d.revoked_at,
-        public: device_record(&d.public),
+        keys: device_record(&d.public),
     }
 }
 
@@ -184,8 +184,8 @@ impl Chain {
 
     /// Verifies a chain given as one segment (SPEC.md §12.2).
     #[uniffi::constructor]
-    pub fn verify_segment(segment: &[u8]) -> Result<Arc<Chain>> {
-        Ok(Chain::wrap(ChainState::verify_segment(segment)?))
+    pub fn verify_segment(segment: Vec<u8>) -> Result<Arc<Chain>> {
+        Ok(Chain::wrap(ChainState::verify_segment(&segment)?))
     }
 
     /// This chain with `links` appended, each checked as SPEC.md §12.4 says.
@@ -283,11 +283,11 @@ impl Chain {
     pub fn propose_add_device(
         &self,
         approver: &str,
-        device: &[u8],
+        device: Vec<u8>,
         new_puk: Option<Vec<u8>>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
-        Adding::parse(approver, device, new_puk)?.draft(|a| {
+        Adding::parse(approver, &device, new_puk)?.draft(|a| {
             self.inner
                 .propose_add_device(a.approver, &a.device, a.new_puk.as_ref(), time)
         })
@@ -297,11 +297,11 @@ impl Chain {
     pub fn propose_backup_device(
         &self,
         approver: &str,
-        device: &[u8],
+        device: Vec<u8>,
         new_puk: Option<Vec<u8>>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
-        Adding::parse(approver, device, new_puk)?.draft(|a| {
+        Adding::parse(approver, &device, new_puk)?.draft(|a| {
             self.inner
                 .propose_backup_device(a.approver, &a.device, a.new_puk.as_ref(), time)
         })
@@ -312,12 +312,12 @@ impl Chain {
     pub fn propose_escrow_device(
         &self,
         approver: &str,
-        device: &[u8],
+        device: Vec<u8>,
         terms: &EscrowTerms,
         new_puk: Option<Vec<u8>>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
-        Adding::parse(approver, device, new_puk)?.draft(|a| {
+        Adding::parse(approver, &device, new_puk)?.draft(|a| {
             let terms = terms.inner.clone();
             self.inner
                 .propose_escrow_device(a.approver, &a.device, terms, a.new_puk.as_ref(), time)
@@ -330,13 +330,13 @@ impl Chain {
         &self,
         signer: &str,
         device: &str,
-        new_puk: &[u8],
+        new_puk: Vec<u8>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
         LinkDraft::new(self.inner.propose_revoke(
             convert::device_id(signer)?,
             convert::device_id(device)?,
-            &puk_public(new_puk)?,
+            &puk_public(&new_puk)?,
             time,
         ))
     }
@@ -400,8 +400,8 @@ pub fn encode_segment(links: Vec<Vec<u8>>) -> Vec<u8> {
 
 /// Decodes a segment into its links.
 #[uniffi::export]
-pub fn decode_segment(segment: &[u8]) -> Result<Vec<Vec<u8>>> {
-    Ok(identity::decode_segment(segment)?)
+pub fn decode_segment(segment: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+    Ok(identity::decode_segment(&segment)?)
 }
 
 /// The arguments of every draft that adds a device, parsed.
@@ -470,7 +470,7 @@ impl LinkDraft {
     }
 
     /// Adds a 64-byte Ed25519 signature made elsewhere by `device`.
-    pub fn add_signature(&self, device: &str, signature: &[u8]) -> Result<()> {
+    pub fn add_signature(&self, device: &str, signature: Vec<u8>) -> Result<()> {
         let signature =
             <[u8; 64]>::try_from(signature).map_err(|_| invalid("a signature must be 64 bytes"))?;
         let device = convert::device_id(device)?;

@@ -130,8 +130,8 @@ impl Planner {
     }
 
     /// The server's key (a PUK record), for mail that cannot be E2E.
-    pub fn server_key(&self, address: String, record: &[u8]) -> Result<()> {
-        let key = RecipientKey::server(address, puk_public(record)?);
+    pub fn server_key(&self, address: String, record: Vec<u8>) -> Result<()> {
+        let key = RecipientKey::server(address, puk_public(&record)?);
         lock(&self.state).server = Some(key);
         Ok(())
     }

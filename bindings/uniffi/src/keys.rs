@@ -72,7 +72,7 @@ impl Device {
     }
 
     /// The public record, parsed.
-    pub fn public(&self) -> DeviceRecord {
+    pub fn public_fields(&self) -> DeviceRecord {
         device_record(self.inner.public())
     }
 
@@ -146,7 +146,7 @@ impl Puk {
     }
 
     /// The public record, parsed.
-    pub fn public(&self) -> PukRecord {
+    pub fn public_fields(&self) -> PukRecord {
         puk_record(self.inner.public())
     }
 
@@ -238,14 +238,14 @@ pub(crate) fn puk_public(record: &[u8]) -> Result<PukPublic> {
 
 /// Parses and validates a device's public record (SPEC.md §5.4).
 #[uniffi::export]
-pub fn parse_device_record(record: &[u8]) -> Result<DeviceRecord> {
-    Ok(device_record(&device_public(record)?))
+pub fn parse_device_record(record: Vec<u8>) -> Result<DeviceRecord> {
+    Ok(device_record(&device_public(&record)?))
 }
 
 /// Parses and validates a PUK's public record (SPEC.md §5.4).
 #[uniffi::export]
-pub fn parse_puk_record(record: &[u8]) -> Result<PukRecord> {
-    Ok(puk_record(&puk_public(record)?))
+pub fn parse_puk_record(record: Vec<u8>) -> Result<PukRecord> {
+    Ok(puk_record(&puk_public(&record)?))
 }
 
 /// Parses a device record's text form (SPEC.md §5.6), with every check of the binary record.

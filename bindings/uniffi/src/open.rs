@@ -61,9 +61,9 @@ impl Mailbox {
 
     /// Opens a copy with every check of SPEC.md §6.9. `senders`: the chains this client
     /// verified (the sender's must be there for signed mail).
-    pub fn open(&self, copy: &[u8], senders: &Directory) -> Result<Arc<OpenedMail>> {
+    pub fn open(&self, copy: Vec<u8>, senders: &Directory) -> Result<Arc<OpenedMail>> {
         let senders = senders.snapshot();
-        let opened = self.with(|m| open_copy(copy, m, &senders))?;
+        let opened = self.with(|m| open_copy(&copy, m, &senders))?;
         Ok(Arc::new(OpenedMail { inner: opened }))
     }
 }
@@ -71,8 +71,8 @@ impl Mailbox {
 /// Opens an access-restricted link copy with the fragment of its link, at `now` (seconds
 /// since the epoch, the reader's clock).
 #[uniffi::export]
-pub fn open_link_copy(copy: &[u8], fragment: &str, now: u64) -> Result<Arc<OpenedMail>> {
-    let opened = mailseal::mail::link::open_link_copy(copy, fragment, now)?;
+pub fn open_link_copy(copy: Vec<u8>, fragment: &str, now: u64) -> Result<Arc<OpenedMail>> {
+    let opened = mailseal::mail::link::open_link_copy(&copy, fragment, now)?;
     Ok(Arc::new(OpenedMail { inner: opened }))
 }
 
@@ -260,8 +260,8 @@ impl OpenedMail {
 
     /// Opens piece `index` from its whole ciphertext: plaintext only if every chunk and the
     /// manifest's digest check.
-    pub fn open_piece(&self, index: u32, ciphertext: &[u8]) -> Result<Vec<u8>> {
-        Ok(self.inner.open_piece(convert::index(index), ciphertext)?)
+    pub fn open_piece(&self, index: u32, ciphertext: Vec<u8>) -> Result<Vec<u8>> {
+        Ok(self.inner.open_piece(convert::index(index), &ciphertext)?)
     }
 
     /// A streaming opener of piece `index`: each chunk's plaintext as soon as it
@@ -279,19 +279,19 @@ impl OpenedMail {
     pub fn verified_piece_decryptor(
         &self,
         index: u32,
-        tag_list: &[u8],
+        tag_list: Vec<u8>,
     ) -> Result<Arc<PieceDecryptor>> {
         let d = self
             .inner
-            .verified_piece_decryptor(convert::index(index), tag_list)?;
+            .verified_piece_decryptor(convert::index(index), &tag_list)?;
         Ok(PieceDecryptor::new(Decryptor::Verified(Box::new(d))))
     }
 
     /// Verified random access to piece `index`: open any chunk on its own.
-    pub fn verified_piece_reader(&self, index: u32, tag_list: &[u8]) -> Result<Arc<PieceReader>> {
+    pub fn verified_piece_reader(&self, index: u32, tag_list: Vec<u8>) -> Result<Arc<PieceReader>> {
         Ok(PieceReader::from_verified(
             self.inner
-                .verified_piece_reader(convert::index(index), tag_list)?,
+                .verified_piece_reader(convert::index(index), &tag_list)?,
         ))
     }
 }
@@ -320,11 +320,11 @@ impl PieceDecryptor {
 impl PieceDecryptor {
     /// Consumes ciphertext; returns the plaintext of every chunk completed (and, verified,
     /// vouched for), possibly empty.
-    pub fn push(&self, ciphertext: &[u8]) -> Result<Vec<u8>> {
+    pub fn push(&self, ciphertext: Vec<u8>) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         match lock(&self.inner).as_mut() {
-            Some(Decryptor::Checked(d)) => d.push(ciphertext, &mut out),
-            Some(Decryptor::Verified(d)) => d.push(ciphertext, &mut out),
+            Some(Decryptor::Checked(d)) => d.push(&ciphertext, &mut out),
+            Some(Decryptor::Verified(d)) => d.push(&ciphertext, &mut out),
             None => return Err(invalid_state("this decryptor is finished")),
         }?;
         Ok(out)

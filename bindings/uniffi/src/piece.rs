@@ -131,9 +131,9 @@ pub fn piece_open(
     suite: Suite,
     purpose: Purpose,
     key: &PieceKey,
-    ciphertext: &[u8],
+    ciphertext: Vec<u8>,
 ) -> Result<OpenedPiece> {
-    let opened = piece::open(suite.lib()?, purpose.lib(), &key.inner, ciphertext)?;
+    let opened = piece::open(suite.lib()?, purpose.lib(), &key.inner, &ciphertext)?;
     Ok(OpenedPiece {
         digest: opened.digest.0.to_vec(),
         plaintext: opened.plaintext,
@@ -142,8 +142,8 @@ pub fn piece_open(
 
 /// The digest of a piece ciphertext, computed without any key (SPEC.md §3.4).
 #[uniffi::export]
-pub fn piece_digest(suite: Suite, purpose: Purpose, ciphertext: &[u8]) -> Result<Vec<u8>> {
-    Ok(piece::digest(suite.lib()?, purpose.lib(), ciphertext)?
+pub fn piece_digest(suite: Suite, purpose: Purpose, ciphertext: Vec<u8>) -> Result<Vec<u8>> {
+    Ok(piece::digest(suite.lib()?, purpose.lib(), &ciphertext)?
         .0
         .to_vec())
 }
@@ -193,14 +193,14 @@ impl PieceReader {
         suite: Suite,
         purpose: Purpose,
         key: &PieceKey,
-        header: &[u8],
+        header: Vec<u8>,
         ciphertext_length: u64,
     ) -> Result<Arc<PieceReader>> {
         let reader = piece::PieceReader::new(
             suite.lib()?,
             purpose.lib(),
             &key.inner,
-            header,
+            &header,
             ciphertext_length,
         )?;
         Ok(Arc::new(PieceReader {
@@ -215,16 +215,16 @@ impl PieceReader {
         suite: Suite,
         purpose: Purpose,
         key: &PieceKey,
-        tag_list: &[u8],
+        tag_list: Vec<u8>,
         ciphertext_length: u64,
-        expected_digest: &[u8],
+        expected_digest: Vec<u8>,
     ) -> Result<Arc<PieceReader>> {
-        let expected = piece::PieceDigest(convert::bytes32(expected_digest, "a digest")?);
+        let expected = piece::PieceDigest(convert::bytes32(&expected_digest, "a digest")?);
         let reader = piece::VerifiedPieceReader::new(
             suite.lib()?,
             purpose.lib(),
             &key.inner,
-            tag_list,
+            &tag_list,
             ciphertext_length,
             &expected,
         )?;
@@ -252,10 +252,10 @@ impl PieceReader {
     }
 
     /// Opens chunk `index` from exactly the bytes of `chunk_range(index)`.
-    pub fn open_chunk(&self, index: u64, chunk: &[u8]) -> Result<Vec<u8>> {
+    pub fn open_chunk(&self, index: u64, chunk: Vec<u8>) -> Result<Vec<u8>> {
         Ok(match &self.inner {
-            Reader::Plain(r) => r.open_chunk(index, chunk),
-            Reader::Verified(r) => r.open_chunk(index, chunk),
+            Reader::Plain(r) => r.open_chunk(index, &chunk),
+            Reader::Verified(r) => r.open_chunk(index, &chunk),
         }?)
     }
 }

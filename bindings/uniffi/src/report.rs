@@ -79,9 +79,9 @@ impl Report {
     /// Checks a report's syntax: size, canonical CBOR, version, the routing header, the
     /// recipient entry, the tree position and path, the disclosed indices. No signature yet.
     #[uniffi::constructor]
-    pub fn parse(bytes: &[u8]) -> Result<Arc<Report>> {
+    pub fn parse(bytes: Vec<u8>) -> Result<Arc<Report>> {
         Ok(Arc::new(Report {
-            inner: lib::Report::parse(bytes)?,
+            inner: lib::Report::parse(&bytes)?,
         }))
     }
 
@@ -144,7 +144,7 @@ impl Report {
 /// Parses and verifies a report in one call (`Report.parse` then `verify`).
 #[uniffi::export]
 pub fn verify_report(
-    bytes: &[u8],
+    bytes: Vec<u8>,
     sender: &Chain,
     reporter: &Chain,
     ciphertexts: Vec<Vec<u8>>,

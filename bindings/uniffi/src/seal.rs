@@ -237,8 +237,8 @@ impl MailSealer {
     }
 
     /// Gives the server access, with a box to its key (a PUK public record).
-    pub fn server_access(&self, address: String, record: &[u8]) -> Result<()> {
-        let key = RecipientKey::server(address, puk_public(record)?);
+    pub fn server_access(&self, address: String, record: Vec<u8>) -> Result<()> {
+        let key = RecipientKey::server(address, puk_public(&record)?);
         self.update(|m| m.server = Some(key))
     }
 

@@ -86,14 +86,14 @@ fn routing(info: &LibRouting) -> RoutingInfo {
 /// Validates an uploaded envelope without any key (SPEC.md §10.4); `piece_lengths` are the
 /// lengths of the piece ciphertexts uploaded with it.
 #[uniffi::export]
-pub fn validate_envelope(envelope: &[u8], piece_lengths: Vec<u64>) -> Result<RoutingInfo> {
-    Ok(routing(&lib::validate_envelope(envelope, &piece_lengths)?))
+pub fn validate_envelope(envelope: Vec<u8>, piece_lengths: Vec<u64>) -> Result<RoutingInfo> {
+    Ok(routing(&lib::validate_envelope(&envelope, &piece_lengths)?))
 }
 
 /// Validates one copy on its own (for example on re-delivery), without any key.
 #[uniffi::export]
-pub fn validate_copy(copy: &[u8], piece_lengths: Vec<u64>) -> Result<RoutingInfo> {
-    Ok(routing(&lib::validate_copy(copy, &piece_lengths)?))
+pub fn validate_copy(copy: Vec<u8>, piece_lengths: Vec<u64>) -> Result<RoutingInfo> {
+    Ok(routing(&lib::validate_copy(&copy, &piece_lengths)?))
 }
 
 /// One recipient's copy of an envelope.
@@ -112,8 +112,8 @@ pub struct RecipientCopy {
 /// Splits a validated envelope into one copy per recipient user, in envelope order.
 /// Key-free.
 #[uniffi::export]
-pub fn split_envelope(envelope: &[u8]) -> Result<Vec<RecipientCopy>> {
-    Ok(lib::split_envelope(envelope)?
+pub fn split_envelope(envelope: Vec<u8>) -> Result<Vec<RecipientCopy>> {
+    Ok(lib::split_envelope(&envelope)?
         .into_iter()
         .map(|c| RecipientCopy {
             address: c.address,
@@ -126,15 +126,15 @@ pub fn split_envelope(envelope: &[u8]) -> Result<Vec<RecipientCopy>> {
 
 /// The copy an access-restricted link serves, or none if the mail has no link box.
 #[uniffi::export]
-pub fn link_copy(envelope: &[u8]) -> Result<Option<Vec<u8>>> {
-    Ok(lib::link_copy(envelope)?)
+pub fn link_copy(envelope: Vec<u8>) -> Result<Option<Vec<u8>>> {
+    Ok(lib::link_copy(&envelope)?)
 }
 
 /// The tag list of a stored piece ciphertext (SPEC.md §3.8), what a client needs to stream
 /// the piece verified. Key-free.
 #[uniffi::export]
-pub fn tag_list(ciphertext: &[u8]) -> Result<Vec<u8>> {
-    Ok(piece::tag_list(ciphertext)?)
+pub fn tag_list(ciphertext: Vec<u8>) -> Result<Vec<u8>> {
+    Ok(piece::tag_list(&ciphertext)?)
 }
 
 /// A byte range `[start, end)`.

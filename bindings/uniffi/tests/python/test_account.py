@@ -37,7 +37,7 @@ def test_seed_wraps_and_rotation():
     r = m.rotate(chain, laptop, NOW + 2)
     assert r.puk.generation() == 2
     chain = chain.extend([r.link])
-    assert chain.current_puk() == r.puk.public()
+    assert chain.current_puk() == r.puk.public_fields()
     assert sorted(w.device for w in r.wraps) == sorted([laptop.id(), phone.id()])
     phone_wrap = next(w.wrap for w in r.wraps if w.device == phone.id())
     assert m.open_seed_wrap_on(phone_wrap, phone, chain).puk.expose_seed() == r.puk.expose_seed()

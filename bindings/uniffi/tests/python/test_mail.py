@@ -35,7 +35,7 @@ def test_keys_and_text_forms(suite):
     assert (puk.user(), puk.generation(), puk.suite()) == (hex_id(1), 3, suite)
     r = m.parse_puk_record(puk.public_record())
     assert (r.user, r.generation, r.suite) == (hex_id(1), 3, suite)
-    assert m.parse_puk_text(puk.public_text()) == r == puk.public()
+    assert m.parse_puk_text(puk.public_text()) == r == puk.public_fields()
     assert len(r.fingerprint) == 64
     assert m.parse_id(hex_id(0xAB).upper()) == hex_id(0xAB)
 
@@ -50,7 +50,7 @@ def test_chain_root_verify_and_views(suite):
     [d] = c.devices()
     assert (d.id, d.role, d.active, d.added_at, d.added_time, d.revoked_at) == (
         alice.device.id(), m.DeviceRole.ORDINARY, True, 1, NOW, None)
-    assert c.current_puk() == alice.puk.public()
+    assert c.current_puk() == alice.puk.public_fields()
     assert [g.generation for g in c.generations()] == [1]
     assert c.escrow() is None and c.escrow_history() == []
     assert not c.rotation_due() and c.has_active_device()
