@@ -5,7 +5,7 @@
 //! declared length against the input before anything is allocated; then `ciborium` + `serde`
 //! into a struct that denies unknown and duplicate keys, and a re-encoding that must equal the
 //! input byte for byte (this pins the map key order). The structures read on every mail
-//! (routing header, envelope, copies, manifest) go through [`reader`] instead, which makes
+//! (routing header, envelope, copies, manifest) go through `reader` instead, which makes
 //! the same checks directly, without serde or a re-encoding, and in one pass when the input
 //! is valid; every input still gets the error of the first stage that fails, in SPEC.md
 //! §4.1's order. Hashes and signatures are always computed over the bytes as received, never
