@@ -15,6 +15,7 @@ use mailseal::keys::{PukPublic, PukSecret, UserId};
 use mailseal::wire::Fixed;
 use zeroize::Zeroize;
 
+use crate::bytes::Bytes;
 use crate::chain::{Chain, ChainDevice, EscrowTermsFields, LinkDraft, chain_device, terms_fields};
 use crate::convert::{self, Suite, lock};
 use crate::error::{Result, invalid};
@@ -78,19 +79,20 @@ fn unwrapped(u: LibUnwrapped) -> UnwrappedSeed {
 /// Wraps `puk`'s seed to the device with public record `target`, signed by `approver` (a
 /// device of the same user, which holds the key): what a new device receives (SPEC.md §7.2).
 #[uniffi::export]
-pub fn wrap_seed_to(puk: &Puk, target: Vec<u8>, approver: &Device) -> Result<Vec<u8>> {
+pub fn wrap_seed_to(puk: &Puk, target: Bytes, approver: &Device) -> Result<Bytes> {
     Ok(wrap_seed(
         &puk.inner,
         puk.inner.public().user,
         &device_public(&target)?,
         &approver.inner,
         &mut convert::rng()?,
-    )?)
+    )?
+    .into())
 }
 
 /// Wraps every generation in `keyring` to `target`, as one batch.
 #[uniffi::export]
-pub fn wrap_seeds(keyring: &Keyring, target: Vec<u8>, approver: &Device) -> Result<Vec<u8>> {
+pub fn wrap_seeds(keyring: &Keyring, target: Bytes, approver: &Device) -> Result<Bytes> {
     let puks = keyring.copies()?;
     let user = puks
         .first()
@@ -102,7 +104,8 @@ pub fn wrap_seeds(keyring: &Keyring, target: Vec<u8>, approver: &Device) -> Resu
         &device_public(&target)?,
         &approver.inner,
         &mut convert::rng()?,
-    )?)
+    )?
+    .into())
 }
 
 /// A recovery wrap through escrow (SPEC.md §8.4): `approver` is the user's escrow device,
@@ -110,11 +113,11 @@ pub fn wrap_seeds(keyring: &Keyring, target: Vec<u8>, approver: &Device) -> Resu
 #[uniffi::export]
 pub fn wrap_seed_cosigned_to(
     puk: &Puk,
-    target: Vec<u8>,
+    target: Bytes,
     approver: &Device,
     cosigner_group: &str,
     cosigner: &Device,
-) -> Result<Vec<u8>> {
+) -> Result<Bytes> {
     Ok(wrap_seed_cosigned(
         &puk.inner,
         puk.inner.public().user,
@@ -123,13 +126,14 @@ pub fn wrap_seed_cosigned_to(
         convert::user_id(cosigner_group)?,
         &cosigner.inner,
         &mut convert::rng()?,
-    )?)
+    )?
+    .into())
 }
 
 /// Opens a seed wrap on device `me`, checked against the user's verified chain (SPEC.md
 /// §7.2).
 #[uniffi::export]
-pub fn open_seed_wrap_on(wrap: Vec<u8>, me: &Device, chain: &Chain) -> Result<UnwrappedSeed> {
+pub fn open_seed_wrap_on(wrap: Bytes, me: &Device, chain: &Chain) -> Result<UnwrappedSeed> {
     Ok(unwrapped(open_seed_wrap(
         &wrap,
         &me.inner,
@@ -142,7 +146,7 @@ pub fn open_seed_wrap_on(wrap: Vec<u8>, me: &Device, chain: &Chain) -> Result<Un
 /// the user's chain and the administrators' chain `ea_chain`.
 #[uniffi::export]
 pub fn open_recovery_wrap(
-    wrap: Vec<u8>,
+    wrap: Bytes,
     me: &Device,
     chain: &Chain,
     ea_chain: &Chain,
@@ -157,11 +161,7 @@ pub fn open_recovery_wrap(
 
 /// Opens a batch of seed wraps.
 #[uniffi::export]
-pub fn open_seed_wraps_on(
-    batch: Vec<u8>,
-    me: &Device,
-    chain: &Chain,
-) -> Result<Vec<UnwrappedSeed>> {
+pub fn open_seed_wraps_on(batch: Bytes, me: &Device, chain: &Chain) -> Result<Vec<UnwrappedSeed>> {
     let seeds = open_seed_wraps(&batch, &me.inner, &chain.inner, None)?;
     Ok(seeds.into_iter().map(unwrapped).collect())
 }
@@ -172,7 +172,7 @@ pub struct DeviceWrap {
     /// The device id.
     pub device: String,
     /// The wrap to deliver to it.
-    pub wrap: Vec<u8>,
+    pub wrap: Bytes,
 }
 
 /// A rotated PUK: the new key, the link to append, a seed wrap for every device active after
@@ -182,7 +182,7 @@ pub struct Rotation {
     /// The new key.
     pub puk: Arc<Puk>,
     /// The link to append to the chain.
-    pub link: Vec<u8>,
+    pub link: Bytes,
     /// A wrap of the new seed for each active device.
     pub wraps: Vec<DeviceWrap>,
 }
@@ -196,13 +196,13 @@ fn rotation(chain: &Chain, approver: &Device, cause: RotationCause, time: u64) -
         &mut convert::rng()?,
     )?;
     Ok(Rotation {
-        link: r.link.clone(),
+        link: r.link.clone().into(),
         wraps: r
             .wraps
             .iter()
             .map(|(device, wrap)| DeviceWrap {
                 device: device.to_string(),
-                wrap: wrap.clone(),
+                wrap: wrap.clone().into(),
             })
             .collect(),
         puk: Puk::wrap(r.puk),
@@ -295,13 +295,11 @@ pub fn seal_user_data(
     data_type: &str,
     message_id: Option<String>,
     version: Option<u64>,
-    mut plaintext: Vec<u8>,
-) -> Result<Vec<u8>> {
+    mut plaintext: Bytes,
+) -> Result<Bytes> {
     let b = binding(data_type, message_id.as_deref(), version);
     let result = convert::rng().and_then(|mut rng| {
-        Ok(userdata::seal_user_data(
-            &puk.inner, &b, &plaintext, &mut rng,
-        )?)
+        Ok(userdata::seal_user_data(&puk.inner, &b, &plaintext, &mut rng)?.into())
     });
     plaintext.zeroize();
     result
@@ -311,22 +309,16 @@ pub fn seal_user_data(
 /// message; `min_version` refuses older versions (a replay).
 #[uniffi::export]
 pub fn open_user_data(
-    blob: Vec<u8>,
+    blob: Bytes,
     user: &str,
     keyring: &Keyring,
     data_type: &str,
     message_id: Option<String>,
     min_version: Option<u64>,
-) -> Result<Vec<u8>> {
+) -> Result<Bytes> {
     let b = binding(data_type, message_id.as_deref(), None);
     let user: UserId = convert::user_id(user)?;
-    Ok(userdata::open_user_data(
-        &blob,
-        &user,
-        &keyring.copies()?,
-        &b,
-        min_version,
-    )?)
+    Ok(userdata::open_user_data(&blob, &user, &keyring.copies()?, &b, min_version)?.into())
 }
 
 /// An account's escrow setting for one member (SPEC.md §8.1): the account, its domain
@@ -369,7 +361,7 @@ impl EscrowContext {
         custom: bool,
         member: &str,
         member_address: String,
-        ea_group: Vec<u8>,
+        ea_group: Bytes,
     ) -> Result<Arc<EscrowContext>> {
         // An account id has the text form of a user id.
         let account = *convert::user_id(account)?.as_bytes();
@@ -385,11 +377,7 @@ impl EscrowContext {
 
     /// The terms of the member's escrow-device link (SPEC.md §12.3), co-signed by the
     /// administrator's device with record `ea_device`, against the administrators' chain.
-    pub fn enrollment_terms(
-        &self,
-        ea_chain: &Chain,
-        ea_device: Vec<u8>,
-    ) -> Result<Arc<EscrowTerms>> {
+    pub fn enrollment_terms(&self, ea_chain: &Chain, ea_device: Bytes) -> Result<Arc<EscrowTerms>> {
         let device = device_public(&ea_device)?;
         let terms = self.with(|ctx| escrow::enrollment_terms(ctx, &ea_chain.inner, &device))?;
         Ok(Arc::new(EscrowTerms { inner: terms }))
@@ -397,11 +385,13 @@ impl EscrowContext {
 
     /// Wraps the escrow device's seed to the administrators' key, signed by the member's
     /// device `signer` (SPEC.md §8.2).
-    pub fn wrap_escrow_device(&self, escrow_device: &Device, signer: &Device) -> Result<Vec<u8>> {
+    pub fn wrap_escrow_device(&self, escrow_device: &Device, signer: &Device) -> Result<Bytes> {
         let mut rng = convert::rng()?;
-        Ok(self.with(|ctx| {
-            escrow::wrap_escrow_device(ctx, &escrow_device.inner, &signer.inner, &mut rng)
-        })?)
+        Ok(self
+            .with(|ctx| {
+                escrow::wrap_escrow_device(ctx, &escrow_device.inner, &signer.inner, &mut rng)
+            })?
+            .into())
     }
 }
 
@@ -424,7 +414,7 @@ impl EscrowTerms {
 /// the member's escrow device (SPEC.md §8.4).
 #[uniffi::export]
 pub fn open_escrow_wrap(
-    wrap: Vec<u8>,
+    wrap: Bytes,
     keyring: &Keyring,
     member_chain: &Chain,
 ) -> Result<Arc<Device>> {
@@ -438,10 +428,10 @@ pub fn open_escrow_wrap(
 pub fn propose_recovery(
     chain: &Chain,
     recoverer: &str,
-    device: Vec<u8>,
+    device: Bytes,
     cosigner: &Device,
     ea_chain: &Chain,
-    new_puk: Vec<u8>,
+    new_puk: Bytes,
     time: u64,
 ) -> Result<Arc<LinkDraft>> {
     let cosigner = RecoveryCosigner {

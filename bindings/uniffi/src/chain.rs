@@ -12,6 +12,7 @@ use mailseal::keys::{DeviceId, DevicePublic, PukPublic, UserId};
 use mailseal::mail::open::ChainDirectory;
 
 use crate::account::EscrowTerms;
+use crate::bytes::Bytes;
 use crate::convert::{self, Suite, hex, lock};
 use crate::error::{Result, invalid, invalid_state};
 use crate::keys::{
@@ -123,7 +124,7 @@ pub struct EscrowTermsFields {
     /// The administrator's device that co-signed.
     pub ea_device: String,
     /// That device's verifying key.
-    pub ea_device_key: Vec<u8>,
+    pub ea_device_key: Bytes,
 }
 
 pub(crate) fn terms_fields(t: &identity::EscrowTerms) -> EscrowTermsFields {
@@ -135,7 +136,7 @@ pub(crate) fn terms_fields(t: &identity::EscrowTerms) -> EscrowTermsFields {
         ea_key_fingerprint: hex(&t.ea_key_fingerprint),
         ea_chain: tail(&t.ea_chain),
         ea_device: t.ea_device.to_string(),
-        ea_device_key: t.ea_device_key.to_bytes().to_vec(),
+        ea_device_key: t.ea_device_key.to_bytes().to_vec().into(),
     }
 }
 
@@ -178,24 +179,24 @@ impl Chain {
 impl Chain {
     /// Verifies a whole chain from its root (every link, in order).
     #[uniffi::constructor]
-    pub fn verify(links: Vec<Vec<u8>>) -> Result<Arc<Chain>> {
+    pub fn verify(links: Vec<Bytes>) -> Result<Arc<Chain>> {
         Ok(Chain::wrap(ChainState::verify(&links)?))
     }
 
     /// Verifies a chain given as one segment (SPEC.md §12.2).
     #[uniffi::constructor]
-    pub fn verify_segment(segment: Vec<u8>) -> Result<Arc<Chain>> {
+    pub fn verify_segment(segment: Bytes) -> Result<Arc<Chain>> {
         Ok(Chain::wrap(ChainState::verify_segment(&segment)?))
     }
 
     /// This chain with `links` appended, each checked as SPEC.md §12.4 says.
-    pub fn extend(&self, links: Vec<Vec<u8>>) -> Result<Arc<Chain>> {
+    pub fn extend(&self, links: Vec<Bytes>) -> Result<Arc<Chain>> {
         Ok(Chain::wrap(self.inner.extend(&links)?))
     }
 
     /// A later view of the whole chain (from its root), accepted only if it extends this one
     /// (trust on first use, SPEC.md §12.5: a fork or a rollback is refused).
-    pub fn update(&self, view: Vec<Vec<u8>>) -> Result<Arc<Chain>> {
+    pub fn update(&self, view: Vec<Bytes>) -> Result<Arc<Chain>> {
         Ok(Chain::wrap(self.inner.update(&view)?))
     }
 
@@ -283,8 +284,8 @@ impl Chain {
     pub fn propose_add_device(
         &self,
         approver: &str,
-        device: Vec<u8>,
-        new_puk: Option<Vec<u8>>,
+        device: Bytes,
+        new_puk: Option<Bytes>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
         Adding::parse(approver, &device, new_puk)?.draft(|a| {
@@ -297,8 +298,8 @@ impl Chain {
     pub fn propose_backup_device(
         &self,
         approver: &str,
-        device: Vec<u8>,
-        new_puk: Option<Vec<u8>>,
+        device: Bytes,
+        new_puk: Option<Bytes>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
         Adding::parse(approver, &device, new_puk)?.draft(|a| {
@@ -312,9 +313,9 @@ impl Chain {
     pub fn propose_escrow_device(
         &self,
         approver: &str,
-        device: Vec<u8>,
+        device: Bytes,
         terms: &EscrowTerms,
-        new_puk: Option<Vec<u8>>,
+        new_puk: Option<Bytes>,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
         Adding::parse(approver, &device, new_puk)?.draft(|a| {
@@ -330,7 +331,7 @@ impl Chain {
         &self,
         signer: &str,
         device: &str,
-        new_puk: Vec<u8>,
+        new_puk: Bytes,
         time: u64,
     ) -> Result<Arc<LinkDraft>> {
         LinkDraft::new(self.inner.propose_revoke(
@@ -343,14 +344,17 @@ impl Chain {
 
     /// A link by the server revoking `device` (no signature, no rotation: the user's next
     /// client must rotate).
-    pub fn server_revoke(&self, device: &str, time: u64) -> Result<Vec<u8>> {
-        Ok(self.inner.server_revoke(convert::device_id(device)?, time))
+    pub fn server_revoke(&self, device: &str, time: u64) -> Result<Bytes> {
+        Ok(self
+            .inner
+            .server_revoke(convert::device_id(device)?, time)
+            .into())
     }
 
     /// A link by the server setting the user's addresses.
-    pub fn server_addresses(&self, addresses: Vec<String>, time: u64) -> Vec<u8> {
+    pub fn server_addresses(&self, addresses: Vec<String>, time: u64) -> Bytes {
         let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
-        self.inner.server_addresses(&refs, time)
+        self.inner.server_addresses(&refs, time).into()
     }
 }
 
@@ -358,7 +362,7 @@ impl Chain {
 /// (generation 1) and addresses, at `time` (seconds since the epoch). Verify it with
 /// `Chain.verify([root])`.
 #[uniffi::export]
-pub fn root_link(device: &Device, puk: &Puk, addresses: Vec<String>, time: u64) -> Result<Vec<u8>> {
+pub fn root_link(device: &Device, puk: &Puk, addresses: Vec<String>, time: u64) -> Result<Bytes> {
     let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
     Ok(identity::root(
         puk.inner.suite(),
@@ -367,7 +371,8 @@ pub fn root_link(device: &Device, puk: &Puk, addresses: Vec<String>, time: u64) 
         puk.inner.public(),
         &refs,
         time,
-    )?)
+    )?
+    .into())
 }
 
 /// Parses a chain tail's text form (`seq:hash`, SPEC.md §5.6).
@@ -394,14 +399,17 @@ pub fn pair_security_code(a: &Chain, b: &Chain) -> String {
 
 /// Encodes links as one segment (SPEC.md §12.2), the form a server serves a chain in.
 #[uniffi::export]
-pub fn encode_segment(links: Vec<Vec<u8>>) -> Vec<u8> {
-    identity::encode_segment(&links)
+pub fn encode_segment(links: Vec<Bytes>) -> Bytes {
+    identity::encode_segment(&links).into()
 }
 
 /// Decodes a segment into its links.
 #[uniffi::export]
-pub fn decode_segment(segment: Vec<u8>) -> Result<Vec<Vec<u8>>> {
-    Ok(identity::decode_segment(&segment)?)
+pub fn decode_segment(segment: Bytes) -> Result<Vec<Bytes>> {
+    Ok(identity::decode_segment(&segment)?
+        .into_iter()
+        .map(Bytes)
+        .collect())
 }
 
 /// The arguments of every draft that adds a device, parsed.
@@ -412,7 +420,7 @@ struct Adding {
 }
 
 impl Adding {
-    fn parse(approver: &str, device: &[u8], new_puk: Option<Vec<u8>>) -> Result<Adding> {
+    fn parse(approver: &str, device: &[u8], new_puk: Option<Bytes>) -> Result<Adding> {
         Ok(Adding {
             approver: convert::device_id(approver)?,
             device: device_public(device)?,
@@ -455,8 +463,8 @@ impl LinkDraft {
 #[uniffi::export]
 impl LinkDraft {
     /// The bytes every signer signs (to sign elsewhere and `add_signature`).
-    pub fn body(&self) -> Result<Vec<u8>> {
-        self.with(|d| Ok(d.body().to_vec()))
+    pub fn body(&self) -> Result<Bytes> {
+        self.with(|d| Ok(d.body().into()))
     }
 
     /// The device ids that must sign, in order.
@@ -470,19 +478,19 @@ impl LinkDraft {
     }
 
     /// Adds a 64-byte Ed25519 signature made elsewhere by `device`.
-    pub fn add_signature(&self, device: &str, signature: Vec<u8>) -> Result<()> {
-        let signature =
-            <[u8; 64]>::try_from(signature).map_err(|_| invalid("a signature must be 64 bytes"))?;
+    pub fn add_signature(&self, device: &str, signature: Bytes) -> Result<()> {
+        let signature = <[u8; 64]>::try_from(signature.as_slice())
+            .map_err(|_| invalid("a signature must be 64 bytes"))?;
         let device = convert::device_id(device)?;
         self.with(|d| Ok(d.add_signature(device, signature)?))
     }
 
     /// The signed link, once every required device signed. The draft is used up.
-    pub fn finish(&self) -> Result<Vec<u8>> {
+    pub fn finish(&self) -> Result<Bytes> {
         let draft = lock(&self.inner)
             .take()
             .ok_or_else(|| invalid_state("this draft was already finished"))?;
-        Ok(draft.finish()?)
+        Ok(draft.finish()?.into())
     }
 }
 

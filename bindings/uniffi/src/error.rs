@@ -65,6 +65,21 @@ pub enum MailsealError {
         /// The library's sentence.
         detail: String,
     },
+    /// A key-transparency check failed (`transparency/…`, SPEC.md §14).
+    Transparency {
+        /// The library's error class.
+        error_class: String,
+        /// The library's sentence.
+        detail: String,
+    },
+    /// A cause added to the library after this binding was written: its class and sentence
+    /// all the same.
+    Other {
+        /// The library's error class.
+        error_class: String,
+        /// The library's sentence.
+        detail: String,
+    },
     /// The binding's own refusals (`binding/…`): an argument it cannot use, a call in the
     /// wrong order, no randomness from the operating system.
     Binding {
@@ -121,6 +136,14 @@ impl MailsealError {
                 error_class,
                 detail,
             }
+            | MailsealError::Transparency {
+                error_class,
+                detail,
+            }
+            | MailsealError::Other {
+                error_class,
+                detail,
+            }
             | MailsealError::Binding {
                 error_class,
                 detail,
@@ -171,8 +194,11 @@ impl From<mailseal::Error> for MailsealError {
                 error_class,
                 detail,
             },
-            // A cause added to the library later: still its class and sentence.
-            _ => MailsealError::Misuse {
+            mailseal::Error::Transparency(_) => MailsealError::Transparency {
+                error_class,
+                detail,
+            },
+            _ => MailsealError::Other {
                 error_class,
                 detail,
             },

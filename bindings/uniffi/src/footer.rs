@@ -12,6 +12,7 @@ use mailseal::mail::footer::{
 };
 use mailseal::mail::seal::RecipientKey;
 
+use crate::bytes::Bytes;
 use crate::chain::{Chain, EscrowEnrollment, enrollment};
 use crate::convert::{self, RecipientKind, lock};
 use crate::error::Result;
@@ -130,7 +131,7 @@ impl Planner {
     }
 
     /// The server's key (a PUK record), for mail that cannot be E2E.
-    pub fn server_key(&self, address: String, record: Vec<u8>) -> Result<()> {
+    pub fn server_key(&self, address: String, record: Bytes) -> Result<()> {
         let key = RecipientKey::server(address, puk_public(&record)?);
         lock(&self.state).server = Some(key);
         Ok(())

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use mailseal::keys::{DevicePublic, DeviceSecret, PukPublic, PukSecret, PukSeed};
 
+use crate::bytes::Bytes;
 use crate::convert::{self, Suite, hex, secret32};
 use crate::error::Result;
 
@@ -42,8 +43,8 @@ impl Device {
 
     /// The device from its stored 32-byte seed (the binding's copy is wiped).
     #[uniffi::constructor]
-    pub fn from_seed(suite: Suite, id: &str, seed: Vec<u8>) -> Result<Arc<Device>> {
-        let mut seed = secret32(seed, "a device seed")?;
+    pub fn from_seed(suite: Suite, id: &str, seed: Bytes) -> Result<Arc<Device>> {
+        let mut seed = secret32(seed.0, "a device seed")?;
         let device = suite
             .lib()
             .and_then(|s| Ok(DeviceSecret::from_seed(s, convert::device_id(id)?, &seed)));
@@ -62,8 +63,8 @@ impl Device {
     }
 
     /// The public record (SPEC.md §5.4) other devices and chains name it by.
-    pub fn public_record(&self) -> Vec<u8> {
-        self.inner.public().to_cbor()
+    pub fn public_record(&self) -> Bytes {
+        self.inner.public().to_cbor().into()
     }
 
     /// The public record's text form (SPEC.md §5.6): `mailseal:device:` and base64url.
@@ -77,8 +78,8 @@ impl Device {
     }
 
     /// The 32-byte seed: the one secret a device stores. Handle the copy with care.
-    pub fn expose_seed(&self) -> Vec<u8> {
-        self.inner.expose_seed().to_vec()
+    pub fn expose_seed(&self) -> Bytes {
+        self.inner.expose_seed().to_vec().into()
     }
 }
 
@@ -114,8 +115,8 @@ impl Puk {
     /// Generation `generation` of `user`'s PUK from its 32-byte seed (the binding's copy is
     /// wiped).
     #[uniffi::constructor]
-    pub fn derive(suite: Suite, user: &str, generation: u32, seed: Vec<u8>) -> Result<Arc<Puk>> {
-        let seed = PukSeed::from_bytes(secret32(seed, "a PUK seed")?);
+    pub fn derive(suite: Suite, user: &str, generation: u32, seed: Bytes) -> Result<Arc<Puk>> {
+        let seed = PukSeed::from_bytes(secret32(seed.0, "a PUK seed")?);
         let puk = PukSecret::derive(suite.lib()?, convert::user_id(user)?, generation, seed)?;
         Ok(Puk::wrap(puk))
     }
@@ -136,8 +137,8 @@ impl Puk {
     }
 
     /// The public record (SPEC.md §5.4) senders seal to.
-    pub fn public_record(&self) -> Vec<u8> {
-        self.inner.public().to_cbor()
+    pub fn public_record(&self) -> Bytes {
+        self.inner.public().to_cbor().into()
     }
 
     /// The public record's text form (SPEC.md §5.6): `mailseal:puk:` and base64url.
@@ -151,8 +152,8 @@ impl Puk {
     }
 
     /// The 32-byte seed (to back it up or hand it to another device through a seed wrap).
-    pub fn expose_seed(&self) -> Vec<u8> {
-        self.inner.seed().expose_secret().to_vec()
+    pub fn expose_seed(&self) -> Bytes {
+        self.inner.seed().expose_secret().to_vec().into()
     }
 }
 
@@ -175,11 +176,11 @@ pub struct DeviceRecord {
     /// The suite of its encryption key.
     pub suite: Suite,
     /// The Ed25519 verifying key (32 bytes).
-    pub verifying_key: Vec<u8>,
+    pub verifying_key: Bytes,
     /// The HPKE encryption key.
-    pub encryption_key: Vec<u8>,
+    pub encryption_key: Bytes,
     /// The record's canonical bytes.
-    pub record: Vec<u8>,
+    pub record: Bytes,
     /// The record's text form (SPEC.md §5.6).
     pub text: String,
 }
@@ -194,11 +195,11 @@ pub struct PukRecord {
     /// The suite.
     pub suite: Suite,
     /// The HPKE public key mail to the user is sealed to.
-    pub mail_key: Vec<u8>,
+    pub mail_key: Bytes,
     /// The mail key's fingerprint (hex).
     pub fingerprint: String,
     /// The record's canonical bytes.
-    pub record: Vec<u8>,
+    pub record: Bytes,
     /// The record's text form (SPEC.md §5.6).
     pub text: String,
 }
@@ -207,9 +208,9 @@ pub(crate) fn device_record(d: &DevicePublic) -> DeviceRecord {
     DeviceRecord {
         id: d.id.to_string(),
         suite: Suite::of(d.encryption_key.suite()),
-        verifying_key: d.verifying_key.to_bytes().to_vec(),
-        encryption_key: d.encryption_key.as_bytes().to_vec(),
-        record: d.to_cbor(),
+        verifying_key: d.verifying_key.to_bytes().to_vec().into(),
+        encryption_key: d.encryption_key.as_bytes().into(),
+        record: d.to_cbor().into(),
         text: d.to_string(),
     }
 }
@@ -219,9 +220,9 @@ pub(crate) fn puk_record(p: &PukPublic) -> PukRecord {
         user: p.user.to_string(),
         generation: p.generation,
         suite: Suite::of(p.mail_key.suite()),
-        mail_key: p.mail_key.as_bytes().to_vec(),
+        mail_key: p.mail_key.as_bytes().into(),
         fingerprint: hex(&p.mail_key.fingerprint()),
-        record: p.to_cbor(),
+        record: p.to_cbor().into(),
         text: p.to_string(),
     }
 }
@@ -238,13 +239,13 @@ pub(crate) fn puk_public(record: &[u8]) -> Result<PukPublic> {
 
 /// Parses and validates a device's public record (SPEC.md §5.4).
 #[uniffi::export]
-pub fn parse_device_record(record: Vec<u8>) -> Result<DeviceRecord> {
+pub fn parse_device_record(record: Bytes) -> Result<DeviceRecord> {
     Ok(device_record(&device_public(&record)?))
 }
 
 /// Parses and validates a PUK's public record (SPEC.md §5.4).
 #[uniffi::export]
-pub fn parse_puk_record(record: Vec<u8>) -> Result<PukRecord> {
+pub fn parse_puk_record(record: Bytes) -> Result<PukRecord> {
     Ok(puk_record(&puk_public(&record)?))
 }
 

@@ -21,6 +21,7 @@
 //!   codes (SPEC.md §11.3) beside the library's sentence.
 
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -29,6 +30,7 @@
 )]
 
 mod account;
+mod bytes;
 mod chain;
 mod convert;
 mod error;
@@ -42,6 +44,7 @@ mod server;
 pub mod wipe;
 
 pub use account::{EscrowContext, EscrowTerms, Keyring, RecoveryCode};
+pub use bytes::Bytes;
 pub use chain::{Chain, Directory, LinkDraft};
 pub use convert::{Origin, RecipientKind, Suite};
 pub use error::MailsealError;

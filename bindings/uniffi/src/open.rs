@@ -11,6 +11,7 @@ use mailseal::piece;
 use zeroize::Zeroize;
 
 use crate::account::Keyring;
+use crate::bytes::Bytes;
 use crate::chain::{Chain, ChainTail, Directory, EscrowEnrollment, enrollment, tail};
 use crate::convert::{self, Origin, RecipientKind, Suite, lock};
 use crate::error::{MailsealError, Result, invalid_state};
@@ -61,7 +62,7 @@ impl Mailbox {
 
     /// Opens a copy with every check of SPEC.md §6.9. `senders`: the chains this client
     /// verified (the sender's must be there for signed mail).
-    pub fn open(&self, copy: Vec<u8>, senders: &Directory) -> Result<Arc<OpenedMail>> {
+    pub fn open(&self, copy: Bytes, senders: &Directory) -> Result<Arc<OpenedMail>> {
         let senders = senders.snapshot();
         let opened = self.with(|m| open_copy(&copy, m, &senders))?;
         Ok(Arc::new(OpenedMail { inner: opened }))
@@ -71,7 +72,7 @@ impl Mailbox {
 /// Opens an access-restricted link copy with the fragment of its link, at `now` (seconds
 /// since the epoch, the reader's clock).
 #[uniffi::export]
-pub fn open_link_copy(copy: Vec<u8>, fragment: &str, now: u64) -> Result<Arc<OpenedMail>> {
+pub fn open_link_copy(copy: Bytes, fragment: &str, now: u64) -> Result<Arc<OpenedMail>> {
     let opened = mailseal::mail::link::open_link_copy(&copy, fragment, now)?;
     Ok(Arc::new(OpenedMail { inner: opened }))
 }
@@ -123,7 +124,7 @@ pub struct RoutingHeader {
     /// Each piece's ciphertext length.
     pub piece_sizes: Vec<u64>,
     /// Each piece's digest.
-    pub piece_digests: Vec<Vec<u8>>,
+    pub piece_digests: Vec<Bytes>,
     /// When an access-restricted link expires.
     pub expiry: Option<u64>,
     /// The suite.
@@ -144,7 +145,7 @@ pub(crate) fn routing_header(h: &mailseal::mail::envelope::RoutingHeader) -> Rou
         to: h.to.iter().map(party).collect(),
         cc: h.cc.iter().map(party).collect(),
         piece_sizes: h.piece_sizes.clone(),
-        piece_digests: h.piece_digests.iter().map(|d| d.0.to_vec()).collect(),
+        piece_digests: h.piece_digests.iter().map(|d| d.0[..].into()).collect(),
         expiry: h.expiry,
         suite: Suite::of(h.suite),
     }
@@ -254,14 +255,17 @@ impl OpenedMail {
     }
 
     /// The digest of piece `index` the manifest records.
-    pub fn piece_digest(&self, index: u32) -> Result<Vec<u8>> {
-        Ok(self.inner.piece_digest(convert::index(index))?.0.to_vec())
+    pub fn piece_digest(&self, index: u32) -> Result<Bytes> {
+        Ok(self.inner.piece_digest(convert::index(index))?.0[..].into())
     }
 
     /// Opens piece `index` from its whole ciphertext: plaintext only if every chunk and the
     /// manifest's digest check.
-    pub fn open_piece(&self, index: u32, ciphertext: Vec<u8>) -> Result<Vec<u8>> {
-        Ok(self.inner.open_piece(convert::index(index), &ciphertext)?)
+    pub fn open_piece(&self, index: u32, ciphertext: Bytes) -> Result<Bytes> {
+        Ok(self
+            .inner
+            .open_piece(convert::index(index), &ciphertext)?
+            .into())
     }
 
     /// A streaming opener of piece `index`: each chunk's plaintext as soon as it
@@ -279,7 +283,7 @@ impl OpenedMail {
     pub fn verified_piece_decryptor(
         &self,
         index: u32,
-        tag_list: Vec<u8>,
+        tag_list: Bytes,
     ) -> Result<Arc<PieceDecryptor>> {
         let d = self
             .inner
@@ -288,7 +292,7 @@ impl OpenedMail {
     }
 
     /// Verified random access to piece `index`: open any chunk on its own.
-    pub fn verified_piece_reader(&self, index: u32, tag_list: Vec<u8>) -> Result<Arc<PieceReader>> {
+    pub fn verified_piece_reader(&self, index: u32, tag_list: Bytes) -> Result<Arc<PieceReader>> {
         Ok(PieceReader::from_verified(
             self.inner
                 .verified_piece_reader(convert::index(index), &tag_list)?,
@@ -320,19 +324,19 @@ impl PieceDecryptor {
 impl PieceDecryptor {
     /// Consumes ciphertext; returns the plaintext of every chunk completed (and, verified,
     /// vouched for), possibly empty.
-    pub fn push(&self, ciphertext: Vec<u8>) -> Result<Vec<u8>> {
+    pub fn push(&self, ciphertext: Bytes) -> Result<Bytes> {
         let mut out = Vec::new();
         match lock(&self.inner).as_mut() {
             Some(Decryptor::Checked(d)) => d.push(&ciphertext, &mut out),
             Some(Decryptor::Verified(d)) => d.push(&ciphertext, &mut out),
             None => return Err(invalid_state("this decryptor is finished")),
         }?;
-        Ok(out)
+        Ok(out.into())
     }
 
     /// Ends the piece: succeeds only if the whole piece came and (unverified) its length and
     /// digest check; returns the last plaintext (always empty when verified).
-    pub fn finish(&self) -> Result<Vec<u8>> {
+    pub fn finish(&self) -> Result<Bytes> {
         let mut out = Vec::new();
         let result = match lock(&self.inner).take() {
             Some(Decryptor::Checked(d)) => d.finish(&mut out),
@@ -340,7 +344,7 @@ impl PieceDecryptor {
             None => return Err(invalid_state("this decryptor is finished")),
         };
         match result {
-            Ok(()) => Ok(out),
+            Ok(()) => Ok(out.into()),
             Err(e) => {
                 out.zeroize();
                 Err(MailsealError::from(e))

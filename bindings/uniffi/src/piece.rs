@@ -7,6 +7,7 @@ use std::sync::Arc;
 use mailseal::piece::{self, Purpose as LibPurpose};
 use zeroize::Zeroize;
 
+use crate::bytes::Bytes;
 use crate::convert::{self, Suite, secret32};
 use crate::error::Result;
 
@@ -75,9 +76,9 @@ impl PieceKey {
 
     /// A key from its 32 bytes (the binding's copy is wiped).
     #[uniffi::constructor]
-    pub fn from_bytes(bytes: Vec<u8>) -> Result<Arc<PieceKey>> {
+    pub fn from_bytes(bytes: Bytes) -> Result<Arc<PieceKey>> {
         Ok(Arc::new(PieceKey {
-            inner: piece::PieceKey::from_bytes(secret32(bytes, "a piece key")?),
+            inner: piece::PieceKey::from_bytes(secret32(bytes.0, "a piece key")?),
         }))
     }
 }
@@ -86,18 +87,18 @@ impl PieceKey {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct SealedPiece {
     /// The ciphertext.
-    pub ciphertext: Vec<u8>,
+    pub ciphertext: Bytes,
     /// The digest (SPEC.md §3.4).
-    pub digest: Vec<u8>,
+    pub digest: Bytes,
 }
 
 /// An opened piece: its plaintext and digest.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct OpenedPiece {
     /// The plaintext.
-    pub plaintext: Vec<u8>,
+    pub plaintext: Bytes,
     /// The digest; compare it with the one expected.
-    pub digest: Vec<u8>,
+    pub digest: Bytes,
 }
 
 /// Seals `plaintext` (the binding's copy is wiped) as one piece.
@@ -106,7 +107,7 @@ pub fn piece_seal(
     suite: Suite,
     purpose: Purpose,
     key: &PieceKey,
-    mut plaintext: Vec<u8>,
+    mut plaintext: Bytes,
 ) -> Result<SealedPiece> {
     let sealed = suite.lib().and_then(|s| {
         Ok(piece::seal(
@@ -120,8 +121,8 @@ pub fn piece_seal(
     plaintext.zeroize();
     let sealed = sealed?;
     Ok(SealedPiece {
-        ciphertext: sealed.ciphertext,
-        digest: sealed.digest.0.to_vec(),
+        ciphertext: sealed.ciphertext.into(),
+        digest: sealed.digest.0[..].into(),
     })
 }
 
@@ -131,21 +132,19 @@ pub fn piece_open(
     suite: Suite,
     purpose: Purpose,
     key: &PieceKey,
-    ciphertext: Vec<u8>,
+    ciphertext: Bytes,
 ) -> Result<OpenedPiece> {
     let opened = piece::open(suite.lib()?, purpose.lib(), &key.inner, &ciphertext)?;
     Ok(OpenedPiece {
-        digest: opened.digest.0.to_vec(),
-        plaintext: opened.plaintext,
+        digest: opened.digest.0[..].into(),
+        plaintext: opened.plaintext.into(),
     })
 }
 
 /// The digest of a piece ciphertext, computed without any key (SPEC.md §3.4).
 #[uniffi::export]
-pub fn piece_digest(suite: Suite, purpose: Purpose, ciphertext: Vec<u8>) -> Result<Vec<u8>> {
-    Ok(piece::digest(suite.lib()?, purpose.lib(), &ciphertext)?
-        .0
-        .to_vec())
+pub fn piece_digest(suite: Suite, purpose: Purpose, ciphertext: Bytes) -> Result<Bytes> {
+    Ok(piece::digest(suite.lib()?, purpose.lib(), &ciphertext)?.0[..].into())
 }
 
 /// The ciphertext length of a piece of `plaintext_length` bytes.
@@ -193,7 +192,7 @@ impl PieceReader {
         suite: Suite,
         purpose: Purpose,
         key: &PieceKey,
-        header: Vec<u8>,
+        header: Bytes,
         ciphertext_length: u64,
     ) -> Result<Arc<PieceReader>> {
         let reader = piece::PieceReader::new(
@@ -215,9 +214,9 @@ impl PieceReader {
         suite: Suite,
         purpose: Purpose,
         key: &PieceKey,
-        tag_list: Vec<u8>,
+        tag_list: Bytes,
         ciphertext_length: u64,
-        expected_digest: Vec<u8>,
+        expected_digest: Bytes,
     ) -> Result<Arc<PieceReader>> {
         let expected = piece::PieceDigest(convert::bytes32(&expected_digest, "a digest")?);
         let reader = piece::VerifiedPieceReader::new(
@@ -252,10 +251,11 @@ impl PieceReader {
     }
 
     /// Opens chunk `index` from exactly the bytes of `chunk_range(index)`.
-    pub fn open_chunk(&self, index: u64, chunk: Vec<u8>) -> Result<Vec<u8>> {
+    pub fn open_chunk(&self, index: u64, chunk: Bytes) -> Result<Bytes> {
         Ok(match &self.inner {
             Reader::Plain(r) => r.open_chunk(index, &chunk),
             Reader::Verified(r) => r.open_chunk(index, &chunk),
-        }?)
+        }?
+        .into())
     }
 }

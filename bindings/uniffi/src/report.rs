@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use mailseal::mail::report as lib;
 
+use crate::bytes::Bytes;
 use crate::chain::Chain;
 use crate::convert::{self, RecipientKind};
 use crate::error::Result;
@@ -20,9 +21,9 @@ pub fn make_report(
     disclose: Vec<u32>,
     reporter: &Device,
     now: u64,
-) -> Result<Vec<u8>> {
+) -> Result<Bytes> {
     let disclose: Vec<usize> = disclose.into_iter().map(convert::index).collect();
-    Ok(lib::report(&opened.inner, &disclose, &reporter.inner, now)?)
+    Ok(lib::report(&opened.inner, &disclose, &reporter.inner, now)?.into())
 }
 
 /// A disclosed piece of a verified report.
@@ -31,7 +32,7 @@ pub struct DisclosedPiece {
     /// The piece's index (body = 0).
     pub index: u32,
     /// Its plaintext, as the sender's device signed it.
-    pub plaintext: Vec<u8>,
+    pub plaintext: Bytes,
 }
 
 /// What a verified report proves (SPEC.md §13.4).
@@ -79,7 +80,7 @@ impl Report {
     /// Checks a report's syntax: size, canonical CBOR, version, the routing header, the
     /// recipient entry, the tree position and path, the disclosed indices. No signature yet.
     #[uniffi::constructor]
-    pub fn parse(bytes: Vec<u8>) -> Result<Arc<Report>> {
+    pub fn parse(bytes: Bytes) -> Result<Arc<Report>> {
         Ok(Arc::new(Report {
             inner: lib::Report::parse(&bytes)?,
         }))
@@ -111,9 +112,9 @@ impl Report {
         &self,
         sender: &Chain,
         reporter: &Chain,
-        ciphertexts: Vec<Vec<u8>>,
+        ciphertexts: Vec<Bytes>,
     ) -> Result<VerifiedReport> {
-        let refs: Vec<&[u8]> = ciphertexts.iter().map(Vec::as_slice).collect();
+        let refs: Vec<&[u8]> = ciphertexts.iter().map(|c| c.as_slice()).collect();
         let v = self.inner.verify(&sender.inner, &reporter.inner, &refs)?;
         Ok(VerifiedReport {
             sender: v.sender.to_string(),
@@ -134,7 +135,7 @@ impl Report {
                 .iter()
                 .map(|p| DisclosedPiece {
                     index: convert::count(p.index),
-                    plaintext: p.plaintext.clone(),
+                    plaintext: p.plaintext.clone().into(),
                 })
                 .collect(),
         })
@@ -144,10 +145,10 @@ impl Report {
 /// Parses and verifies a report in one call (`Report.parse` then `verify`).
 #[uniffi::export]
 pub fn verify_report(
-    bytes: Vec<u8>,
+    bytes: Bytes,
     sender: &Chain,
     reporter: &Chain,
-    ciphertexts: Vec<Vec<u8>>,
+    ciphertexts: Vec<Bytes>,
 ) -> Result<VerifiedReport> {
     Report::parse(bytes)?.verify(sender, reporter, ciphertexts)
 }

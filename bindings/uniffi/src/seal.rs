@@ -13,6 +13,7 @@ use mailseal::mail::footer::Plan as LibPlan;
 use mailseal::mail::seal::{self as lib, FinishedPiece, RecipientKey, SenderIdentity};
 use zeroize::Zeroize;
 
+use crate::bytes::Bytes;
 use crate::chain::Chain;
 use crate::convert::{self, RecipientKind, lock};
 use crate::error::{MailsealError, Result, invalid_state};
@@ -156,7 +157,7 @@ impl MailSealer {
 #[derive(uniffi::Record)]
 pub struct RestrictedMail {
     /// The envelope to upload.
-    pub envelope: Vec<u8>,
+    pub envelope: Bytes,
     /// The link's `#fragment`.
     pub fragment: String,
 }
@@ -237,7 +238,7 @@ impl MailSealer {
     }
 
     /// Gives the server access, with a box to its key (a PUK public record).
-    pub fn server_access(&self, address: String, record: Vec<u8>) -> Result<()> {
+    pub fn server_access(&self, address: String, record: Bytes) -> Result<()> {
         let key = RecipientKey::server(address, puk_public(&record)?);
         self.update(|m| m.server = Some(key))
     }
@@ -269,7 +270,7 @@ impl MailSealer {
 
     /// Seals a whole piece at once (the body, a small attachment); returns its ciphertext to
     /// upload. The binding's copy of the plaintext is wiped.
-    pub fn add_piece(&self, mut plaintext: Vec<u8>) -> Result<Vec<u8>> {
+    pub fn add_piece(&self, mut plaintext: Bytes) -> Result<Bytes> {
         let result = self.add_piece_inner(&plaintext);
         plaintext.zeroize();
         result
@@ -312,15 +313,15 @@ impl MailSealer {
 
     /// Seals the mail: returns the envelope to upload beside the piece ciphertexts. The
     /// sealer is used up.
-    pub fn seal(&self) -> Result<Vec<u8>> {
+    pub fn seal(&self) -> Result<Bytes> {
         let mut rng = convert::rng()?;
-        self.finish(|s| s.seal(&mut rng))
+        self.finish(|s| s.seal(&mut rng)).map(Bytes)
     }
 
     /// Seals a draft: no recipient, only the sender's own box.
-    pub fn seal_draft(&self) -> Result<Vec<u8>> {
+    pub fn seal_draft(&self) -> Result<Bytes> {
         let mut rng = convert::rng()?;
-        self.finish(|s| s.seal_draft(&mut rng))
+        self.finish(|s| s.seal_draft(&mut rng)).map(Bytes)
     }
 
     /// Seals access-restricted mail: the envelope and the link's fragment.
@@ -328,14 +329,14 @@ impl MailSealer {
         let mut rng = convert::rng()?;
         let (envelope, fragment) = self.finish(|s| s.seal_restricted(&mut rng))?;
         Ok(RestrictedMail {
-            envelope,
+            envelope: envelope.into(),
             fragment: fragment.expose_text().to_string(),
         })
     }
 }
 
 impl MailSealer {
-    fn add_piece_inner(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
+    fn add_piece_inner(&self, plaintext: &[u8]) -> Result<Bytes> {
         let piece = self.begin_piece()?;
         let mut out = piece.push_inner(plaintext)?;
         out.extend_from_slice(&piece.finish()?);
@@ -359,7 +360,7 @@ pub struct PieceSealer {
 }
 
 impl PieceSealer {
-    fn push_inner(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
+    fn push_inner(&self, plaintext: &[u8]) -> Result<Bytes> {
         let mut state = lock(&self.state);
         let State::Sealing(s) = &mut *state else {
             return Err(invalid_state("this piece is finished"));
@@ -369,7 +370,7 @@ impl PieceSealer {
             *state = State::Failed;
             return Err(MailsealError::from(e));
         }
-        Ok(out)
+        Ok(out.into())
     }
 
     fn with_finished<R>(&self, f: impl FnOnce(&FinishedPiece) -> R) -> Result<R> {
@@ -386,14 +387,14 @@ impl PieceSealer {
 impl PieceSealer {
     /// Encrypts `plaintext` (the binding's copy is wiped); returns the ciphertext ready so far
     /// (whole 64 KiB chunks), possibly empty.
-    pub fn push(&self, mut plaintext: Vec<u8>) -> Result<Vec<u8>> {
+    pub fn push(&self, mut plaintext: Bytes) -> Result<Bytes> {
         let out = self.push_inner(&plaintext);
         plaintext.zeroize();
         out
     }
 
     /// Encrypts the final chunk and returns the last ciphertext bytes.
-    pub fn finish(&self) -> Result<Vec<u8>> {
+    pub fn finish(&self) -> Result<Bytes> {
         let mut state = lock(&self.state);
         if !matches!(*state, State::Sealing(_)) {
             return Err(invalid_state("this piece is already finished"));
@@ -403,12 +404,12 @@ impl PieceSealer {
         };
         let mut out = Vec::new();
         *state = State::Finished(s.finish(&mut out)?);
-        Ok(out)
+        Ok(out.into())
     }
 
     /// The finished piece's digest (what the manifest records).
-    pub fn digest(&self) -> Result<Vec<u8>> {
-        self.with_finished(|p| p.digest().0.to_vec())
+    pub fn digest(&self) -> Result<Bytes> {
+        self.with_finished(|p| p.digest().0[..].into())
     }
 
     /// The finished piece's ciphertext length.

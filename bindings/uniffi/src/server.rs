@@ -9,6 +9,7 @@ use mailseal::mail::server::{self as lib, InboundMail, RoutingInfo as LibRouting
 use mailseal::piece;
 use zeroize::Zeroize;
 
+use crate::bytes::Bytes;
 use crate::chain::Chain;
 use crate::convert::{self, Origin, RecipientKind, Suite, lock};
 use crate::error::{Result, invalid_state};
@@ -86,13 +87,13 @@ fn routing(info: &LibRouting) -> RoutingInfo {
 /// Validates an uploaded envelope without any key (SPEC.md §10.4); `piece_lengths` are the
 /// lengths of the piece ciphertexts uploaded with it.
 #[uniffi::export]
-pub fn validate_envelope(envelope: Vec<u8>, piece_lengths: Vec<u64>) -> Result<RoutingInfo> {
+pub fn validate_envelope(envelope: Bytes, piece_lengths: Vec<u64>) -> Result<RoutingInfo> {
     Ok(routing(&lib::validate_envelope(&envelope, &piece_lengths)?))
 }
 
 /// Validates one copy on its own (for example on re-delivery), without any key.
 #[uniffi::export]
-pub fn validate_copy(copy: Vec<u8>, piece_lengths: Vec<u64>) -> Result<RoutingInfo> {
+pub fn validate_copy(copy: Bytes, piece_lengths: Vec<u64>) -> Result<RoutingInfo> {
     Ok(routing(&lib::validate_copy(&copy, &piece_lengths)?))
 }
 
@@ -106,35 +107,35 @@ pub struct RecipientCopy {
     /// How it was addressed.
     pub kind: RecipientKind,
     /// The copy to store in the user's mailbox.
-    pub copy: Vec<u8>,
+    pub copy: Bytes,
 }
 
 /// Splits a validated envelope into one copy per recipient user, in envelope order.
 /// Key-free.
 #[uniffi::export]
-pub fn split_envelope(envelope: Vec<u8>) -> Result<Vec<RecipientCopy>> {
+pub fn split_envelope(envelope: Bytes) -> Result<Vec<RecipientCopy>> {
     Ok(lib::split_envelope(&envelope)?
         .into_iter()
         .map(|c| RecipientCopy {
             address: c.address,
             user: c.user.to_string(),
             kind: RecipientKind::of(c.kind),
-            copy: c.copy,
+            copy: c.copy.into(),
         })
         .collect())
 }
 
 /// The copy an access-restricted link serves, or none if the mail has no link box.
 #[uniffi::export]
-pub fn link_copy(envelope: Vec<u8>) -> Result<Option<Vec<u8>>> {
-    Ok(lib::link_copy(&envelope)?)
+pub fn link_copy(envelope: Bytes) -> Result<Option<Bytes>> {
+    Ok(lib::link_copy(&envelope)?.map(Bytes))
 }
 
 /// The tag list of a stored piece ciphertext (SPEC.md §3.8), what a client needs to stream
 /// the piece verified. Key-free.
 #[uniffi::export]
-pub fn tag_list(ciphertext: Vec<u8>) -> Result<Vec<u8>> {
-    Ok(piece::tag_list(&ciphertext)?)
+pub fn tag_list(ciphertext: Bytes) -> Result<Bytes> {
+    Ok(piece::tag_list(&ciphertext)?.into())
 }
 
 /// A byte range `[start, end)`.
@@ -162,15 +163,15 @@ pub fn tag_list_ranges(length: u64) -> Result<Vec<ByteRange>> {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct SealedMail {
     /// The envelope.
-    pub envelope: Vec<u8>,
+    pub envelope: Bytes,
     /// The piece ciphertexts, body first.
-    pub pieces: Vec<Vec<u8>>,
+    pub pieces: Vec<Bytes>,
 }
 
 fn sealed(s: LibSealed) -> SealedMail {
     SealedMail {
-        envelope: s.envelope,
-        pieces: s.pieces,
+        envelope: s.envelope.into(),
+        pieces: s.pieces.into_iter().map(Bytes).collect(),
     }
 }
 
@@ -179,7 +180,7 @@ struct Inbound {
     to: Vec<LibParty>,
     cc: Vec<LibParty>,
     recipients: Vec<RecipientKey>,
-    pieces: Vec<Vec<u8>>,
+    pieces: Vec<Bytes>,
 }
 
 impl Drop for Inbound {
@@ -270,7 +271,7 @@ impl InboundSealer {
     }
 
     /// A piece (the body first, then attachments), wiped once sealed.
-    pub fn add_piece(&self, plaintext: Vec<u8>) -> Result<()> {
+    pub fn add_piece(&self, plaintext: Bytes) -> Result<()> {
         self.update(|s| s.pieces.push(plaintext))
     }
 
@@ -289,7 +290,7 @@ impl InboundSealer {
             to: state.to.clone(),
             cc: state.cc.clone(),
             recipients: state.recipients.clone(),
-            pieces: state.pieces.iter().map(Vec::as_slice).collect(),
+            pieces: state.pieces.iter().map(|p| p.as_slice()).collect(),
         };
         Ok(sealed(lib::seal_inbound(self.suite, &mail, &mut rng)?))
     }
@@ -300,11 +301,11 @@ impl InboundSealer {
 #[uniffi::export]
 pub fn reseal_held(
     held: &OpenedMail,
-    ciphertexts: Vec<Vec<u8>>,
+    ciphertexts: Vec<Bytes>,
     address: String,
     chain: &Chain,
 ) -> Result<SealedMail> {
-    let refs: Vec<&[u8]> = ciphertexts.iter().map(Vec::as_slice).collect();
+    let refs: Vec<&[u8]> = ciphertexts.iter().map(|c| c.as_slice()).collect();
     let key = RecipientKey::from_chain(address, &chain.inner)?;
     Ok(sealed(lib::reseal_held(
         &held.inner,

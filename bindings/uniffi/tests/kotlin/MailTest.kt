@@ -65,6 +65,8 @@ fun errorClassOf(e: MailsealException): String = when (e) {
     is MailsealException.LimitExceeded -> e.errorClass
     is MailsealException.NotARecipient -> e.errorClass
     is MailsealException.Chain -> e.errorClass
+    is MailsealException.Transparency -> e.errorClass
+    is MailsealException.Other -> e.errorClass
     is MailsealException.Binding -> e.errorClass
 }
 

@@ -15,6 +15,8 @@ CAUSES = [
     ("LimitExceeded", "limit_exceeded/"),
     ("NotARecipient", "not_a_recipient"),
     ("Chain", "chain/"),
+    ("Transparency", "transparency/"),
+    ("Other", ""),
     ("Binding", "binding/"),
 ]
 

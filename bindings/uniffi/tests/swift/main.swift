@@ -21,7 +21,8 @@ func expect(_ condition: Bool, _ what: String) throws {
 func errorClass(_ e: MailsealError) -> String {
     switch e {
     case let .Malformed(c, _), let .Authentication(c, _), let .Unsupported(c, _), let .Misuse(c, _),
-         let .LimitExceeded(c, _), let .NotARecipient(c, _), let .Chain(c, _), let .Binding(c, _):
+         let .LimitExceeded(c, _), let .NotARecipient(c, _), let .Chain(c, _), let .Transparency(c, _),
+         let .Other(c, _), let .Binding(c, _):
         return c
     }
 }
