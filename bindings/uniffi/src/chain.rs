@@ -10,6 +10,7 @@ use mailseal::identity::{
 };
 use mailseal::keys::{DeviceId, DevicePublic, PukPublic, UserId};
 use mailseal::mail::open::ChainDirectory;
+use mailseal::transparency::{Publication, PublishedTail as LibPublishedTail};
 
 use crate::account::EscrowTerms;
 use crate::bytes::Bytes;
@@ -18,6 +19,7 @@ use crate::error::{Result, invalid, invalid_state};
 use crate::keys::{
     Device, DeviceRecord, Puk, PukRecord, device_public, device_record, puk_public, puk_record,
 };
+use crate::transparency::{PublishedTail, TransparencyView, published};
 
 /// The last link of a chain as a client saw it (SPEC.md §5.6).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -497,7 +499,7 @@ impl LinkDraft {
 /// The chains a client verified, by user: what opening checks a signer against.
 #[derive(Default, uniffi::Object)]
 pub struct Directory {
-    chains: Mutex<BTreeMap<UserId, Arc<ChainState>>>,
+    chains: Mutex<Held>,
 }
 
 #[uniffi::export]
@@ -508,9 +510,31 @@ impl Directory {
         Arc::new(Directory::default())
     }
 
-    /// Adds (or replaces) the chain of its user.
+    /// Adds (or replaces) the chain of its user, with no proof that it is published.
     pub fn add(&self, chain: &Chain) {
-        lock(&self.chains).insert(chain.inner.user(), chain.inner.clone());
+        lock(&self.chains).insert(chain.inner.user(), (chain.inner.clone(), None));
+    }
+
+    /// Adds (or replaces) the chain of its user with the proof that its tail is in the log
+    /// under `view`'s checkpoint (SPEC.md §14.4): what a mailbox requiring published senders
+    /// needs. The entry must publish the chain's own tail (`transparency/entry_mismatch`).
+    pub fn add_published(
+        &self,
+        view: &TransparencyView,
+        chain: &Chain,
+        index: u64,
+        entry: Bytes,
+        inclusion: Bytes,
+    ) -> Result<PublishedTail> {
+        let tail = lock(&view.inner).verify_published(&chain.inner, index, &entry, &inclusion)?;
+        if tail.seq != chain.inner.tail().seq {
+            return Err(mailseal::Error::from(
+                mailseal::transparency::TransparencyError::EntryMismatch,
+            )
+            .into());
+        }
+        lock(&self.chains).insert(chain.inner.user(), (chain.inner.clone(), Some(tail)));
+        Ok(published(tail))
     }
 
     /// The chain held for `user`, if any.
@@ -518,7 +542,7 @@ impl Directory {
         let user = convert::user_id(user)?;
         Ok(lock(&self.chains)
             .get(&user)
-            .map(|c| Arc::new(Chain { inner: c.clone() })))
+            .map(|(c, _)| Arc::new(Chain { inner: c.clone() })))
     }
 
     /// How many chains it holds.
@@ -535,10 +559,20 @@ impl Directory {
 }
 
 /// The chains of a [`Directory`] at one moment.
-pub(crate) struct Snapshot(BTreeMap<UserId, Arc<ChainState>>);
+pub(crate) struct Snapshot(Held);
+
+/// Each user's verified chain, with the proof that its tail is published when there is one.
+type Held = BTreeMap<UserId, (Arc<ChainState>, Option<LibPublishedTail>)>;
 
 impl ChainDirectory for Snapshot {
     fn chain(&self, user: &UserId) -> Option<&ChainState> {
-        self.0.get(user).map(|c| &**c)
+        self.0.get(user).map(|(c, _)| &**c)
+    }
+
+    fn publication(&self, user: &UserId) -> Publication {
+        match self.0.get(user) {
+            Some((_, Some(p))) => Publication::Published(*p),
+            _ => Publication::NotShown,
+        }
     }
 }

@@ -41,6 +41,7 @@ mod piece;
 mod report;
 mod seal;
 mod server;
+mod transparency;
 pub mod wipe;
 
 pub use account::{EscrowContext, EscrowTerms, Keyring, RecoveryCode};
@@ -55,6 +56,7 @@ pub use piece::{PieceKey, PieceReader};
 pub use report::Report;
 pub use seal::{MailSealer, PieceSealer};
 pub use server::InboundSealer;
+pub use transparency::{LogPolicy, TransparencyView};
 
 uniffi::setup_scaffolding!("mailseal");
 

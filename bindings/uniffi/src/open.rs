@@ -8,6 +8,7 @@ use mailseal::keys::{PukSecret, UserId};
 use mailseal::mail::envelope::Party as LibParty;
 use mailseal::mail::open::{self as lib, CheckedPieceDecryptor, open_copy};
 use mailseal::piece;
+use mailseal::transparency::Publication;
 use zeroize::Zeroize;
 
 use crate::account::Keyring;
@@ -17,6 +18,7 @@ use crate::convert::{self, Origin, RecipientKind, Suite, lock};
 use crate::error::{MailsealError, Result, invalid_state};
 use crate::footer::{Classification, classification};
 use crate::piece::PieceReader;
+use crate::transparency::{PublishedTail, published};
 
 /// A user's mailbox: the user's own verified chain and the PUK generations it holds (or, for
 /// the server's own box, the server key's id and its PUKs).
@@ -25,15 +27,19 @@ pub struct Mailbox {
     user: UserId,
     chain: Option<Arc<ChainState>>,
     puks: Vec<Arc<PukSecret>>,
+    require_published: bool,
 }
 
 impl Mailbox {
     fn with<R>(&self, f: impl FnOnce(&lib::Mailbox<'_>) -> R) -> R {
         let keys = self.puks.iter().map(|p| &**p);
-        let mailbox = match &self.chain {
+        let mut mailbox = match &self.chain {
             Some(chain) => lib::Mailbox::new(chain, keys),
             None => lib::Mailbox::server(self.user, keys),
         };
+        if self.require_published {
+            mailbox = mailbox.requiring_published_senders();
+        }
         f(&mailbox)
     }
 }
@@ -47,6 +53,21 @@ impl Mailbox {
             user: chain.inner.user(),
             chain: Some(chain.inner.clone()),
             puks: keyring.keys(),
+            require_published: false,
+        })
+    }
+
+    /// The mailbox of a client that follows a key-transparency log (SPEC.md §14.6): mail
+    /// from a sender whose chain the directory has not shown to be published
+    /// (`Directory.add_published`) is Server Encrypted (`sender_not_published`), however it
+    /// was signed.
+    #[uniffi::constructor]
+    pub fn requiring_published_senders(chain: &Chain, keyring: &Keyring) -> Arc<Mailbox> {
+        Arc::new(Mailbox {
+            user: chain.inner.user(),
+            chain: Some(chain.inner.clone()),
+            puks: keyring.keys(),
+            require_published: true,
         })
     }
 
@@ -57,6 +78,7 @@ impl Mailbox {
             user: convert::user_id(key_id)?,
             chain: None,
             puks: keyring.keys(),
+            require_published: false,
         }))
     }
 
@@ -200,6 +222,15 @@ impl OpenedMail {
     /// `escrow_device`, `backup_device` or `unsigned`.
     pub fn sender_status(&self) -> String {
         self.inner.sender_status().code().into()
+    }
+
+    /// Whether the sender's chain was shown to be in the transparency log, and where; none
+    /// when the directory showed nothing (or the mail is unsigned).
+    pub fn sender_publication(&self) -> Option<PublishedTail> {
+        match self.inner.sender_publication() {
+            Some(Publication::Published(t)) => Some(published(t)),
+            _ => None,
+        }
     }
 
     /// The signed manifest's E2E flag.
