@@ -179,6 +179,30 @@ impl<'a> Reader<'a> {
         read(self).map(Some)
     }
 
+    /// Consumes `expected` if the input goes on with exactly these bytes.
+    pub(crate) fn literal(&mut self, expected: &[u8]) -> bool {
+        let end = self.pos.saturating_add(expected.len());
+        let found = self.input.get(self.pos..end) == Some(expected);
+        if found {
+            self.pos = end;
+        }
+        found
+    }
+
+    /// What `read` reads, or `None` with the reader back where it was: a fast path for a
+    /// structure's canonical spelling, with the general reader behind it for the rest.
+    pub(crate) fn attempt<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Result<T, Schema>,
+    ) -> Option<T> {
+        let (pos, disordered) = (self.pos, self.disordered);
+        let value = read(self).ok();
+        if value.is_none() {
+            (self.pos, self.disordered) = (pos, disordered);
+        }
+        value
+    }
+
     /// The value `read` reads, with the item's exact bytes (its head included).
     pub(crate) fn with_bytes<T>(
         &mut self,

@@ -22,7 +22,9 @@ pub(crate) fn check_message_id(id: &str) -> Result<(), Error> {
 fn check_text(s: &str, max: usize) -> Result<(), ()> {
     // Printable ASCII, the common case, needs no decoding; otherwise every character is
     // decoded and its category checked.
-    let printable_ascii = s.bytes().all(|b| (0x20..0x7f).contains(&b));
+    let printable_ascii = s
+        .bytes()
+        .fold(true, |all, b| all & (0x20..0x7f).contains(&b));
     if s.is_empty() || s.len() > max || (!printable_ascii && s.chars().any(char::is_control)) {
         return Err(());
     }

@@ -200,6 +200,23 @@ fn read_sender(r: &mut Reader<'_>) -> Result<SenderParty, Schema> {
 
 /// `Party = {a, u}` (SPEC.md §6.1).
 fn read_party(r: &mut Reader<'_>) -> Result<Party, Schema> {
+    // A header names up to 1024 parties, each spelled, when canonical, with these heads and
+    // keys: that spelling is read directly, any other through the general map reader (which
+    // then finds the same party, or the error, or the keys out of order).
+    let canonical = r.attempt(|r| {
+        if !r.literal(&[0xa2, 0x61, b'a']) {
+            return Err(Schema);
+        }
+        let address = String::from(r.text()?);
+        if !r.literal(&[0x61, b'u']) {
+            return Err(Schema);
+        }
+        let user = r.nullable(read_user)?;
+        Ok(Party { address, user })
+    });
+    if let Some(party) = canonical {
+        return Ok(party);
+    }
     let (mut address, mut user) = (None, None);
     r.map(&["a", "u"], |r, key| match key {
         "a" => put(&mut address, String::from(r.text()?)),

@@ -83,7 +83,8 @@ pub(crate) fn root_from_path(
 
 /// A tree over `(position, leaf)` pairs with distinct positions below [`TREE_SLOTS`].
 pub(crate) struct Tree {
-    /// `levels[l]` holds the non-filler nodes of level `l`, sorted by index.
+    /// `levels[l]` holds the nodes of level `l` over recipients, and the fillers beside them
+    /// (the siblings on the recipients' paths), sorted by index.
     levels: Vec<Vec<(usize, [u8; 32])>>,
     tree_key: [u8; 32],
 }
@@ -100,20 +101,30 @@ impl Tree {
         let mut current = leaves;
         for level in 0..TREE_DEPTH {
             let mut next: Vec<(usize, [u8; 32])> = Vec::with_capacity(current.len());
+            // The fillers this level needs are kept beside its nodes: every one of them is
+            // the sibling on some recipient's path, which `path` then finds here.
+            let mut fillers = Vec::new();
+            let mut filler_at = |index: usize| {
+                let value = filler(&tree_key, level, index);
+                fillers.push((index, value));
+                value
+            };
             let mut i = 0;
             while let Some(&(index, value)) = current.get(i) {
                 let parent = index >> 1;
                 let (left, right, step) = if index & 1 == 0 {
                     match current.get(i + 1) {
                         Some(&(j, v)) if j == index + 1 => (value, v, 2),
-                        _ => (value, filler(&tree_key, level, index + 1), 1),
+                        _ => (value, filler_at(index + 1), 1),
                     }
                 } else {
-                    (filler(&tree_key, level, index - 1), value, 1)
+                    (filler_at(index - 1), value, 1)
                 };
                 next.push((parent, nodes.node(&left, &right)));
                 i += step;
             }
+            current.extend(fillers);
+            current.sort_unstable_by_key(|(p, _)| *p);
             levels.push(current);
             current = next;
         }
@@ -130,7 +141,8 @@ impl Tree {
             .unwrap_or_else(|| filler(&self.tree_key, TREE_DEPTH, 0))
     }
 
-    /// The sibling path of the leaf at `position`, leaf level first.
+    /// The sibling path of the leaf at `position`, leaf level first (every sibling is a node
+    /// or a filler that `build` kept).
     pub(crate) fn path(&self, position: usize) -> [[u8; 32]; TREE_DEPTH] {
         let mut path = [[0u8; 32]; TREE_DEPTH];
         let mut index = position;
