@@ -28,8 +28,12 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# One build: the library (cdylib) and the generator.
-cargo build --quiet --manifest-path "$here/Cargo.toml" --lib --bin uniffi-bindgen \
+# One build: the library (cdylib) and the generator. The workspace optimises every
+# dependency even in debug builds; the generator's own crates need no speed, so they are
+# built unoptimised (test.sh builds with the same flags, to share them).
+lean=(--config 'profile.dev.package.uniffi_bindgen.opt-level=0'
+  --config 'profile.dev.package.goblin.opt-level=0')
+cargo build --quiet --manifest-path "$here/Cargo.toml" "${lean[@]}" --lib --bin uniffi-bindgen \
   ${cargo_args[@]+"${cargo_args[@]}"}
 
 case "$(uname -s)" in

@@ -21,7 +21,9 @@ if ! "$venv/bin/python" -c "import pytest" >/dev/null 2>&1; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 fi
-cargo build --quiet --example interop
+# The same flags as generate.sh's build (see there), so the generator's crates are shared.
+cargo build --quiet --config 'profile.dev.package.uniffi_bindgen.opt-level=0' \
+  --config 'profile.dev.package.goblin.opt-level=0' --example interop
 MAILSEAL_INTEROP="$target/debug/examples/interop" \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
 

@@ -11,10 +11,12 @@ out="$here/test-output/bench"
 
 # The generated Python module does not depend on the build profile; the library does.
 [ -e out/python/mailseal.py ] || bash generate.sh
-cargo build --quiet --release --lib
+# Without the generator (feature `cli`), which the measurement does not need.
+lean=(--no-default-features --features xwing,wipe)
+cargo build --quiet --release --lib "${lean[@]}"
 mkdir -p "$out"
 cp out/python/mailseal.py "$out/"
 cp "$target/release/libmailseal_uniffi.so" "$out/"
 # Built second: the example's dev-dependencies would otherwise enter the library above.
-cargo build --quiet --release --example bench
+cargo build --quiet --release --example bench "${lean[@]}"
 PYTHONPATH="$out" python3 bench/bench.py "$target/release/examples/bench" | tee "$out/results.md"

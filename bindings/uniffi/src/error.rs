@@ -8,9 +8,9 @@ use std::fmt;
 ///
 /// The variant is the cause, as the library splits them; `error_class` is exactly
 /// [`mailseal::Error::class`] (the string SPEC.md and the test vectors use), `detail` the
-/// library's sentence. Arguments the binding itself cannot use (a seed of 31 bytes, an id
-/// that is not 32 hex digits is the library's own `malformed/field/…`) are [`Binding`]
-/// errors with the class `binding/invalid_argument`; calls in the wrong order (attaching a
+/// library's sentence. Arguments the binding itself cannot use (a seed of 31 bytes) are
+/// [`Binding`] errors with the class `binding/invalid_argument` (an id that is not 32 hex
+/// digits is the library's own `malformed/field/id`); calls in the wrong order (attaching a
 /// piece before it is finished, using a sealer after `seal`) `binding/invalid_state`.
 ///
 /// [`Binding`]: MailsealError::Binding
