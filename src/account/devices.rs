@@ -236,23 +236,25 @@ fn build(
 /// draft.sign(&tablet)?;
 /// let chain = chain.extend(&[draft.finish()?])?;
 /// // ...and hands it both generations in one batch.
-/// let batch = wrap_seeds(&[gen1, gen2], uma, tablet.public(), &laptop, &mut rng)?;
+/// let batch = wrap_seeds([&gen1, &gen2], uma, tablet.public(), &laptop, &mut rng)?;
 /// let opened = open_seed_wraps(&batch, &tablet, &chain, None)?;
 /// assert_eq!(opened.iter().map(|s| s.puk.generation()).collect::<Vec<_>>(), [1, 2]);
 /// # Ok::<(), mailseal::Error>(())
 /// ```
-pub fn wrap_seeds(
-    puks: &[PukSecret],
+pub fn wrap_seeds<'k>(
+    puks: impl IntoIterator<Item = &'k PukSecret>,
     approver_user: UserId,
     target: &DevicePublic,
     approver: &DeviceSecret,
     rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, Error> {
+    // At most one past the limit is collected: the check comes before any wrap is built.
+    let puks: Vec<&PukSecret> = puks.into_iter().take(MAX_SEED_WRAPS + 1).collect();
     if puks.len() > MAX_SEED_WRAPS {
         return Err(Limit::WrapSize.into());
     }
     let wraps = puks
-        .iter()
+        .into_iter()
         .map(|p| build(p, approver_user, target, approver, rng))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(wire::encode(&wraps))

@@ -226,17 +226,18 @@ pub fn wrap_escrow_device(
 /// signature; HPKE open; the seed derives exactly the escrow device the member's chain
 /// enrolled).
 ///
-/// Memory: the wrap (at most [`MAX_ESCROW_RECORD_LEN`] bytes).
-pub fn open_escrow_wrap(
+/// `ea_puks` borrows the keys (a slice, an array of references or any iterator of
+/// `&PukSecret`). Memory: the wrap (at most [`MAX_ESCROW_RECORD_LEN`] bytes).
+pub fn open_escrow_wrap<'k>(
     bytes: &[u8],
-    ea_puks: &[PukSecret],
+    ea_puks: impl IntoIterator<Item = &'k PukSecret>,
     member_chain: &ChainState,
 ) -> Result<DeviceSecret, Error> {
     let w: EscrowWrap = wire::decode(bytes, MAX_ESCROW_RECORD_LEN, Limit::WrapSize)?;
     let suite = Suite::from_id(w.suite)?;
     VerifyingKey::from_bytes(&w.escrow_verifying_key.0)?;
     let ea = ea_puks
-        .iter()
+        .into_iter()
         .find(|p| {
             p.public().user == w.ea_group && p.generation() == w.ea_generation && p.suite() == suite
         })

@@ -150,11 +150,12 @@ pub fn seal_user_data(
 /// is [`AuthFailure::Rollback`]; then decryption under the bound key. `binding.version` is
 /// not used here: the blob's own version is authenticated by the key and checked against
 /// `min_version`.
-/// Memory: the plaintext.
-pub fn open_user_data(
+/// `puks` borrows the keys: a slice, an array of references or any iterator of
+/// `&PukSecret`. Memory: the plaintext.
+pub fn open_user_data<'k>(
     blob: &[u8],
     user: &UserId,
-    puks: &[PukSecret],
+    puks: impl IntoIterator<Item = &'k PukSecret>,
     binding: &UserDataBinding<'_>,
     min_version: Option<u64>,
 ) -> Result<Vec<u8>, Error> {
@@ -168,7 +169,7 @@ pub fn open_user_data(
         return Err(AuthFailure::UserData.into());
     }
     let puk = puks
-        .iter()
+        .into_iter()
         .find(|p| p.generation() == w.generation && p.public().user == *user && p.suite() == suite)
         .ok_or(Error::NotARecipient)?;
     if let Some(min) = min_version

@@ -19,7 +19,7 @@ use crate::bytes::Bytes;
 use crate::chain::{Chain, ChainDevice, EscrowTermsFields, LinkDraft, chain_device, terms_fields};
 use crate::convert::{self, Suite, lock};
 use crate::error::{Result, invalid};
-use crate::keys::{Device, Puk, device_public, duplicate, puk_public};
+use crate::keys::{Device, Puk, device_public, puk_public};
 
 /// The PUK generations of one user that a device holds (current and older ones).
 #[derive(Default, uniffi::Object)]
@@ -32,10 +32,6 @@ impl Keyring {
         lock(&self.puks).clone()
     }
 
-    /// Copies for the library calls that take keys in one owned slice.
-    fn copies(&self) -> Result<Vec<PukSecret>> {
-        self.keys().iter().map(|p| duplicate(p)).collect()
-    }
 }
 
 #[uniffi::export]
@@ -93,13 +89,13 @@ pub fn wrap_seed_to(puk: &Puk, target: Bytes, approver: &Device) -> Result<Bytes
 /// Wraps every generation in `keyring` to `target`, as one batch.
 #[uniffi::export]
 pub fn wrap_seeds(keyring: &Keyring, target: Bytes, approver: &Device) -> Result<Bytes> {
-    let puks = keyring.copies()?;
+    let puks = keyring.keys();
     let user = puks
         .first()
         .map(|p| p.public().user)
         .ok_or_else(|| invalid("the keyring is empty"))?;
     Ok(devices::wrap_seeds(
-        &puks,
+        puks.iter().map(|p| &**p),
         user,
         &device_public(&target)?,
         &approver.inner,
@@ -318,7 +314,7 @@ pub fn open_user_data(
 ) -> Result<Bytes> {
     let b = binding(data_type, message_id.as_deref(), None);
     let user: UserId = convert::user_id(user)?;
-    Ok(userdata::open_user_data(&blob, &user, &keyring.copies()?, &b, min_version)?.into())
+    Ok(userdata::open_user_data(&blob, &user, keyring.keys().iter().map(|p| &**p), &b, min_version)?.into())
 }
 
 /// An account's escrow setting for one member (SPEC.md §8.1): the account, its domain
@@ -418,7 +414,7 @@ pub fn open_escrow_wrap(
     keyring: &Keyring,
     member_chain: &Chain,
 ) -> Result<Arc<Device>> {
-    let device = escrow::open_escrow_wrap(&wrap, &keyring.copies()?, &member_chain.inner)?;
+    let device = escrow::open_escrow_wrap(&wrap, keyring.keys().iter().map(|p| &**p), &member_chain.inner)?;
     Ok(Device::wrap(device))
 }
 

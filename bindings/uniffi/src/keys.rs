@@ -157,17 +157,6 @@ impl Puk {
     }
 }
 
-/// A copy of `puk` for the library calls that take keys in one owned slice: re-derived from
-/// its seed (one KEM key derivation), wiped on drop like the original.
-pub(crate) fn duplicate(puk: &PukSecret) -> Result<PukSecret> {
-    Ok(PukSecret::derive(
-        puk.suite(),
-        puk.public().user,
-        puk.generation(),
-        PukSeed::from_bytes(*puk.seed().expose_secret()),
-    )?)
-}
-
 /// A device's public record, parsed (SPEC.md §5.4).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct DeviceRecord {

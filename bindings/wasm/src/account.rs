@@ -20,7 +20,7 @@ use zeroize::Zeroize;
 use crate::chain::{Chain, LinkDraft, vouched_device};
 use crate::convert::{self, Obj, array, opt, secret_out};
 use crate::error::{JsResult, OrThrow, invalid};
-use crate::keys::{Device, Puk, device_public, duplicate, puk_public};
+use crate::keys::{Device, Puk, device_public, puk_public};
 
 /// The PUK generations of one user that a device holds (current and older ones).
 #[wasm_bindgen]
@@ -34,10 +34,6 @@ impl Keyring {
         self.puks.clone()
     }
 
-    /// Copies for the library calls that take keys in one owned slice.
-    fn copies(&self) -> JsResult<Vec<PukSecret>> {
-        self.puks.iter().map(|p| duplicate(p)).collect()
-    }
 }
 
 #[wasm_bindgen]
@@ -88,13 +84,13 @@ pub fn wrap_seed_to(puk: &Puk, target: &[u8], approver: &Device) -> JsResult<Vec
 /// Wraps every generation in `keyring` to `target`, as one batch.
 #[wasm_bindgen(js_name = wrapSeeds)]
 pub fn wrap_seeds(keyring: &Keyring, target: &[u8], approver: &Device) -> JsResult<Vec<u8>> {
-    let puks = keyring.copies()?;
+    let puks = keyring.keys();
     let user = puks
         .first()
         .map(|p| p.public().user)
         .ok_or_else(|| invalid("the keyring is empty"))?;
     devices::wrap_seeds(
-        &puks,
+        puks.iter().map(|p| &**p),
         user,
         &device_public(target)?,
         &approver.inner,
@@ -294,7 +290,7 @@ pub fn open_user_data(
         .transpose()?;
     let user: UserId = convert::user_id(user)?;
     let plaintext =
-        userdata::open_user_data(blob, &user, &keyring.copies()?, &b, min).or_throw()?;
+        userdata::open_user_data(blob, &user, keyring.keys().iter().map(|p| &**p), &b, min).or_throw()?;
     Ok(secret_out(plaintext))
 }
 
@@ -406,7 +402,7 @@ impl EscrowTerms {
 #[wasm_bindgen(js_name = openEscrowWrap)]
 pub fn open_escrow_wrap(wrap: &[u8], keyring: &Keyring, member_chain: &Chain) -> JsResult<Device> {
     let device =
-        escrow::open_escrow_wrap(wrap, &keyring.copies()?, &member_chain.inner).or_throw()?;
+        escrow::open_escrow_wrap(wrap, keyring.keys().iter().map(|p| &**p), &member_chain.inner).or_throw()?;
     Ok(Device::wrap(device))
 }
 

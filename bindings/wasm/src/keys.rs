@@ -160,18 +160,6 @@ impl Puk {
     }
 }
 
-/// A copy of `puk` for the library calls that take keys in one owned slice: re-derived from
-/// its seed (one KEM key derivation), wiped on drop like the original.
-pub(crate) fn duplicate(puk: &PukSecret) -> JsResult<PukSecret> {
-    PukSecret::derive(
-        puk.suite(),
-        puk.public().user,
-        puk.generation(),
-        PukSeed::from_bytes(*puk.seed().expose_secret()),
-    )
-    .or_throw()
-}
-
 /// Parses and validates a device's public record (SPEC.md §5.4).
 pub(crate) fn device_public(record: &[u8]) -> JsResult<DevicePublic> {
     DevicePublic::from_cbor(record).or_throw()
