@@ -213,3 +213,47 @@ test("the policy refuses what it cannot use, with typed errors", () =>
     assert.equal(cls(() => view.monitor(w.bob.chain, [null])), "binding/invalid_argument");
     assert.equal(cls(() => view.verifyPublished(w.bob.chain, -1, w.at.bob.entry, w.at.bob.inclusion)), "binding/invalid_argument");
   }));
+
+test("random and mutated input never traps the transparency checks", () =>
+  withDir((dir) => {
+    const w = world(dir);
+    const policy = newPolicy(w.policy);
+    const view = new TransparencyView(policy);
+    view.update(w.note1);
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0);
+    const random = () => Uint8Array.from({ length: next() % 300 }, () => next() >>> 24);
+    /** A copy of `b` with one to three bytes changed. */
+    const mutated = (b) => {
+      const out = b.slice();
+      for (let k = 1 + (next() % 3); k > 0; k--) out[next() % out.length] ^= 1 + (next() % 255);
+      return out;
+    };
+    const a = w.at.alice;
+    const checks = [
+      () => policy.verifyCheckpoint(random()),
+      () => policy.verifyCheckpoint(mutated(w.note2)),
+      () => new TransparencyView(policy).update(mutated(w.note1)),
+      () => view.verifyPublished(w.alice.chain, next() % 4, random(), random()),
+      () => view.verifyPublished(w.alice.chain, a.index, mutated(a.entry), a.inclusion),
+      () => view.verifyPublished(w.alice.chain, a.index, a.entry, mutated(a.inclusion)),
+      () => view.monitor(w.bob.chain, [{ index: next() % 4, entry: random(), inclusion: random() }]),
+      () => new Directory().addPublished(view, w.alice.chain, a.index, mutated(a.entry), mutated(a.inclusion)),
+    ];
+    let refused = 0;
+    for (let i = 0; i < 200; i++) {
+      for (const check of checks) {
+        try {
+          check();
+        } catch (e) {
+          assert.equal(e.name, "MailsealError", `${e}`);
+          assert.match(e.class, /^[a-z_]+\//);
+          refused++;
+        }
+      }
+    }
+    assert.ok(refused > 1400, `${refused} refusals`);
+    // The view still holds what it verified, and still works.
+    assert.equal(view.checkpoint.size, 2);
+    assert.equal(new Directory().addPublished(view, w.alice.chain, a.index, a.entry, a.inclusion).seq, 1);
+  }));
