@@ -1,6 +1,7 @@
 //! The footer in every scenario: what the planner says before sending, and what each
 //! recipient's footer says after opening, with reasons. Every user is known through the
-//! chain its client verified (SPEC.md §12).
+//! chain its client verified (SPEC.md §12), and a sender's chain counts for E2E only with the
+//! proof that the service's key-transparency log publishes it (SPEC.md §14, §11.2).
 //!
 //! Run with `cargo run --example footer`.
 
@@ -16,6 +17,8 @@ use mailseal::mail::open::{Mailbox, OpenedMail, open_copy};
 use mailseal::mail::report::{report, verify_report};
 use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use mailseal::mail::server::{InboundMail, link_copy, reseal_held, seal_inbound, split_envelope};
+use mailseal::transparency::log::{MemoryLog, MemoryWitness};
+use mailseal::transparency::{LogPolicy, PublishedChains, TransparencyView};
 use mailseal::wire::{Bytes, Fixed};
 use mailseal::{Error, Suite};
 use rand_chacha::ChaCha20Rng;
@@ -23,6 +26,7 @@ use rand_core::SeedableRng;
 
 const SUITE: Suite = Suite::XWing;
 const NOW: u64 = 1_764_374_400;
+const LOG: &str = "mail.example.com/log";
 
 struct User {
     id: UserId,
@@ -61,6 +65,46 @@ impl User {
             device: &self.device,
             chain: &self.chain,
         }
+    }
+}
+
+/// The service's key-transparency log with one witness, and Bob's client's view of it.
+struct KeyLog {
+    log: MemoryLog,
+    witness: MemoryWitness,
+    view: TransparencyView,
+}
+
+impl KeyLog {
+    fn new() -> Result<KeyLog, Error> {
+        let log = MemoryLog::new(LOG, [0x10; 32])?;
+        let witness =
+            MemoryWitness::new("witness.example.org", [0x20; 32], LOG, log.verifying_key())?;
+        let policy = LogPolicy::new(LOG, log.verifying_key(), vec![witness.identity()], 1)?;
+        Ok(KeyLog {
+            log,
+            witness,
+            view: TransparencyView::new(policy),
+        })
+    }
+
+    /// The service publishes `chains`; the witness cosigns; Bob's client takes the new
+    /// checkpoint and keeps each chain with the proof that its tail is in the log.
+    fn publish(&mut self, chains: &[&ChainState]) -> Result<PublishedChains, Error> {
+        let held = self.view.checkpoint().map_or(0, |c| c.size);
+        let indices = chains
+            .iter()
+            .map(|c| self.log.publish(c))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let proof = self.log.consistency_from(self.witness.size());
+        let note = self.witness.cosign(&self.log.checkpoint(), &proof, NOW)?;
+        self.view.update(&note, &self.log.consistency_from(held))?;
+        let mut directory = PublishedChains::new();
+        for (chain, index) in chains.iter().zip(indices) {
+            let (entry, inclusion) = (self.log.entry(index)?, self.log.inclusion(index)?);
+            directory.add_published(&self.view, (*chain).clone(), index, &entry, &inclusion)?;
+        }
+        Ok(directory)
     }
 }
 
@@ -135,7 +179,9 @@ fn main() -> Result<(), Error> {
         s.add_piece(b"Subject: hello\r\n\r\nHello!", rng)?;
         s.seal(rng)
     };
-    let senders = [&alice.chain];
+    // Bob's client holds Alice's chain with the proof that the log publishes it.
+    let mut key_log = KeyLog::new()?;
+    let senders = key_log.publish(&[&alice.chain])?;
 
     println!("1. E2E between users (Alice to Bob)");
     let to_bob = PlannedRecipient {
@@ -383,8 +429,17 @@ fn main() -> Result<(), Error> {
         true,
     );
     show(
-        "Bob (updated view)",
+        "Bob (updated view, before the log shows it)",
         open_copy(&copy_of(&env, &bob.id), &bob.mailbox(), &[&ceo_chain]),
+        true,
+    );
+    show(
+        "Bob (updated view, published)",
+        open_copy(
+            &copy_of(&env, &bob.id),
+            &bob.mailbox(),
+            &key_log.publish(&[&ceo_chain])?,
+        ),
         true,
     );
     println!(

@@ -122,7 +122,7 @@ fn main() -> Result<(), Error> {
         .find(|c| c.user == bob.id)
         .map(|c| c.copy)
         .unwrap_or_default();
-    let mailbox = Mailbox::new(&bob.chain, [&bob.puk]).requiring_published_senders();
+    let mailbox = Mailbox::new(&bob.chain, [&bob.puk]);
     let opened = open_copy(&copy, &mailbox, &directory)?;
     println!("   footer: {}", classify(&opened, true).footer);
 

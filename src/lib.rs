@@ -41,7 +41,7 @@
 //! ```
 //! use mailseal::identity::{self, ChainState};
 //! use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
-//! use mailseal::mail::footer::{classify, Footer};
+//! use mailseal::mail::footer::{classify, Caution, Footer};
 //! use mailseal::mail::open::{open_copy, Mailbox};
 //! use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 //! use mailseal::mail::server::split_envelope;
@@ -83,10 +83,15 @@
 //! let bobs = &copies.iter().find(|c| c.user == bob).unwrap().copy;
 //!
 //! // Bob opens it, checking the signer against Alice's chain as his client verified it.
-//! let mailbox = Mailbox::new(&bob_chain, [&bob_puk]);
+//! // A client follows a key-transparency log by default and shows E2E only for senders
+//! // the log publishes (`PublishedChains`, `examples/transparency.rs`); this example runs
+//! // no log, says so, and the footer says so too.
+//! let mailbox = Mailbox::new(&bob_chain, [&bob_puk]).without_key_transparency();
 //! let opened = open_copy(bobs, &mailbox, &[&alice_chain])?;
 //! assert_eq!(opened.open_piece(0, &body)?, b"Hello Bob");
-//! assert_eq!(classify(&opened, true).footer, Footer::E2eEncrypted);
+//! let footer = classify(&opened, true);
+//! assert_eq!(footer.footer, Footer::E2eEncrypted);
+//! assert_eq!(footer.cautions, [Caution::SenderNotCheckedInLog]);
 //!
 //! // One flipped bit anywhere in the copy, and nothing opens.
 //! let mut tampered = bobs.clone();

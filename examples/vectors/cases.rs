@@ -1163,7 +1163,7 @@ fn open_as(
     if is_server {
         return open_copy(
             copy,
-            &Mailbox::server(UserId::new(who.user), [&puk]),
+            &Mailbox::server(UserId::new(who.user), [&puk]).without_key_transparency(),
             chains,
         );
     }
@@ -1171,7 +1171,11 @@ fn open_as(
         .iter()
         .find(|c| c.user().as_bytes() == &who.user)
         .ok_or(Error::NotARecipient)?;
-    open_copy(copy, &Mailbox::new(chain, [&puk]), chains)
+    open_copy(
+        copy,
+        &Mailbox::new(chain, [&puk]).without_key_transparency(),
+        chains,
+    )
 }
 
 /// The name of the mail case SPEC.md appendix A works through.
@@ -1882,7 +1886,7 @@ fn verify_mail(suite: Option<Suite>, case: &Value) -> Check {
             .collect::<Result<Vec<_>, String>>()?;
         let opened = open_copy(
             &bytes_of(inputs, "copy")?,
-            &Mailbox::new(&own, [&puk]),
+            &Mailbox::new(&own, [&puk]).without_key_transparency(),
             chains.as_slice(),
         );
         if let Some(piece) = inputs.get("piece") {

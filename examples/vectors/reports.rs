@@ -133,7 +133,7 @@ pub fn cases(suite: Suite, alice: &Party, bob: &Party, carol: &Party, dave: &Par
         .copy;
     let opened = open_copy(
         &copy,
-        &Mailbox::new(&bob_chain, [&bob_puk]),
+        &Mailbox::new(&bob_chain, [&bob_puk]).without_key_transparency(),
         &[&alice_chain],
     )
     .expect("bob opens");
@@ -379,8 +379,12 @@ fn make(suite: Suite, inputs: &Value) -> Result<Result<Vec<u8>, mailseal::Error>
         .iter()
         .map(|i| i.as_u64().map(|i| i as usize).ok_or("an index"))
         .collect::<Result<Vec<_>, _>>()?;
-    let opened = open_copy(&copy, &Mailbox::new(&chain, [&puk]), &[&chain])
-        .map_err(|e| format!("the copy does not open: {}", class(&e)))?;
+    let opened = open_copy(
+        &copy,
+        &Mailbox::new(&chain, [&puk]).without_key_transparency(),
+        &[&chain],
+    )
+    .map_err(|e| format!("the copy does not open: {}", class(&e)))?;
     Ok(report(&opened, &disclose, &reporter.device(suite), 1))
 }
 

@@ -8,7 +8,7 @@
 //! `none`, `{published: {chain, index, entry, inclusion}}` or `{monitor: {chain, history:
 //! [{index, entry, inclusion}]}}` (newest first). A positive case expects the held
 //! checkpoint `{size, root}` and the result; a negative case the error of the first step that
-//! fails (every earlier step must pass).
+//! fails (every earlier step must pass), the policy itself being the first.
 
 use mailseal::Suite;
 use mailseal::identity::ChainState;
@@ -285,6 +285,29 @@ pub fn cases(alice: &Party, bob: &Party) -> Vec<Value> {
         json!({ "published": { "chain": links_json(&alice_links), "at": proof_json(&log, 3) } }),
         Err("limit_exceeded/log_entry_size"),
     );
+
+    // Policies a client refuses to be configured with (SPEC.md §14.3): nothing is verified.
+    for (name, field, value) in [
+        ("policy_trusting_the_log_alone", "threshold", json!(0)),
+        (
+            "policy_threshold_above_its_witnesses",
+            "threshold",
+            json!(4),
+        ),
+        (
+            "policy_origin_of_two_words",
+            "origin",
+            json!("mail.example.com log"),
+        ),
+    ] {
+        let mut bad = policy.clone();
+        bad[field] = value;
+        cases.push(json!({
+            "name": name,
+            "inputs": { "policy": bad, "notes": both, "check": "none" },
+            "expected_error": "misuse/invalid_log_setup",
+        }));
+    }
     cases
 }
 
@@ -317,7 +340,9 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
-fn policy_of(v: &Value) -> Result<LogPolicy, String> {
+/// The policy a case configures: `Err` for input the runner cannot read, `Ok(Err(class))` for
+/// a policy the library refuses.
+fn policy_of(v: &Value) -> Result<Result<LogPolicy, String>, String> {
     let key = |v: &Value, k: &str| -> Result<VerifyingKey, String> {
         VerifyingKey::from_bytes(&array_of(v, k)?).map_err(|e| class(&e))
     };
@@ -331,18 +356,22 @@ fn policy_of(v: &Value) -> Result<LogPolicy, String> {
         })
         .collect::<Result<Vec<_>, String>>()?;
     let threshold = usize::try_from(u64_of(v, "threshold")?).map_err(|e| e.to_string())?;
-    LogPolicy::new(
+    Ok(LogPolicy::new(
         str_of(v, "origin")?,
         key(v, "log_key")?,
         witnesses,
         threshold,
     )
-    .map_err(|e| class(&e))
+    .map_err(|e| class(&e)))
 }
 
 /// Runs a case; `Ok(value)` is what it proved, `Err` the class of the step that failed.
 fn run(inputs: &Value) -> Result<Result<Value, String>, String> {
-    let mut view = TransparencyView::new(policy_of(field(inputs, "policy")?)?);
+    let policy = match policy_of(field(inputs, "policy")?)? {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut view = TransparencyView::new(policy);
     for n in list_of(inputs, "notes")? {
         let note = str_of(n, "note")?.as_bytes().to_vec();
         let consistency = unhex(str_of(n, "consistency")?)?;

@@ -81,7 +81,12 @@ fn reads(
     puks: &[PukSecret],
     alice: &Sender,
 ) -> Option<Vec<u8>> {
-    let opened = open_copy(copy, &Mailbox::new(member, puks), &[&alice.account.state]).ok()?;
+    let opened = open_copy(
+        copy,
+        &Mailbox::new(member, puks).without_key_transparency(),
+        &[&alice.account.state],
+    )
+    .ok()?;
     opened.open_piece(0, &mail.pieces[0]).ok()
 }
 
@@ -663,7 +668,7 @@ fn mail_opened_from_an_escrowed_mailbox_reports_it() {
     let (mail, copy) = mail_to(&alice, &u.state, b"hello", &mut r);
     let opened = open_copy(
         &copy,
-        &Mailbox::new(&u.state, &u.puks),
+        &Mailbox::new(&u.state, &u.puks).without_key_transparency(),
         &[&alice.account.state],
     )
     .unwrap();
@@ -674,7 +679,7 @@ fn mail_opened_from_an_escrowed_mailbox_reports_it() {
     enroll(&mut u, &d1, &escrow, &admins);
     let opened = open_copy(
         &copy,
-        &Mailbox::new(&u.state, &u.puks),
+        &Mailbox::new(&u.state, &u.puks).without_key_transparency(),
         &[&alice.account.state],
     )
     .unwrap();
@@ -689,7 +694,7 @@ fn mail_opened_from_an_escrowed_mailbox_reports_it() {
     u.puks.push(rotation.puk);
     let opened = open_copy(
         &copy,
-        &Mailbox::new(&u.state, &u.puks),
+        &Mailbox::new(&u.state, &u.puks).without_key_transparency(),
         &[&alice.account.state],
     )
     .unwrap();

@@ -382,6 +382,10 @@ pub enum Misuse {
     /// A report asked of a mail that carries no sender signature (server-sealed mail, or
     /// mail read through an access-restricted link).
     ReportOfUnsignedMail,
+    /// A key-transparency log or policy set up wrong: an origin or witness name that is
+    /// empty or holds a space, a `+` or a line break (c2sp.org/signed-note key names), or a
+    /// witness threshold of 0 or above the number of witnesses.
+    InvalidLogSetup,
     /// A recipient address that is not one of the recipient's chain's addresses.
     AddressNotInChain,
     /// A recipient user with no active ordinary device: nobody could read the mail.

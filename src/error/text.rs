@@ -320,6 +320,10 @@ impl fmt::Display for Misuse {
             Misuse::ReportOfUnsignedMail => f.write_str(
                 "only mail signed by a sender's device can be reported with proof of what was sent",
             ),
+            Misuse::InvalidLogSetup => f.write_str(
+                "a log origin or witness name must be one word without '+', and the witness \
+                 threshold between 1 and the number of witnesses",
+            ),
             Misuse::AddressNotInChain => {
                 f.write_str("the recipient's chain does not list this address")
             }

@@ -470,13 +470,13 @@ pub fn open_path(data: &[u8]) -> bool {
     let chains = w.chains();
     match selector % 8 {
         0 => {
-            let mb = Mailbox::new(&w.bob_chain, [&w.bob_puk]);
+            let mb = Mailbox::new(&w.bob_chain, [&w.bob_puk]).without_key_transparency();
             open_copy(bytes, &mb, &chains)
                 .map(|o| crate::mail::footer::classify(&o, true))
                 .is_ok()
         }
         1 => {
-            let mb = Mailbox::new(&w.alice_chain, [&w.alice_puk]);
+            let mb = Mailbox::new(&w.alice_chain, [&w.alice_puk]).without_key_transparency();
             let opened = open_copy(bytes, &mb, &chains);
             if let Ok(o) = &opened {
                 assert!(o.sent_record().is_some() == (o.recipient_kind() == RecipientKind::Sender));
@@ -645,7 +645,7 @@ pub fn mutate_mail(data: &[u8]) {
             }
         }
     }
-    let mb = Mailbox::new(&w.bob_chain, [&w.bob_puk]);
+    let mb = Mailbox::new(&w.bob_chain, [&w.bob_puk]).without_key_transparency();
     if let Ok(opened) = open_copy(&copy, &mb, &w.chains()) {
         for (i, (used, genuine)) in pieces_used.iter().zip(&pieces).enumerate() {
             if let Ok(plaintext) = opened.open_piece(i, used) {

@@ -21,7 +21,7 @@ fn bobs_sample() -> &'static (OpenedMail, Vec<Vec<u8>>) {
             .copy;
         let opened = open_copy(
             &copy,
-            &Mailbox::new(&w.bob_chain, [&w.bob_puk]),
+            &Mailbox::new(&w.bob_chain, [&w.bob_puk]).without_key_transparency(),
             &[&w.alice_chain],
         )
         .unwrap();

@@ -371,8 +371,9 @@ pub enum ServerEncryptedReason {
     FromNotTheSenders,
     /// Read through an access-restricted link.
     AccessRestricted,
-    /// The reader requires published sender chains (SPEC.md §14) and this sender's chain was
-    /// not shown to be in the key-transparency log.
+    /// This sender's chain was not shown to be in the key-transparency log (SPEC.md §14),
+    /// which a mailbox requires unless opened
+    /// [`without_key_transparency`](crate::mail::open::Mailbox::without_key_transparency).
     SenderNotPublished,
 }
 
@@ -386,6 +387,11 @@ pub enum Caution {
     /// The sender sealed it to an older key generation than the reader's chain had current
     /// (a device revoked since may be able to read it).
     OlderKeyGeneration,
+    /// E2E, but the reader does not follow a key-transparency log
+    /// ([`Mailbox::without_key_transparency`](crate::mail::open::Mailbox::without_key_transparency))
+    /// and the sender's chain was not shown to be published: the keys are the ones the
+    /// service served, unconfirmed by anyone else.
+    SenderNotCheckedInLog,
 }
 
 /// The classification of an opened mail (SPEC.md §11.2).
@@ -426,14 +432,20 @@ pub struct Classification {
 /// # mail.add_piece(b"Hello", &mut rng)?;
 /// # let envelope = mail.seal(&mut rng)?;
 /// # let copy = split_envelope(&envelope)?.into_iter().find(|c| c.user == bob.user()).unwrap().copy;
-/// use mailseal::mail::footer::{classify, Caution, Footer};
+/// use mailseal::mail::footer::{classify, Caution, Footer, ServerEncryptedReason};
+/// // A plain list of chains shows no publication proof (SPEC.md §14): not E2E by default.
 /// let opened = open_copy(&copy, &Mailbox::new(&bob, [&bob_puk]), &[&alice])?;
-/// // Bob has never written with Alice: E2E, with the caution a client shows beside it.
-/// let c = classify(&opened, false);
+/// let c = classify(&opened, true);
+/// assert_eq!(c.footer, Footer::ServerEncrypted);
+/// assert_eq!(c.reasons, [ServerEncryptedReason::SenderNotPublished]);
+/// // A deployment without a log says so, and the footer says it too. Bob has never written
+/// // with Alice: the cautions a client shows beside the footer.
+/// let mailbox = Mailbox::new(&bob, [&bob_puk]).without_key_transparency();
+/// let c = classify(&open_copy(&copy, &mailbox, &[&alice])?, false);
 /// assert_eq!(c.footer.to_string(), "E2E Encrypted");
 /// assert!(c.reasons.is_empty());
-/// assert_eq!(c.cautions, [Caution::UnknownSender]);
-/// println!("{} ({})", c.footer, c.cautions[0]);
+/// assert_eq!(c.cautions, [Caution::UnknownSender, Caution::SenderNotCheckedInLog]);
+/// println!("{} ({} {})", c.footer, c.cautions[0], c.cautions[1]);
 /// # Ok::<(), mailseal::Error>(())
 /// ```
 pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classification {
@@ -461,6 +473,8 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
     if signed && !opened.from_is_senders() {
         reasons.push(ServerEncryptedReason::FromNotTheSenders);
     }
+    // SPEC.md §11.2 condition 6: a signed mail's sender chain shown to be in the log, unless
+    // the reader follows no log (then a caution below says so).
     let published = matches!(opened.sender_publication(), Some(Publication::Published(_)));
     if signed && opened.requires_published_senders() && !published {
         reasons.push(ServerEncryptedReason::SenderNotPublished);
@@ -504,6 +518,9 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
     let mut cautions = Vec::new();
     if e2e && !sender_is_known_contact {
         cautions.push(Caution::UnknownSender);
+    }
+    if e2e && !published {
+        cautions.push(Caution::SenderNotCheckedInLog);
     }
     if opened.sealed_to_older_generation() {
         cautions.push(Caution::OlderKeyGeneration);
@@ -555,6 +572,7 @@ impl Caution {
         match self {
             Caution::UnknownSender => "unknown_sender",
             Caution::OlderKeyGeneration => "older_key_generation",
+            Caution::SenderNotCheckedInLog => "sender_not_checked_in_log",
         }
     }
 }
@@ -688,6 +706,9 @@ impl fmt::Display for Caution {
             }
             Caution::OlderKeyGeneration => {
                 "This mail was sealed to an older key of yours, which a removed device may hold."
+            }
+            Caution::SenderNotCheckedInLog => {
+                "The sender's keys were not checked against a public key log."
             }
         })
     }

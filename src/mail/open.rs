@@ -112,14 +112,16 @@ pub struct Mailbox<'a> {
 }
 
 impl<'a> Mailbox<'a> {
-    /// A user's mailbox: its own verified chain and every PUK generation it holds.
-    /// Memory: one reference per key.
+    /// A user's mailbox: its own verified chain and every PUK generation it holds. It
+    /// requires published senders (SPEC.md §11.2, condition 6): open with a
+    /// [`PublishedChains`](crate::transparency::PublishedChains) directory, or say
+    /// [`Mailbox::without_key_transparency`]. Memory: one reference per key.
     pub fn new(chain: &'a ChainState, puks: impl IntoIterator<Item = &'a PukSecret>) -> Self {
         Mailbox {
             user: chain.user(),
             puks: puks.into_iter().collect(),
             chain: Some(chain),
-            require_published: false,
+            require_published: true,
         }
     }
 
@@ -130,18 +132,30 @@ impl<'a> Mailbox<'a> {
             user: key_id,
             puks: puks.into_iter().collect(),
             chain: None,
-            require_published: false,
+            require_published: true,
         }
     }
 
-    /// A client that follows a key-transparency log (SPEC.md §14) requires it: mail from a
-    /// sender whose chain the directory has not shown to be published is then **Server
-    /// Encrypted** with the reason `sender_not_published` (SPEC.md §11.2), however it was
-    /// signed.
+    /// For a deployment that runs no key-transparency log (SPEC.md §11.2, condition 6): mail
+    /// from a sender whose chain was not shown to be published may then be **E2E
+    /// Encrypted**, but its classification carries the caution
+    /// [`Caution::SenderNotCheckedInLog`](crate::mail::footer::Caution::SenderNotCheckedInLog),
+    /// so the footer never says E2E silently on the strength of chains the server served.
+    ///
+    /// By default a mailbox requires published senders: such mail is **Server Encrypted**
+    /// with the reason `sender_not_published`, however it was signed. Open with a
+    /// [`PublishedChains`](crate::transparency::PublishedChains) directory to show which
+    /// senders are published.
     #[must_use]
-    pub fn requiring_published_senders(mut self) -> Self {
-        self.require_published = true;
+    pub fn without_key_transparency(mut self) -> Self {
+        self.require_published = false;
         self
+    }
+
+    /// Whether mail from senders not shown to be published can be E2E (false by default:
+    /// see [`Mailbox::without_key_transparency`]).
+    pub fn follows_key_transparency(&self) -> bool {
+        self.require_published
     }
 
     /// The PUK generations this mailbox holds, in the order given.
@@ -252,7 +266,7 @@ impl OpenedMail {
             stale_generation: findings.stale_generation,
             evidence: None,
             publication: None,
-            require_published: false,
+            require_published: true,
         }
     }
 
@@ -262,7 +276,8 @@ impl OpenedMail {
         self.publication
     }
 
-    /// Whether the mailbox it was opened in requires published sender chains.
+    /// Whether the mailbox it was opened in requires published sender chains (true unless
+    /// it was opened [`Mailbox::without_key_transparency`]).
     pub fn requires_published_senders(&self) -> bool {
         self.require_published
     }
@@ -513,7 +528,10 @@ impl CheckedPieceDecryptor {
 /// // Bob opens his copy with his own chain and the chains he verified (Alice's).
 /// let opened = open_copy(&copy, &Mailbox::new(&bob_chain, [&bob_puk]), &[&alice_chain])?;
 /// assert_eq!(opened.open_piece(0, &body)?, b"Hello Bob");
-/// assert_eq!(footer::classify(&opened, true).footer, footer::Footer::E2eEncrypted);
+/// // A plain list shows no key-transparency proof: Server Encrypted (`PublishedChains` is
+/// // the directory that carries them), however well it was signed.
+/// let reasons = footer::classify(&opened, true).reasons;
+/// assert_eq!(reasons, [footer::ServerEncryptedReason::SenderNotPublished]);
 /// # Ok::<(), mailseal::Error>(())
 /// ```
 pub fn open_copy(

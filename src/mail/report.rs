@@ -334,7 +334,7 @@ impl Report {
             return Err(Malformed::ManifestMismatch.into());
         }
         Ok(Report {
-            body_bytes: outer.body.0.clone(),
+            body_bytes: outer.body.0,
             signature: outer.signature.0,
             body,
             header,

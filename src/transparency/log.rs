@@ -37,6 +37,9 @@ pub struct MemoryLog {
 impl MemoryLog {
     /// A log named `origin` signing with the Ed25519 key of `seed`.
     pub fn new(origin: &str, seed: [u8; 32]) -> Result<Self, Error> {
+        if !super::is_key_name(origin) {
+            return Err(crate::error::Misuse::InvalidLogSetup.into());
+        }
         let seed = Zeroizing::new(seed);
         let key = SigningKey::from_bytes(&seed);
         Ok(MemoryLog {

@@ -255,8 +255,9 @@ pub struct LogPolicy {
 
 impl LogPolicy {
     /// A policy. The log's key name is its origin. A threshold of 0 or above the number of
-    /// witnesses is refused ([`TransparencyError::Witnesses`]): a client that trusts the log
-    /// alone cannot detect a split view.
+    /// witnesses, or an origin or witness name that cannot be a signed-note key name, is
+    /// refused ([`Misuse::InvalidLogSetup`](crate::error::Misuse::InvalidLogSetup)): a client
+    /// that trusts the log alone cannot detect a split view.
     pub fn new(
         origin: &str,
         log_key: VerifyingKey,
@@ -265,10 +266,10 @@ impl LogPolicy {
     ) -> Result<LogPolicy, Error> {
         if threshold == 0
             || threshold > witnesses.len()
-            || origin.is_empty()
-            || origin.contains('\n')
+            || !is_key_name(origin)
+            || !witnesses.iter().all(|w| is_key_name(&w.name))
         {
-            return Err(TransparencyError::Witnesses.into());
+            return Err(crate::error::Misuse::InvalidLogSetup.into());
         }
         Ok(LogPolicy {
             origin: String::from(origin),
@@ -277,6 +278,30 @@ impl LogPolicy {
             threshold,
         })
     }
+}
+
+/// A signed-note key name (c2sp.org/signed-note): non-empty, without spaces (of any kind) or
+/// `+`, so it fits a signature line and a verifier key.
+pub(crate) fn is_key_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+')
+}
+
+/// SPEC.md §14.3 step 1: a checkpoint's first three lines, `origin`, the size in decimal and
+/// the root in canonical standard base64 (c2sp.org/tlog-checkpoint; later lines are
+/// extensions, ignored).
+pub(crate) fn checkpoint_body(text: &str) -> Result<(&str, u64, [u8; 32]), Error> {
+    let mut lines = text.split('\n');
+    let (origin, size, root) = match (lines.next(), lines.next(), lines.next()) {
+        (Some(o), Some(s), Some(r)) => (o, s, r),
+        _ => return Err(TransparencyError::Checkpoint.into()),
+    };
+    let size = crate::wire::form::from_decimal(size).ok_or(TransparencyError::Checkpoint)?;
+    let root: [u8; 32] = Base64::decode_vec(root)
+        .ok()
+        .filter(|r| Base64::encode_string(r) == root)
+        .and_then(|r| r.try_into().ok())
+        .ok_or(TransparencyError::Checkpoint)?;
+    Ok((origin, size, root))
 }
 
 /// A verified checkpoint: a size and a root of the log.
@@ -293,17 +318,7 @@ impl LogPolicy {
     /// least `threshold` valid cosignations by distinct configured witnesses.
     pub fn verify_checkpoint(&self, note: &[u8]) -> Result<Checkpoint, Error> {
         let note = Note::parse(note)?;
-        let mut lines = note.text.split('\n');
-        let (origin, size, root) = match (lines.next(), lines.next(), lines.next()) {
-            (Some(o), Some(s), Some(r)) => (o, s, r),
-            _ => return Err(TransparencyError::Checkpoint.into()),
-        };
-        let size = crate::wire::form::from_decimal(size).ok_or(TransparencyError::Checkpoint)?;
-        let root: [u8; 32] = Base64::decode_vec(root)
-            .ok()
-            .filter(|r| Base64::encode_string(r) == root)
-            .and_then(|r| r.try_into().ok())
-            .ok_or(TransparencyError::Checkpoint)?;
+        let (origin, size, root) = checkpoint_body(&note.text)?;
         if origin != self.origin {
             return Err(TransparencyError::OtherLog.into());
         }
@@ -406,7 +421,7 @@ impl PublishedChains {
     }
 
     /// Adds a verified chain without a publication proof (its mail is never E2E for a
-    /// mailbox that requires published senders).
+    /// mailbox that follows the log, the default).
     pub fn add_unpublished(&mut self, chain: ChainState) {
         self.chains.insert(chain.user(), (chain, None));
     }

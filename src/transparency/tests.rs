@@ -1,5 +1,6 @@
 //! Key transparency (SPEC.md §14): the attacks a log and its witnesses are there to catch.
 
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -135,8 +136,29 @@ fn a_checkpoint_without_enough_witnesses_or_from_another_log_is_refused() {
         err(TransparencyError::OtherLog)
     );
     assert!(client.checkpoint().is_none(), "nothing refused is held");
-    // A policy that trusts the log alone cannot catch a split view: refused.
-    assert!(LogPolicy::new(ORIGIN, w.log.verifying_key(), vec![], 0).is_err());
+    // A policy that trusts the log alone cannot catch a split view: refused, as are names
+    // that cannot stand in a signature line.
+    let misuse = Some(Error::from(crate::error::Misuse::InvalidLogSetup));
+    let key = w.log.verifying_key();
+    let witness = w.witnesses[0].identity();
+    assert_eq!(LogPolicy::new(ORIGIN, key, vec![], 0).err(), misuse);
+    assert_eq!(
+        LogPolicy::new(ORIGIN, key, vec![witness.clone()], 2).err(),
+        misuse
+    );
+    for bad in ["", "two words", "a+b", "line\nbreak"] {
+        assert_eq!(
+            LogPolicy::new(bad, key, vec![witness.clone()], 1).err(),
+            misuse
+        );
+        let named = super::WitnessIdentity {
+            name: bad.into(),
+            ..witness.clone()
+        };
+        assert_eq!(LogPolicy::new(ORIGIN, key, vec![named], 1).err(), misuse);
+        assert!(MemoryLog::new(bad, [1; 32]).is_err());
+    }
+    assert!(LogPolicy::new(ORIGIN, key, vec![witness], 1).is_ok());
 }
 
 #[test]
@@ -333,10 +355,10 @@ fn checkpoint_notes_are_read_strictly() {
 }
 
 #[test]
-fn a_sender_absent_from_the_log_is_never_e2e_for_a_reader_that_requires_it() {
+fn a_sender_absent_from_the_log_is_never_e2e_and_never_silently_e2e() {
     use crate::hazmat::TestUser;
     use crate::keys::{DeviceId, UserId};
-    use crate::mail::footer::{Footer, ServerEncryptedReason, classify};
+    use crate::mail::footer::{Caution, Footer, ServerEncryptedReason, classify};
     use crate::mail::open::open_copy;
     use crate::mail::seal::MailSealer;
     use crate::mail::server::split_envelope;
@@ -376,7 +398,7 @@ fn a_sender_absent_from_the_log_is_never_e2e_for_a_reader_that_requires_it() {
     let mut view = TransparencyView::new(policy);
     view.update(&note, &[]).unwrap();
 
-    let strict = bob.mailbox().requiring_published_senders();
+    let strict = bob.mailbox();
     let footer_with = |dir: &PublishedChains| {
         let opened = open_copy(&copy, &strict, dir).unwrap();
         (classify(&opened, true), opened.sender_publication())
@@ -408,7 +430,10 @@ fn a_sender_absent_from_the_log_is_never_e2e_for_a_reader_that_requires_it() {
         )
         .unwrap();
     let (c, p) = footer_with(&proven);
-    assert_eq!((c.footer, c.reasons.len()), (Footer::E2eEncrypted, 0));
+    assert_eq!(
+        (c.footer, c.reasons.len(), c.cautions),
+        (Footer::E2eEncrypted, 0, vec![])
+    );
     assert!(matches!(p, Some(Publication::Published(t)) if t.index == index));
     // Bob's own tail is not Alice's: it cannot stand in for hers.
     let mut wrong = PublishedChains::new();
@@ -423,9 +448,20 @@ fn a_sender_absent_from_the_log_is_never_e2e_for_a_reader_that_requires_it() {
             )
             .is_err()
     );
-    // A reader that does not require the log is unchanged (its footer is the chains' alone).
-    let lenient = open_copy(&copy, &bob.mailbox(), &[&alice.chain]).unwrap();
-    assert_eq!(classify(&lenient, true).footer, Footer::E2eEncrypted);
+    // A reader that follows no log may show E2E, never silently: the caution says the keys
+    // were not checked. With a proof, the same reader needs no caution.
+    let lenient = bob.mailbox().without_key_transparency();
+    let c = classify(&open_copy(&copy, &lenient, &[&alice.chain]).unwrap(), true);
+    assert_eq!(
+        (c.footer, c.reasons.len(), c.cautions),
+        (
+            Footer::E2eEncrypted,
+            0,
+            vec![Caution::SenderNotCheckedInLog]
+        )
+    );
+    let c = classify(&open_copy(&copy, &lenient, &proven).unwrap(), true);
+    assert_eq!((c.footer, c.cautions), (Footer::E2eEncrypted, vec![]));
 }
 
 #[test]
@@ -458,4 +494,109 @@ fn an_entry_must_publish_exactly_the_chains_addresses() {
     let mut two = LogEntry::for_chain(&w.bob.state, None);
     two.addresses = vec![[2; 32], [1; 32]];
     assert!(LogEntry::parse(&two.encode()).is_err());
+}
+
+// ---- Interoperability with the signed-note ecosystem (c2sp.org/signed-note) ----------------
+// Published values from outside this crate: the Go reference implementation's example key and
+// note (golang.org/x/mod/sumdb/note), and signed tree heads of the Go checksum database
+// (sum.golang.org), a production log whose checkpoints other implementations verify.
+
+/// `name+hex id+base64(type || key)`: a verifier key as Go prints it.
+fn go_verifier_key(vkey: &str) -> (&str, [u8; 4], Vec<u8>) {
+    use base64ct::Encoding;
+    let mut parts = vkey.splitn(3, '+');
+    let (name, id, key) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let id = u32::from_str_radix(id, 16).unwrap().to_be_bytes();
+    (name, id, base64ct::Base64::decode_vec(key).unwrap())
+}
+
+fn ed25519_key(raw: &[u8]) -> crate::keys::VerifyingKey {
+    assert_eq!(raw[0], 0x01, "Ed25519 note keys are type 0x01");
+    crate::keys::VerifyingKey::from_bytes(&raw[1..].try_into().unwrap()).unwrap()
+}
+
+const GO_TEXT: &str = "If you think cryptography is the answer to your problem,\n\
+                       then you don't know what your problem is.\n";
+const GO_NOTE: &str = "If you think cryptography is the answer to your problem,\n\
+                       then you don't know what your problem is.\n\n\
+                       \u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+
+#[test]
+fn the_go_reference_note_parses_verifies_and_is_reproduced_byte_for_byte() {
+    use super::note::{Note, log_key_id};
+    use base64ct::Encoding;
+    use ed25519_dalek::Signer;
+    let (name, id, raw) =
+        go_verifier_key("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
+    let key = ed25519_key(&raw);
+    // Our key id is the published one.
+    assert_eq!(log_key_id(name, &key), id);
+    // Our parser reads the note as Go wrote it, and the signature verifies over its text.
+    let note = Note::parse(GO_NOTE.as_bytes()).unwrap();
+    assert_eq!(note.text, GO_TEXT);
+    let [line] = note.signatures.as_slice() else {
+        panic!("one signature line")
+    };
+    assert_eq!((line.name.as_str(), line.key_id), (name, id));
+    let sig: [u8; 64] = line.rest.as_slice().try_into().unwrap();
+    assert!(key.verify_strict(GO_TEXT.as_bytes(), &sig));
+    assert!(!key.verify_strict(GO_TEXT.replace("problem", "Problem").as_bytes(), &sig));
+    // Signing the text with the published private key gives Go's note byte for byte (Ed25519
+    // is deterministic): the log's signature lines are what Go's verifiers expect.
+    let private =
+        base64ct::Base64::decode_vec("AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz").unwrap();
+    let signer = ed25519_dalek::SigningKey::from_bytes(private[1..].try_into().unwrap());
+    assert_eq!(signer.verifying_key().to_bytes(), key.to_bytes());
+    let ours = alloc::format!(
+        "{GO_TEXT}\n{}",
+        Note::line(name, id, &signer.sign(GO_TEXT.as_bytes()).to_bytes())
+    );
+    assert_eq!(ours, GO_NOTE);
+}
+
+#[test]
+fn signed_tree_heads_of_the_go_checksum_database_parse_and_verify() {
+    use super::note::{Note, log_key_id};
+    let (name, id, raw) =
+        go_verifier_key("sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8");
+    let key = ed25519_key(&raw);
+    assert_eq!(log_key_id(name, &key), id);
+    for (checkpoint, size, root) in [
+        (
+            "go.sum database tree\n6476701\nmb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=\n\n\
+             \u{2014} sum.golang.org Az3grsLX85Gz+s1SiTbgkuqxgItqFq7gsMUEyVnrsa9LM7Us9S+1xbFIGu95949rj4nPRYfvimWEPWL+o3GeoWwOoAw=\n",
+            6_476_701,
+            "99bf102d022cd19d323f90acb6aea0ba3f3ba1759e0bd80433ca158a49a6f569",
+        ),
+        (
+            "go.sum database tree\n65209736\n5+uGFjx6xBZG8ip1+wi77v+grwbhhukIrxEUS8PXvRo=\n\n\
+             \u{2014} sum.golang.org Az3grnbssgK7ubgFX36gVETtNv0U23qxyAhAMai2QUfeGa3nB/akvkMdlUErfcZz7l/R3cVtYspg3dxXABkGZZKdsQ8=\n",
+            65_209_736,
+            "e7eb86163c7ac41646f22a75fb08bbeeffa0af06e186e908af11144bc3d7bd1a",
+        ),
+    ] {
+        let note = Note::parse(checkpoint.as_bytes()).unwrap();
+        let (origin, got_size, got_root) = super::checkpoint_body(&note.text).unwrap();
+        assert_eq!(
+            (origin, got_size, hex(&got_root)),
+            ("go.sum database tree", size, String::from(root))
+        );
+        let line = &note.signatures[0];
+        assert_eq!((line.name.as_str(), line.key_id), (name, id));
+        let sig: [u8; 64] = line.rest.as_slice().try_into().unwrap();
+        assert!(key.verify_strict(note.text.as_bytes(), &sig));
+        // The same head at another size is not what the log signed.
+        let moved = note
+            .text
+            .replacen(&alloc::format!("\n{size}\n"), "\n1\n", 1);
+        assert!(!key.verify_strict(moved.as_bytes(), &sig));
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| alloc::format!("{b:02x}")).collect()
 }

@@ -27,7 +27,7 @@ pub struct Mailbox {
     user: UserId,
     chain: Option<Arc<ChainState>>,
     puks: Vec<Arc<PukSecret>>,
-    require_published: bool,
+    follows_log: bool,
 }
 
 impl Mailbox {
@@ -37,8 +37,8 @@ impl Mailbox {
             Some(chain) => lib::Mailbox::new(chain, keys),
             None => lib::Mailbox::server(self.user, keys),
         };
-        if self.require_published {
-            mailbox = mailbox.requiring_published_senders();
+        if !self.follows_log {
+            mailbox = mailbox.without_key_transparency();
         }
         f(&mailbox)
     }
@@ -46,28 +46,29 @@ impl Mailbox {
 
 #[uniffi::export]
 impl Mailbox {
-    /// The mailbox of `chain`'s user, holding the keys in `keyring` (as they are now).
+    /// The mailbox of `chain`'s user, holding the keys in `keyring` (as they are now). It
+    /// follows the key-transparency log (SPEC.md §11.2 condition 6, §14): mail from a sender
+    /// whose chain the directory has not shown to be published (`Directory.add_published`)
+    /// is Server Encrypted (`sender_not_published`), however it was signed.
     #[uniffi::constructor]
     pub fn new(chain: &Chain, keyring: &Keyring) -> Arc<Mailbox> {
         Arc::new(Mailbox {
             user: chain.inner.user(),
             chain: Some(chain.inner.clone()),
             puks: keyring.keys(),
-            require_published: false,
+            follows_log: true,
         })
     }
 
-    /// The mailbox of a client that follows a key-transparency log (SPEC.md §14.6): mail
-    /// from a sender whose chain the directory has not shown to be published
-    /// (`Directory.add_published`) is Server Encrypted (`sender_not_published`), however it
-    /// was signed.
-    #[uniffi::constructor]
-    pub fn requiring_published_senders(chain: &Chain, keyring: &Keyring) -> Arc<Mailbox> {
+    /// This mailbox for a deployment that runs no key-transparency log: mail from a sender
+    /// not shown to be published may be E2E, always with the caution
+    /// `sender_not_checked_in_log`. Returns a new object (the keys are shared, not copied).
+    pub fn without_key_transparency(&self) -> Arc<Mailbox> {
         Arc::new(Mailbox {
-            user: chain.inner.user(),
-            chain: Some(chain.inner.clone()),
-            puks: keyring.keys(),
-            require_published: true,
+            user: self.user,
+            chain: self.chain.clone(),
+            puks: self.puks.clone(),
+            follows_log: false,
         })
     }
 
@@ -78,7 +79,7 @@ impl Mailbox {
             user: convert::user_id(key_id)?,
             chain: None,
             puks: keyring.keys(),
-            require_published: false,
+            follows_log: true,
         }))
     }
 

@@ -119,7 +119,11 @@ fn open(dir: &Path) -> Result<(), Failure> {
         .find(|c| c.user == bob_chain.user())
         .ok_or("no copy for Bob")?
         .copy;
-    let opened = open_copy(copy, &Mailbox::new(&bob_chain, [&bob_puk]), &[&alice_chain])?;
+    let opened = open_copy(
+        copy,
+        &Mailbox::new(&bob_chain, [&bob_puk]).without_key_transparency(),
+        &[&alice_chain],
+    )?;
     for i in 0..opened.piece_count() {
         let plain = opened.open_piece(i, &fs::read(dir.join(format!("piece-{i}")))?)?;
         if plain != fs::read(dir.join(format!("plain-{i}")))? {

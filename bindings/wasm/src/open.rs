@@ -30,28 +30,49 @@ pub struct Mailbox {
     user: UserId,
     chain: Option<Rc<ChainState>>,
     puks: Vec<Rc<PukSecret>>,
+    follows_log: bool,
 }
 
 impl Mailbox {
     fn with<R>(&self, f: impl FnOnce(&lib::Mailbox<'_>) -> R) -> R {
         let keys = self.puks.iter().map(|p| &**p);
-        let mailbox = match &self.chain {
+        let mut mailbox = match &self.chain {
             Some(chain) => lib::Mailbox::new(chain, keys),
             None => lib::Mailbox::server(self.user, keys),
         };
+        if !self.follows_log {
+            mailbox = mailbox.without_key_transparency();
+        }
         f(&mailbox)
     }
 }
 
 #[wasm_bindgen]
 impl Mailbox {
-    /// The mailbox of `chain`'s user, holding the keys of `keyring`.
+    /// The mailbox of `chain`'s user, holding the keys of `keyring`. It follows the
+    /// key-transparency log (SPEC.md §11.2 condition 6, §14): mail from a sender whose chain
+    /// the directory has not shown to be published is Server Encrypted
+    /// (`sender_not_published`), however it was signed.
     #[wasm_bindgen(constructor)]
     pub fn new(chain: &Chain, keyring: &Keyring) -> Mailbox {
         Mailbox {
             user: chain.inner.user(),
             chain: Some(chain.inner.clone()),
             puks: keyring.keys(),
+            follows_log: true,
+        }
+    }
+
+    /// This mailbox for a deployment that runs no key-transparency log: mail from a sender
+    /// not shown to be published may be E2E, always with the caution
+    /// `sender_not_checked_in_log`. Returns a new handle (the keys are shared, not copied).
+    #[wasm_bindgen(js_name = withoutKeyTransparency)]
+    pub fn without_key_transparency(&self) -> Mailbox {
+        Mailbox {
+            user: self.user,
+            chain: self.chain.clone(),
+            puks: self.puks.clone(),
+            follows_log: false,
         }
     }
 
@@ -61,6 +82,7 @@ impl Mailbox {
             user: convert::user_id(key_id)?,
             chain: None,
             puks: keyring.keys(),
+            follows_log: true,
         })
     }
 

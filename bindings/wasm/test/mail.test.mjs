@@ -72,7 +72,7 @@ for (const suite of suites()) {
     }
     // Bob has not written with Alice: E2E, with a caution in the product's words.
     const unknown = bob.mailbox.open(copyOf(bob), senders).classify(false);
-    assert.deepEqual(unknown.cautions.map((c) => c.code), ["unknown_sender"]);
+    assert.deepEqual(unknown.cautions.map((c) => c.code), ["unknown_sender", "sender_not_checked_in_log"]);
     assert.match(unknown.cautions[0].text, /not that it is safe/);
 
     // Alice's Sent copy: the BCC line and the whole recipient list, verified.
@@ -96,6 +96,25 @@ for (const suite of suites()) {
     assert.equal(thrown(() => bob.mailbox.open(copyOf(bob), new Directory())).class, "authentication/unknown_signer");
   });
 }
+
+test("a mailbox follows the key-transparency log unless told otherwise", () => {
+  const alice = user("alice", 1, "x25519");
+  const bob = user("bob", 2, "x25519");
+  const s = new MailSealer(alice.puk, alice.device, alice.chain, alice.address, "<kt@example.com>", NOW);
+  s.to(bob.address, bob.chain);
+  s.addPiece(enc.encode("hello"));
+  const copy = splitEnvelope(s.seal()).find((c) => c.user === bob.id).copy;
+  const senders = new Directory();
+  senders.add(alice.chain);
+  // A plain directory shows no publication proof: Server Encrypted, and the footer says why.
+  const strict = new Mailbox(bob.chain, bob.keyring).open(copy, senders).classify(true);
+  assert.equal(strict.code, "server_encrypted");
+  assert.deepEqual(strict.reasons.map((r) => r.code), ["sender_not_published"]);
+  // A deployment without a log says so, and so does the footer.
+  const lenient = new Mailbox(bob.chain, bob.keyring).withoutKeyTransparency().open(copy, senders).classify(true);
+  assert.equal(lenient.code, "e2e_encrypted");
+  assert.deepEqual(lenient.cautions.map((c) => c.code), ["sender_not_checked_in_log"]);
+});
 
 test("the planner: an external CC needs the server's key; the server reads its box", () => {
   const [alice, bob] = [user("alice", 1), user("bob", 2)];

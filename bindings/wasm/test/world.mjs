@@ -21,7 +21,7 @@ export function user(name, n, suite = "xwing") {
   const chain = Chain.verify([root]);
   const keyring = new Keyring();
   keyring.add(puk);
-  return { name, id, puk, device, address, links: [root], chain, keyring, mailbox: new Mailbox(chain, keyring) };
+  return { name, id, puk, device, address, links: [root], chain, keyring, mailbox: new Mailbox(chain, keyring).withoutKeyTransparency() };
 }
 
 /** The bytes `i mod 251`, as the test vectors' patterns. */

@@ -77,11 +77,19 @@ impl Party2 {
         }
     }
     fn open(&self, copy: &[u8], senders: &[&ChainState]) -> Result<OpenedMail, Error> {
-        open_copy(copy, &Mailbox::new(&self.chain, [&self.puk]), senders)
+        open_copy(
+            copy,
+            &Mailbox::new(&self.chain, [&self.puk]).without_key_transparency(),
+            senders,
+        )
     }
     /// Opens as the server, through its own box (it has no chain of its own).
     fn open_as_server(&self, copy: &[u8], senders: &[&ChainState]) -> Result<OpenedMail, Error> {
-        open_copy(copy, &Mailbox::server(self.id, [&self.puk]), senders)
+        open_copy(
+            copy,
+            &Mailbox::server(self.id, [&self.puk]).without_key_transparency(),
+            senders,
+        )
     }
 }
 
@@ -483,14 +491,17 @@ fn genuine_e2e_mail_is_e2e_and_strangers_get_a_caution() {
         (known.footer, known.cautions.clone(), known.sender),
         (
             Footer::E2eEncrypted,
-            vec![],
+            vec![Caution::SenderNotCheckedInLog],
             SenderStatus::VerifiedActiveDevice
         )
     );
     let stranger = classify(&opened, false);
     assert_eq!(
         (stranger.footer, stranger.cautions),
-        (Footer::E2eEncrypted, vec![Caution::UnknownSender])
+        (
+            Footer::E2eEncrypted,
+            vec![Caution::UnknownSender, Caution::SenderNotCheckedInLog]
+        )
     );
     // Signed by a device now revoked: not E2E.
     let revoked = w

@@ -74,7 +74,12 @@ fn copy_for(mut sealer: MailSealer<'_>, to: &TestUser, r: &mut ChaCha20Rng) -> V
 }
 
 fn opened_by(reader: &TestUser, copy: &[u8], sender: &ChainState) -> OpenedMail {
-    open_copy(copy, &reader.mailbox(), &[sender]).unwrap()
+    open_copy(
+        copy,
+        &reader.mailbox().without_key_transparency(),
+        &[sender],
+    )
+    .unwrap()
 }
 
 /// `device`, a virtual device of the member's chain, signs mail to Bob. The member's client
@@ -203,13 +208,16 @@ fn mail_sealed_to_an_older_generation_than_the_bound_tail_carries_a_caution() {
             .find(|c| c.user == reader.user)
             .unwrap()
             .copy;
-        let mailbox = Mailbox::new(&reader.state, &reader.puks);
+        let mailbox = Mailbox::new(&reader.state, &reader.puks).without_key_transparency();
         classify(&open_copy(&copy, &mailbox, &[&alice.chain]).unwrap(), true)
     };
     // Sealed as the chain says: no caution.
     let current = RecipientKey::from_chain("member@example.com", &reader.state).unwrap();
     let c = open(current.clone(), &mut r);
-    assert_eq!((c.footer, c.cautions), (Footer::E2eEncrypted, vec![]));
+    assert_eq!(
+        (c.footer, c.cautions),
+        (Footer::E2eEncrypted, vec![Caution::SenderNotCheckedInLog])
+    );
     // Generation 1 under the tail where generation 2 is current.
     let older = RecipientKey {
         puk: reader.puks[0].public().clone(),
@@ -217,7 +225,10 @@ fn mail_sealed_to_an_older_generation_than_the_bound_tail_carries_a_caution() {
     };
     let c = open(older, &mut r);
     assert_eq!(c.footer, Footer::E2eEncrypted);
-    assert_eq!(c.cautions, vec![Caution::OlderKeyGeneration]);
+    assert_eq!(
+        c.cautions,
+        vec![Caution::SenderNotCheckedInLog, Caution::OlderKeyGeneration]
+    );
 }
 
 /// Issue 13, attack 5 (planner side): the sender is told, before sending, that a recipient's
@@ -321,7 +332,12 @@ fn a_reader_behind_its_own_chain_is_asked_to_fetch_more() {
         .unwrap()
         .copy;
     // The reader's device still holds the chain at position 1.
-    let err = open_copy(&copy, &Mailbox::new(&stale, &reader.puks), &[&alice.chain]).err();
+    let err = open_copy(
+        &copy,
+        &Mailbox::new(&stale, &reader.puks).without_key_transparency(),
+        &[&alice.chain],
+    )
+    .err();
     assert_eq!(
         err,
         Some(Error::Chain(crate::identity::ChainError::Behind {
@@ -334,7 +350,7 @@ fn a_reader_behind_its_own_chain_is_asked_to_fetch_more() {
     let updated = stale.update(&reader.links).unwrap();
     let opened = open_copy(
         &copy,
-        &Mailbox::new(&updated, &reader.puks),
+        &Mailbox::new(&updated, &reader.puks).without_key_transparency(),
         &[&alice.chain],
     );
     assert_eq!(

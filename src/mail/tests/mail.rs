@@ -58,7 +58,7 @@ impl User {
     }
 
     fn mailbox(&self) -> Mailbox<'_> {
-        Mailbox::new(&self.chain, &self.puks)
+        Mailbox::new(&self.chain, &self.puks).without_key_transparency()
     }
 
     fn open(&self, copy: &[u8], sender: &User) -> Result<OpenedMail, Error> {
@@ -219,7 +219,7 @@ fn a_users_second_device_and_older_generations_open_too() {
         vec![PukSecret::derive(suite, bob.id, 1, crate::keys::PukSeed::from_bytes(seed)).unwrap()];
     let opened = open_copy(
         copy_for(&copies, &bob),
-        &Mailbox::new(&bob.chain, &second_device_puks),
+        &Mailbox::new(&bob.chain, &second_device_puks).without_key_transparency(),
         &[&alice.chain],
     )
     .unwrap();

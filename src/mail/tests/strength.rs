@@ -80,7 +80,7 @@ impl Person {
     fn open(&self, copy: &[u8], sender: &Person) -> Result<OpenedMail, Error> {
         open_copy(
             copy,
-            &Mailbox::new(&self.chain, [&self.puk]),
+            &Mailbox::new(&self.chain, [&self.puk]).without_key_transparency(),
             &[&sender.chain],
         )
     }

@@ -35,7 +35,7 @@ def user(name: str, n: int, suite: m.Suite = m.Suite.XWING) -> User:
     chain = m.Chain.verify([root])
     keyring = m.Keyring()
     keyring.add(puk)
-    return User(name, address, puk, device, [root], chain, keyring, m.Mailbox(chain, keyring))
+    return User(name, address, puk, device, [root], chain, keyring, m.Mailbox(chain, keyring).without_key_transparency())
 
 
 def directory(*chains) -> m.Directory:

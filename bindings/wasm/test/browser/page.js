@@ -116,7 +116,7 @@ async function run() {
   const tagList = new Uint8Array(await (await fetch("/taglist/piece-1")).arrayBuffer());
   const senders = new Directory();
   senders.add(alice.chain);
-  const opened = new Mailbox(bob.chain, bob.keyring).open(copy, senders);
+  const opened = new Mailbox(bob.chain, bob.keyring).withoutKeyTransparency().open(copy, senders);
   const body = new TextDecoder().decode(
     opened.openPiece(0, new Uint8Array(await (await fetch("/piece/piece-0")).arrayBuffer())),
   );
