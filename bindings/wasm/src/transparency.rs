@@ -88,9 +88,10 @@ pub struct LogPolicy {
 #[wasm_bindgen]
 impl LogPolicy {
     /// A policy: the log's origin (its key name) and Ed25519 key (32 bytes), the witnesses as
-    /// `{name, key}`, and the threshold. A threshold of 0 or above the number of witnesses is
-    /// refused (`transparency/witnesses`): a client that trusts the log alone cannot see a
-    /// split view.
+    /// `{name, key}`, and the threshold. A threshold of 0 or above the number of witnesses, or
+    /// an origin or witness name that cannot be a signed-note key name (empty, with spaces or
+    /// `+`), is refused (`misuse/invalid_log_setup`): a client that trusts the log alone
+    /// cannot see a split view.
     #[wasm_bindgen(constructor)]
     pub fn new(
         origin: &str,

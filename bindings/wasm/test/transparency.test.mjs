@@ -89,13 +89,29 @@ test("a sender shown published in the log: Bob reads Alice's mail as E2E", () =>
     assert.deepEqual(senders.publication(w.alice.id), published);
     assert.equal(senders.size, 1);
 
+    // Bob's mailbox as a client has it by default: it follows the log, no opt-out.
+    const mailbox = new Mailbox(w.bob.chain, w.bob.keyring);
     const { body, copy } = mailToBob(w.alice, w.bob);
-    const opened = w.bob.mailbox.open(copy, senders);
+    const opened = mailbox.open(copy, senders);
     assert.deepEqual(opened.senderPublication, published);
     const c = opened.classify(true);
     assert.equal(c.footer, "E2E Encrypted");
     assert.deepEqual(c.reasons, []);
+    assert.deepEqual(c.cautions, []);
     assert.equal(new TextDecoder().decode(opened.openPiece(0, body)), "Subject: hi\r\n\r\nHello Bob");
+
+    // The same chain without its proof: the same mail is Server Encrypted, and says why.
+    const unproven = new Directory();
+    unproven.add(w.alice.chain);
+    assert.equal(unproven.publication(w.alice.id), null);
+    const shown = mailbox.open(copy, unproven);
+    assert.equal(shown.senderPublication, null);
+    assert.equal(shown.classify(true).code, "server_encrypted");
+    assert.deepEqual(shown.classify(true).reasons.map((r) => r.code), ["sender_not_published"]);
+    // Adding the proof later makes it E2E: addPublished replaces what the directory held.
+    unproven.addPublished(view, w.alice.chain, a.index, a.entry, a.inclusion);
+    assert.equal(unproven.size, 1);
+    assert.equal(mailbox.open(copy, unproven).classify(true).code, "e2e_encrypted");
   }));
 
 test("a note is accepted as bytes or as its text, and the checkpoint alone verifies under the policy", () =>
@@ -190,9 +206,11 @@ test("the policy refuses what it cannot use, with typed errors", () =>
     const w = world(dir);
     const p = w.policy;
     const cls = (f) => thrown(f).class;
-    // Trusting the log alone, or more witnesses than configured, cannot detect a split view.
-    assert.equal(cls(() => new LogPolicy(p.origin, p.logKey, p.witnesses, 0)), "transparency/witnesses");
-    assert.equal(cls(() => new LogPolicy(p.origin, p.logKey, p.witnesses, 4)), "transparency/witnesses");
+    // Trusting the log alone, or more witnesses than configured, cannot detect a split view;
+    // names that cannot be signed-note key names cannot be checked.
+    assert.equal(cls(() => new LogPolicy(p.origin, p.logKey, p.witnesses, 0)), "misuse/invalid_log_setup");
+    assert.equal(cls(() => new LogPolicy(p.origin, p.logKey, p.witnesses, 4)), "misuse/invalid_log_setup");
+    assert.equal(cls(() => new LogPolicy("mail.example.com log", p.logKey, p.witnesses, 2)), "misuse/invalid_log_setup");
     assert.equal(cls(() => new LogPolicy(p.origin, p.logKey.subarray(1), p.witnesses, 2)), "binding/invalid_argument");
     assert.equal(cls(() => new LogPolicy(p.origin, p.logKey, ["witness0.example.org"], 1)), "binding/invalid_argument");
     assert.equal(cls(() => new LogPolicy(p.origin, p.logKey, [{ name: 7, key: p.logKey }], 1)), "binding/invalid_argument");
