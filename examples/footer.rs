@@ -179,15 +179,17 @@ fn main() -> Result<(), Error> {
         s.add_piece(b"Subject: hello\r\n\r\nHello!", rng)?;
         s.seal(rng)
     };
-    // Bob's client holds Alice's chain with the proof that the log publishes it.
+    // Each client holds the other's chain with the proof that the log publishes it (one view
+    // stands for both clients here).
     let mut key_log = KeyLog::new()?;
-    let senders = key_log.publish(&[&alice.chain])?;
+    let senders = key_log.publish(&[&alice.chain, &bob.chain])?;
+    let published = |dir, user| DirectoryEntry::from_directory(dir, user).expect("held");
 
     println!("1. E2E between users (Alice to Bob)");
     let to_bob = PlannedRecipient {
         address: bob.address.clone(),
         kind: RecipientKind::To,
-        entry: DirectoryEntry::User(&bob.chain),
+        entry: published(&senders, &bob.id),
     };
     let p = plan(&state, std::slice::from_ref(&to_bob), MailContext::Personal);
     show_plan(&p);
@@ -355,8 +357,9 @@ fn main() -> Result<(), Error> {
         draft.sign(d)?;
     }
     let bob_escrowed = bob.chain.extend(&[draft.finish()?])?;
+    let escrowed_published = key_log.publish(&[&bob_escrowed])?;
     let to_escrowed_bob = PlannedRecipient {
-        entry: DirectoryEntry::User(&bob_escrowed),
+        entry: published(&escrowed_published, &bob.id),
         ..to_bob
     };
     let p = plan(

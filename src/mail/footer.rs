@@ -16,9 +16,10 @@ use crate::error::{Error, Misuse};
 use crate::identity::{ChainState, EscrowEnrollment};
 use crate::keys::{DeviceId, UserId};
 use crate::mail::envelope::{Origin, RecipientKind};
+use crate::mail::open::ChainDirectory;
 use crate::mail::open::{OpenedMail, SenderStatus};
 use crate::mail::seal::{MailSealer, RecipientKey};
-use crate::transparency::Publication;
+use crate::transparency::{Publication, PublishedTail};
 
 /// What the directory says of one recipient address. A user is given by the chain the
 /// caller verified for them (SPEC.md §12): whether they have an active device, whether their
@@ -26,8 +27,12 @@ use crate::transparency::Publication;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DirectoryEntry<'a> {
-    /// A user with a verified chain.
+    /// A user with a verified chain that no key-transparency proof came with: the plan
+    /// notes [`PlanNote::RecipientNotPublished`].
     User(&'a ChainState),
+    /// A user with a verified chain whose own tail the caller's key-transparency view showed
+    /// to be in the log (SPEC.md §14.4); made by [`DirectoryEntry::from_directory`].
+    PublishedUser(&'a ChainState, PublishedTail),
     /// A user account with no device yet (pre-provisioned): no chain.
     PreProvisionedUser(UserId),
     /// An address on another mail service.
@@ -36,6 +41,26 @@ pub enum DirectoryEntry<'a> {
     MailingList,
     /// An address served through a third-party integration.
     ThirdPartyIntegration,
+}
+
+impl<'a> DirectoryEntry<'a> {
+    /// The entry for `user` in a directory of verified chains (a
+    /// [`PublishedChains`](crate::transparency::PublishedChains) or any
+    /// [`ChainDirectory`]): [`DirectoryEntry::PublishedUser`] when the directory shows the
+    /// chain's own tail published, [`DirectoryEntry::User`] otherwise, `None` when it holds no
+    /// chain for the user.
+    pub fn from_directory<D: ChainDirectory + ?Sized>(
+        directory: &'a D,
+        user: &UserId,
+    ) -> Option<DirectoryEntry<'a>> {
+        let chain = directory.chain(user)?;
+        Some(match directory.publication(user) {
+            Publication::Published(tail) if tail.seq == chain.tail().seq => {
+                DirectoryEntry::PublishedUser(chain, tail)
+            }
+            _ => DirectoryEntry::User(chain),
+        })
+    }
 }
 
 /// One recipient as the sender addressed it.
@@ -107,6 +132,10 @@ pub enum PlanNote {
     /// The recipient had a device revoked without a key rotation: until the recipient's
     /// client rotates, the revoked device may know the key the mail is sealed to.
     KeyRotationDue(String),
+    /// The recipient's chain came without the proof that its tail is in the key-transparency
+    /// log (SPEC.md §14): the mail is sealed to keys the service served, which nobody else
+    /// has confirmed.
+    RecipientNotPublished(String),
 }
 
 /// Why a mail cannot be sent at all.
@@ -236,24 +265,31 @@ pub fn plan(
             relayed.push((r.kind, a()));
         };
         match &r.entry {
-            DirectoryEntry::User(chain) => match RecipientKey::from_chain(a(), chain) {
-                Ok(key) => {
-                    if let Some(e) = chain.escrow() {
-                        notes.push(PlanNote::Escrowed {
-                            address: a(),
-                            ea_group: e.terms.ea_group,
-                        });
+            DirectoryEntry::User(chain) | DirectoryEntry::PublishedUser(chain, _) => {
+                match RecipientKey::from_chain(a(), chain) {
+                    Ok(key) => {
+                        if let Some(e) = chain.escrow() {
+                            notes.push(PlanNote::Escrowed {
+                                address: a(),
+                                ea_group: e.terms.ea_group,
+                            });
+                        }
+                        if chain.rotation_due() {
+                            notes.push(PlanNote::KeyRotationDue(a()));
+                        }
+                        // SPEC.md §11.1: a recipient chain not shown published is noted.
+                        let published = matches!(&r.entry, DirectoryEntry::PublishedUser(c, t) if t.seq == c.tail().seq);
+                        if !published {
+                            notes.push(PlanNote::RecipientNotPublished(a()));
+                        }
+                        keyed.push((r.kind, key));
                     }
-                    if chain.rotation_due() {
-                        notes.push(PlanNote::KeyRotationDue(a()));
+                    Err(_) if !chain.has_address(&r.address) => {
+                        refusals.push(RefusalReason::AddressNotTheUsers(a()))
                     }
-                    keyed.push((r.kind, key));
+                    Err(_) => refusals.push(RefusalReason::AllDevicesRevoked(a())),
                 }
-                Err(_) if !chain.has_address(&r.address) => {
-                    refusals.push(RefusalReason::AddressNotTheUsers(a()))
-                }
-                Err(_) => refusals.push(RefusalReason::AllDevicesRevoked(a())),
-            },
+            }
             DirectoryEntry::PreProvisionedUser(user) => {
                 if r.kind == RecipientKind::Bcc {
                     refusals.push(RefusalReason::NonUserInBcc(a()));
@@ -636,13 +672,16 @@ impl PlanNote {
         match self {
             PlanNote::Escrowed { .. } => "escrowed",
             PlanNote::KeyRotationDue(_) => "key_rotation_due",
+            PlanNote::RecipientNotPublished(_) => "recipient_not_published",
         }
     }
 
     /// The recipient address the note is about.
     pub fn address(&self) -> &str {
         match self {
-            PlanNote::Escrowed { address, .. } | PlanNote::KeyRotationDue(address) => address,
+            PlanNote::Escrowed { address, .. }
+            | PlanNote::KeyRotationDue(address)
+            | PlanNote::RecipientNotPublished(address) => address,
         }
     }
 }
@@ -767,6 +806,10 @@ impl fmt::Display for PlanNote {
             PlanNote::KeyRotationDue(a) => write!(
                 f,
                 "{a} removed a device and has not updated their key: that device may read this mail."
+            ),
+            PlanNote::RecipientNotPublished(a) => write!(
+                f,
+                "{a}'s keys could not be confirmed in the public key log."
             ),
         }
     }

@@ -358,7 +358,10 @@ fn checkpoint_notes_are_read_strictly() {
 fn a_sender_absent_from_the_log_is_never_e2e_and_never_silently_e2e() {
     use crate::hazmat::TestUser;
     use crate::keys::{DeviceId, UserId};
-    use crate::mail::footer::{Caution, Footer, ServerEncryptedReason, classify};
+    use crate::mail::footer::{
+        Caution, DirectoryEntry, Footer, MailContext, Plan, PlanNote, PlannedRecipient,
+        SenderState, ServerEncryptedReason, classify, plan,
+    };
     use crate::mail::open::open_copy;
     use crate::mail::seal::MailSealer;
     use crate::mail::server::split_envelope;
@@ -462,6 +465,52 @@ fn a_sender_absent_from_the_log_is_never_e2e_and_never_silently_e2e() {
     );
     let c = classify(&open_copy(&copy, &lenient, &proven).unwrap(), true);
     assert_eq!((c.footer, c.cautions), (Footer::E2eEncrypted, vec![]));
+
+    // Before sending, the same holds for the recipient: Bob writing to Alice is told when
+    // her chain came without a proof (the server may have shown him a forged one).
+    let notes = |entry: DirectoryEntry<'_>| {
+        let sender = SenderState {
+            chain: Some(&bob.chain),
+            device: bob.device.id(),
+            server: None,
+        };
+        let to = PlannedRecipient {
+            address: "alice@example.com".into(),
+            kind: crate::mail::envelope::RecipientKind::To,
+            entry,
+        };
+        match plan(&sender, &[to], MailContext::Personal) {
+            Plan::E2e { notes, .. } => notes,
+            other => panic!("expected E2E, got {other:?}"),
+        }
+    };
+    fn entry<'a>(dir: &'a PublishedChains, user: &UserId) -> DirectoryEntry<'a> {
+        DirectoryEntry::from_directory(dir, user).unwrap()
+    }
+    assert!(
+        matches!(entry(&proven, &alice.id), DirectoryEntry::PublishedUser(_, t) if t.index == index)
+    );
+    assert_eq!(notes(entry(&proven, &alice.id)), vec![]);
+    let not_shown = vec![PlanNote::RecipientNotPublished("alice@example.com".into())];
+    assert_eq!(notes(entry(&unproven, &alice.id)), not_shown);
+    let plain = [&alice.chain];
+    assert_eq!(
+        notes(DirectoryEntry::from_directory(&plain, &alice.id).unwrap()),
+        not_shown
+    );
+    assert!(DirectoryEntry::from_directory(&proven, &bob.id).is_none());
+    // A proof of an older position does not vouch for the chain's current tail.
+    let older = crate::transparency::PublishedTail {
+        seq: 0,
+        ..match entry(&proven, &alice.id) {
+            DirectoryEntry::PublishedUser(_, t) => t,
+            _ => unreachable!(),
+        }
+    };
+    assert_eq!(
+        notes(DirectoryEntry::PublishedUser(&alice.chain, older)),
+        not_shown
+    );
 }
 
 #[test]

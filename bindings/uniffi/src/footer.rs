@@ -17,6 +17,7 @@ use crate::chain::{Chain, EscrowEnrollment, enrollment};
 use crate::convert::{self, RecipientKind, lock};
 use crate::error::Result;
 use crate::keys::puk_public;
+use crate::transparency::PublishedTail;
 
 /// A stable code (SPEC.md §11.3) and the library's sentence for it.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -77,6 +78,7 @@ pub enum MailContext {
 /// What the directory says of one planned recipient.
 enum Entry {
     User(Arc<ChainState>),
+    Published(Arc<ChainState>, mailseal::transparency::PublishedTail),
     PreProvisioned(UserId),
     External,
     MailingList,
@@ -142,6 +144,24 @@ impl Planner {
         self.add(address, kind, Entry::User(chain.inner.clone()))
     }
 
+    /// A recipient who is a user with a verified chain and the proof that its tail is in the
+    /// key-transparency log (what `Directory.add_published` returned for it): the plan does
+    /// not note `recipient_not_published` when `published` is the chain's own tail.
+    pub fn published_user(
+        &self,
+        address: String,
+        kind: RecipientKind,
+        chain: &Chain,
+        published: PublishedTail,
+    ) -> Result<()> {
+        let tail = mailseal::transparency::PublishedTail {
+            index: published.index,
+            seq: published.seq,
+            checkpoint_size: published.checkpoint_size,
+        };
+        self.add(address, kind, Entry::Published(chain.inner.clone(), tail))
+    }
+
     /// A user account with no device yet.
     pub fn pre_provisioned(&self, address: String, kind: RecipientKind, user: &str) -> Result<()> {
         let user = convert::user_id(user)?;
@@ -184,6 +204,7 @@ impl Planner {
                 kind: *kind,
                 entry: match entry {
                     Entry::User(chain) => DirectoryEntry::User(chain),
+                    Entry::Published(chain, tail) => DirectoryEntry::PublishedUser(chain, *tail),
                     Entry::PreProvisioned(user) => DirectoryEntry::PreProvisionedUser(*user),
                     Entry::External => DirectoryEntry::External,
                     Entry::MailingList => DirectoryEntry::MailingList,

@@ -280,7 +280,9 @@ fn planner_tells_the_sender_what_the_recipients_chains_say() {
                         address: "member@example.com".into(),
                         ea_group: admins.account.user,
                     },
+                    PlanNote::RecipientNotPublished("member@example.com".into()),
                     PlanNote::KeyRotationDue("carol@example.com".into()),
+                    PlanNote::RecipientNotPublished("carol@example.com".into()),
                 ]
             );
         }

@@ -623,6 +623,17 @@ def report(c, suite):
     assert parsed.disclosed() == [p.index for p in v.pieces]
 
 
+def plan_notes(chain, published):
+    """The notes of a plan by the chain's first device to the chain's first address."""
+    p = m.Planner(chain, chain.devices()[0].id)
+    address = chain.addresses()[0]
+    if published is None:
+        p.user(address, m.RecipientKind.TO, chain)
+    else:
+        p.published_user(address, m.RecipientKind.TO, chain, published)
+    return [n.code for n in p.plan(m.MailContext.PERSONAL).notes()]
+
+
 def transparency(c, suite):
     i = c["inputs"]
     p = i["policy"]
@@ -647,6 +658,9 @@ def transparency(c, suite):
                 # The same proof, kept in a directory for a mailbox requiring published senders.
                 d = m.Directory()
                 assert d.add_published(view, chain, at["index"], b(at["entry"]), b(at["inclusion"])) == t
+                # And for a planner writing to that user: the proof spares the note (SPEC.md §11.1).
+                assert plan_notes(chain, t) == []
+                assert plan_notes(chain, None) == ["recipient_not_published"]
         elif isinstance(check, dict) and "monitor" in check:
             history = [m.HistoryEntry(index=h["index"], entry=b(h["entry"]), inclusion=b(h["inclusion"]))
                        for h in check["monitor"]["history"]]
