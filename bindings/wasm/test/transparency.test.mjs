@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { Device, Directory, LogPolicy, MailSealer, Mailbox, TransparencyView, encodeSegment, splitEnvelope } from "mailseal";
+import { Device, Directory, LogPolicy, MailSealer, Mailbox, Planner, TransparencyView, encodeSegment, splitEnvelope } from "mailseal";
 
 import { NOW, hexId, rust, thrown, user, withDir } from "./world.mjs";
 
@@ -112,6 +112,31 @@ test("a sender shown published in the log: Bob reads Alice's mail as E2E", () =>
     unproven.addPublished(view, w.alice.chain, a.index, a.entry, a.inclusion);
     assert.equal(unproven.size, 1);
     assert.equal(mailbox.open(copy, unproven).classify(true).code, "e2e_encrypted");
+  }));
+
+test("Alice's planner notes a recipient whose chain came without its proof", () =>
+  withDir((dir) => {
+    const w = world(dir);
+    const view = new TransparencyView(newPolicy(w.policy));
+    view.update(w.note1);
+    const published = new Directory();
+    const b = w.at.bob;
+    published.addPublished(view, w.bob.chain, b.index, b.entry, b.inclusion);
+    const unproven = new Directory();
+    unproven.add(w.bob.chain);
+    const plan = (dir) => {
+      const p = new Planner(w.alice.chain, w.alice.device.id);
+      p.fromDirectory(w.bob.address, "to", dir, w.bob.id);
+      return p.plan();
+    };
+    assert.equal(plan(published).decision, "e2e");
+    assert.deepEqual(plan(published).notes, []);
+    const noted = plan(unproven);
+    assert.equal(noted.decision, "e2e");
+    assert.deepEqual(noted.notes.map((n) => [n.code, n.address]), [["recipient_not_published", w.bob.address]]);
+    // A user the directory does not hold cannot be planned from it.
+    const p = new Planner(w.alice.chain, w.alice.device.id);
+    assert.equal(thrown(() => p.fromDirectory(w.alice.address, "to", unproven, w.alice.id)).class, "binding/invalid_argument");
   }));
 
 test("a note is accepted as bytes or as its text, and the checkpoint alone verifies under the policy", () =>

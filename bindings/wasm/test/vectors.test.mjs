@@ -635,6 +635,13 @@ function abuseReport(c, suite) {
   );
 }
 
+/** The notes of a plan by `chain`'s first device to its first address, as `dir` holds it. */
+function planNotes(chain, dir) {
+  const p = new Planner(chain, chain.devices[0].id);
+  p.fromDirectory(chain.addresses[0], "to", dir, chain.user);
+  return p.plan().notes.map((n) => n.code);
+}
+
 /** A view fed the case's notes; then the case's check of a published tail or of a history. */
 function transparency(c) {
   const i = c.inputs;
@@ -657,6 +664,9 @@ function transparency(c) {
         const d = new Directory();
         assert.deepEqual(d.addPublished(view, chain, at.index, bytes(at.entry), bytes(at.inclusion)), t);
         assert.deepEqual(d.publication(chain.user), t);
+        // And for a planner writing to that user: the proof spares the note (SPEC.md §11.1).
+        assert.deepEqual(planNotes(chain, d), []);
+        assert.deepEqual(planNotes(chain, directory([chain])), ["recipient_not_published"]);
       }
     } else if (check.monitor) {
       const history = check.monitor.history.map((h) => ({ index: h.index, entry: bytes(h.entry), inclusion: bytes(h.inclusion) }));

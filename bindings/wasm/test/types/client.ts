@@ -9,6 +9,7 @@ import init, {
   LogPolicy,
   MailSealer,
   Mailbox,
+  Planner,
   Puk,
   TransparencyView,
   openingStream,
@@ -77,6 +78,9 @@ export async function client(served: Served, attachment: ReadableStream<Uint8Arr
   const senders = new Directory();
   const a = served.alice;
   const published: PublishedTail = senders.addPublished(view, alice.chain, a.index, a.entry, a.inclusion);
+  const planner = new Planner(alice.chain, alice.device.id);
+  planner.fromDirectory(bob.address, "to", senders, bob.chain.user);
+  const notes: string[] = planner.plan().notes.map((n) => n.code);
   const found: MonitorFinding = view.monitor(bob.chain, served.bobHistory);
   if (found.code === "ahead") {
     const seq: number = found.seq; // narrowed: only "ahead" has a position
@@ -91,7 +95,7 @@ export async function client(served: Served, attachment: ReadableStream<Uint8Arr
     const footer: Classification = opened.classify(true);
     const text = new TextDecoder().decode(opened.openPiece(0, body));
     await served.ciphertext.pipeThrough(openingStream(opened, 1, served.tags)).pipeTo(new WritableStream());
-    return `${footer.footer} ${text} ${size} ${root} ${published.seq} ${shown?.index ?? "unpublished"}`;
+    return `${footer.footer} ${text} ${size} ${root} ${published.seq} ${shown?.index ?? "unpublished"} ${notes}`;
   } catch (e) {
     const error = e as MailsealError;
     const cls: string = error.class;
