@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and tests the npm package as CI does, on a fresh machine too: each install is skipped
 # when already there (rustup's wasm32 target and wasm-bindgen-cli at the crate's version
-# through build.sh --install, the npm packages of package-lock.json, Debian's chromium).
+# through build.sh --install, the npm packages of package-lock.json (TypeScript among them),
+# Debian's chromium).
 # Run from anywhere: `bash bindings/wasm/test.sh`. Generated files stay in gitignored folders.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +16,9 @@ cargo clippy --quiet --all-targets -- -D warnings
 echo "-- the package (build.sh)"
 bash build.sh --install
 npm ci --no-audit --no-fund --loglevel=error
+
+echo "-- TypeScript: a client written against the package's .d.ts, compiled strictly"
+node_modules/.bin/tsc -p test/types --noEmit --strict
 
 echo "-- Node: round trips, Rust <-> JavaScript, errors, the vector files, the README's example"
 cargo build --quiet --example interop

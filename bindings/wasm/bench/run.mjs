@@ -1,11 +1,15 @@
 // The package's measurements as ratios to native Rust measured in the same run: piece-cipher
 // throughput, and sealing and opening a 1 KiB mail to 10 recipients (bench/work.mjs), in Node
 // and in headless Chromium (when installed), against examples/bench.rs doing the same work.
+// Native runs twice: as built for this machine (AES-NI where the CPU has it), and with the
+// `aes` crate's software backend (`--cfg aes_backend="soft"`, the code the package runs, as
+// WebAssembly has no AES instructions), built in its own target folder.
 //
-//   node bench/run.mjs             prints a Markdown table
-//   MAILSEAL_BENCH_QUICK=1 ...     a short run
-//   MAILSEAL_BENCH_NATIVE=path     a prebuilt native bench binary
-//   CHROMIUM=path                  the browser (default: Debian's /usr/bin/chromium)
+//   node bench/run.mjs                  prints Markdown tables
+//   MAILSEAL_BENCH_QUICK=1 ...          a short run
+//   MAILSEAL_BENCH_NATIVE=path          a prebuilt native bench binary
+//   MAILSEAL_BENCH_NATIVE_SOFT=path     a prebuilt one with software AES
+//   CHROMIUM=path                       the browser (default: Debian's /usr/bin/chromium)
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -20,10 +24,16 @@ const crate = fileURLToPath(new URL("..", import.meta.url));
 const quick = Boolean(process.env.MAILSEAL_BENCH_QUICK);
 const CHROMIUM = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 
-function native() {
-  const bin = process.env.MAILSEAL_BENCH_NATIVE;
+/** The native measurements; with `softAes`, of a build with the `aes` crate's software code. */
+function native({ softAes = false } = {}) {
+  const bin = process.env[softAes ? "MAILSEAL_BENCH_NATIVE_SOFT" : "MAILSEAL_BENCH_NATIVE"];
   // The same release settings as the package's build (build.sh).
   const env = { ...process.env, CARGO_PROFILE_RELEASE_LTO: "true", CARGO_PROFILE_RELEASE_CODEGEN_UNITS: "1" };
+  if (softAes) {
+    env.RUSTFLAGS = `${process.env.RUSTFLAGS ?? ""} --cfg aes_backend="soft"`.trim();
+    // Other flags are another build of every crate: kept apart from the usual one.
+    env.CARGO_TARGET_DIR = join(process.env.CARGO_TARGET_DIR ?? join(crate, "../../target"), "soft-aes");
+  }
   const out = bin
     ? execFileSync(bin, { encoding: "utf8", env })
     : execFileSync(
@@ -66,6 +76,7 @@ async function chromium() {
 }
 
 const n = native();
+const soft = native({ softAes: true });
 const node = measure(api, { quick });
 const browser = await chromium();
 
@@ -86,6 +97,13 @@ for (const [label, k, unit, higher] of rows) {
   console.log(
     `| ${label} | ${fmt(n[k], unit)} ${unit} | ${fmt(node[k], unit)} ${unit} | ${ratio(node[k], k, higher)}× | ${b[0]} | ${b[1]} |`,
   );
+}
+console.log(`\nThe piece cipher against native with software AES (the \`aes\` crate's fixslice code, as in wasm):\n`);
+console.log(`| measurement | native, software AES | Node ÷ it | Chromium ÷ it |`);
+console.log(`|---|---|---|---|`);
+for (const [label, k, unit] of rows.slice(0, 2)) {
+  const b = browser ? `${(browser[k] / soft[k]).toFixed(2)}×` : "–";
+  console.log(`| ${label} | ${fmt(soft[k], unit)} ${unit} | ${(node[k] / soft[k]).toFixed(2)}× | ${b} |`);
 }
 console.log(
   `\nRatios are speed relative to native (above 1: faster). Node ${process.version}` +

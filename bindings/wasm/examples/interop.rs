@@ -13,8 +13,25 @@
 //! `cargo run -p mailseal-wasm --example interop -- seal <dir> <suite>` writes a mail from
 //! Alice to Bob; `... -- open <dir>` opens Bob's copy of the mail in `<dir>`, checks every
 //! piece and the footer, and prints `opened: ...` (exit status 1 on any failure).
+//!
+//! `... -- log <dir> <step>...` plays the service's key-transparency log (SPEC.md §14, the
+//! crate's in-memory log and three witnesses) for `test/transparency.test.mjs`. Each step is
+//! a comma-separated list of chain segment files in `<dir>` (`alice.chain,bob.chain`), each
+//! published as a log entry; after each step the log signs a checkpoint and the witnesses
+//! cosign it. It writes `policy.json` (`{origin, logKey, witnesses: [{name, key}],
+//! threshold}`, keys in hex), `checkpoint-N` (the cosigned note after step N, from 1) and
+//! `consistency-N` (the proof from checkpoint N - 1 to N, empty for the first), and for
+//! each chain file `F` published: `F.index` (decimal), `F.entry`, and `F.inclusion-N` (its
+//! inclusion proof under checkpoint N, for each checkpoint that includes it).
+//!
+//! `... -- piece <suite> <purpose label> <key> <nonce> <length>` writes to standard output
+//! the piece a vector of `test-vectors/piece*.json` names (hex key and nonce, the pattern
+//! plaintext `i mod 251` of that length), sealed under its published nonce with the crate's
+//! `hazmat` entry point: the package has no way to choose a nonce, so the vector test gets
+//! those ciphertexts from here and opens them through the package.
 
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 
 use mailseal::Suite;
@@ -24,6 +41,8 @@ use mailseal::mail::footer::{Footer, classify};
 use mailseal::mail::open::{Mailbox, open_copy};
 use mailseal::mail::seal::{MailSealer, RecipientKey, SenderIdentity};
 use mailseal::mail::server::split_envelope;
+use mailseal::piece::{PieceKey, PieceNonce};
+use mailseal::transparency::log::{MemoryLog, MemoryWitness};
 use rand_core::SeedableRng;
 
 type Failure = Box<dyn std::error::Error>;
@@ -125,12 +144,111 @@ fn open(dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Lowercase hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 32 bytes from 64 hexadecimal digits.
+fn unhex32(text: &str) -> Result<[u8; 32], Failure> {
+    let bytes = (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            let pair = text.get(i..i + 2).ok_or("an odd number of hex digits")?;
+            u8::from_str_radix(pair, 16).map_err(Failure::from)
+        })
+        .collect::<Result<Vec<u8>, Failure>>()?;
+    bytes.try_into().map_err(|_| "not 32 bytes".into())
+}
+
+const LOG_ORIGIN: &str = "mail.example.com/log";
+
+/// The service's log: publishes the chains of each step, then checkpoints and cosigns.
+fn log(dir: &Path, steps: &[&str]) -> Result<(), Failure> {
+    let mut log = MemoryLog::new(LOG_ORIGIN, [0x10; 32])?;
+    let mut witnesses = (0..3u8)
+        .map(|i| {
+            let name = format!("witness{i}.example.org");
+            MemoryWitness::new(&name, [0x20 + i; 32], LOG_ORIGIN, log.verifying_key())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut published = Vec::new();
+    for (n, step) in steps.iter().enumerate() {
+        let before = witnesses.first().map_or(0, MemoryWitness::size);
+        for file in step.split(',') {
+            let chain = ChainState::verify(&decode_segment(&fs::read(dir.join(file))?)?)?;
+            published.push((file, log.publish(&chain)?));
+        }
+        let mut note = log.checkpoint();
+        for w in &mut witnesses {
+            note = w.cosign(&note, &log.consistency_from(w.size()), NOW)?;
+        }
+        fs::write(dir.join(format!("checkpoint-{}", n + 1)), note)?;
+        fs::write(
+            dir.join(format!("consistency-{}", n + 1)),
+            log.consistency_from(before),
+        )?;
+        for (file, index) in &published {
+            fs::write(dir.join(format!("{file}.index")), index.to_string())?;
+            fs::write(dir.join(format!("{file}.entry")), log.entry(*index)?)?;
+            fs::write(
+                dir.join(format!("{file}.inclusion-{}", n + 1)),
+                log.inclusion(*index)?,
+            )?;
+        }
+    }
+    let witnesses: Vec<String> = witnesses
+        .iter()
+        .map(|w| {
+            let id = w.identity();
+            format!(
+                r#"{{"name":"{}","key":"{}"}}"#,
+                id.name,
+                hex(&id.key.to_bytes())
+            )
+        })
+        .collect();
+    fs::write(
+        dir.join("policy.json"),
+        format!(
+            r#"{{"origin":"{LOG_ORIGIN}","logKey":"{}","witnesses":[{}],"threshold":2}}"#,
+            hex(&log.verifying_key().to_bytes()),
+            witnesses.join(",")
+        ),
+    )?;
+    println!("log: {} entries, {} checkpoints", log.size(), steps.len());
+    Ok(())
+}
+
+/// A piece under a given nonce, to standard output.
+fn piece(suite: &str, label: &str, key: &str, nonce: &str, length: &str) -> Result<(), Failure> {
+    let purpose = mailseal_wasm::purpose_labelled(label).ok_or("unknown purpose label")?;
+    let plaintext: Vec<u8> = (0..length.parse::<u32>()?)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let sealed = mailseal::hazmat::seal_piece_with_nonce(
+        suite_named(suite)?,
+        purpose,
+        &PieceKey::from_bytes(unhex32(key)?),
+        PieceNonce(unhex32(nonce)?),
+        &plaintext,
+    )?;
+    std::io::stdout().write_all(&sealed.ciphertext)?;
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["seal", dir, suite] => seal(Path::new(dir), suite),
         ["open", dir] => open(Path::new(dir)),
-        _ => Err("usage: interop seal <dir> <xwing|x25519> | interop open <dir>".into()),
+        ["log", dir, ref steps @ ..] if !steps.is_empty() => log(Path::new(dir), steps),
+        ["piece", suite, purpose, key, nonce, length] => piece(suite, purpose, key, nonce, length),
+        _ => Err(concat!(
+            "usage: interop seal <dir> <xwing|x25519> | open <dir> | log <dir> <step>... ",
+            "| piece <suite> <purpose> <key> <nonce> <length>"
+        )
+        .into()),
     };
     if let Err(e) = result {
         eprintln!("interop failed: {e}");

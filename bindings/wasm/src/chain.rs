@@ -1,19 +1,20 @@
 //! Identity (SPEC.md §12): chains verified from their root, drafts of new links, a directory
 //! of the chains a client verified.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::Array;
 use mailseal::identity::{self, ChainDevice, ChainState, ChainTail, DeviceRole, EscrowEnrollment};
 use mailseal::keys::{DeviceId, DevicePublic, PukPublic, UserId};
 use mailseal::mail::open::ChainDirectory;
+use mailseal::transparency::{Publication, PublishedChains};
 use wasm_bindgen::prelude::*;
 
 use crate::account::EscrowTerms;
 use crate::convert::{self, Obj, array, byte_arrays, hex, num, opt, strings, suite_short_name};
 use crate::error::{JsResult, OrThrow, invalid};
 use crate::keys::{Device, Puk, device_object, device_public, puk_object, puk_public};
+use crate::transparency::{TransparencyView, published_object};
 
 /// A user's chain as this client verified it: which devices, keys and addresses are the
 /// user's. Public information; the handle only keeps the verified state.
@@ -460,11 +461,23 @@ impl LinkDraft {
     }
 }
 
-/// The chains a client verified, by user: whom it knows as senders.
+/// The chains a client verified, by user: whom it knows as senders. A client following a
+/// key-transparency log adds each with the proof that its tail is published
+/// (`addPublished`, SPEC.md §14.4); this is the library's `PublishedChains`.
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct Directory {
-    chains: BTreeMap<UserId, Rc<ChainState>>,
+    inner: PublishedChains,
+    size: usize,
+}
+
+impl Directory {
+    /// Counts `user` in when it is not held yet (every add replaces what was held).
+    fn count(&mut self, user: &UserId) {
+        if self.inner.chain(user).is_none() {
+            self.size += 1;
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -475,26 +488,69 @@ impl Directory {
         Directory::default()
     }
 
-    /// Adds (or replaces) the chain of its user.
+    /// Adds (or replaces) the chain of its user, with no proof that it is published.
     pub fn add(&mut self, chain: &Chain) {
-        self.chains.insert(chain.inner.user(), chain.inner.clone());
+        self.count(&chain.inner.user());
+        self.inner.add_unpublished((*chain.inner).clone());
+    }
+
+    /// Adds (or replaces) the chain of its user with the proof that its tail is in the log
+    /// under `view`'s checkpoint: the entry at `index` and its `inclusion` proof, as the
+    /// service serves them. The entry must publish the chain's own tail
+    /// (`transparency/entry_mismatch` for an older position: fetch the newer entry).
+    /// Returns `{index, seq, checkpointSize}`. Nothing changes when a check fails.
+    #[wasm_bindgen(js_name = addPublished, unchecked_return_type = "PublishedTail")]
+    pub fn add_published(
+        &mut self,
+        view: &TransparencyView,
+        chain: &Chain,
+        index: f64,
+        entry: &[u8],
+        inclusion: &[u8],
+    ) -> JsResult<JsValue> {
+        let index = convert::int(index, "index")?;
+        let user = chain.inner.user();
+        let held = self.inner.chain(&user).is_some();
+        let tail = self
+            .inner
+            .add_published(&view.inner, (*chain.inner).clone(), index, entry, inclusion)
+            .or_throw()?;
+        if !held {
+            self.size += 1;
+        }
+        Ok(published_object(&tail))
     }
 
     /// The chain held for `user`, if any.
     pub fn get(&self, user: &str) -> JsResult<Option<Chain>> {
         let user = convert::user_id(user)?;
-        Ok(self.chains.get(&user).map(|c| Chain { inner: c.clone() }))
+        Ok(self.inner.chain(&user).map(|c| Chain {
+            inner: Rc::new(c.clone()),
+        }))
+    }
+
+    /// Where `user`'s chain was shown to be published, `{index, seq, checkpointSize}`, or
+    /// `null` (no chain held, or one added without a proof).
+    #[wasm_bindgen(unchecked_return_type = "PublishedTail | null")]
+    pub fn publication(&self, user: &str) -> JsResult<JsValue> {
+        Ok(match self.inner.publication(&convert::user_id(user)?) {
+            Publication::Published(tail) => published_object(&tail),
+            Publication::NotShown => JsValue::NULL,
+        })
     }
 
     /// How many chains it holds.
     #[wasm_bindgen(getter)]
     pub fn size(&self) -> usize {
-        self.chains.len()
+        self.size
     }
 }
 
 impl ChainDirectory for Directory {
     fn chain(&self, user: &UserId) -> Option<&ChainState> {
-        self.chains.get(user).map(|c| &**c)
+        self.inner.chain(user)
+    }
+    fn publication(&self, user: &UserId) -> Publication {
+        self.inner.publication(user)
     }
 }

@@ -10,9 +10,10 @@ use mailseal::mail::footer::{
     self as lib, Classification, DirectoryEntry, MailContext, PlannedRecipient, SenderState,
 };
 use mailseal::mail::seal::RecipientKey;
+use mailseal::transparency::PublishedTail;
 use wasm_bindgen::prelude::*;
 
-use crate::chain::{Chain, escrow_object};
+use crate::chain::{Chain, Directory, escrow_object};
 use crate::convert::{self, Obj, addressed_kind, array, opt};
 use crate::error::{JsResult, invalid};
 use crate::keys::puk_public;
@@ -43,6 +44,7 @@ pub(crate) fn classification_object(c: &Classification) -> JsValue {
 /// What the directory says of one planned recipient.
 enum Entry {
     User(Rc<ChainState>),
+    Published(Rc<ChainState>, PublishedTail),
     PreProvisioned(UserId),
     External,
     MailingList,
@@ -90,9 +92,32 @@ impl Planner {
         Ok(())
     }
 
-    /// A recipient who is a user with a verified chain. `kind`: `to`, `cc` or `bcc`.
+    /// A recipient who is a user with a verified chain, with no proof that it is published:
+    /// the plan notes `recipient_not_published`. `kind`: `to`, `cc` or `bcc`.
     pub fn user(&mut self, address: String, kind: &str, chain: &Chain) -> JsResult<()> {
         self.add(address, kind, Entry::User(chain.inner.clone()))
+    }
+
+    /// A recipient who is a user as `directory` holds them (`user`: their id): their verified
+    /// chain, and the proof that its tail is in the key-transparency log when the directory
+    /// has one (`addPublished`). Without the proof the plan notes `recipient_not_published`.
+    #[wasm_bindgen(js_name = fromDirectory)]
+    pub fn from_directory(
+        &mut self,
+        address: String,
+        kind: &str,
+        directory: &Directory,
+        user: &str,
+    ) -> JsResult<()> {
+        let user = convert::user_id(user)?;
+        let entry = match DirectoryEntry::from_directory(directory, &user) {
+            Some(DirectoryEntry::PublishedUser(chain, tail)) => {
+                Entry::Published(Rc::new(chain.clone()), tail)
+            }
+            Some(DirectoryEntry::User(chain)) => Entry::User(Rc::new(chain.clone())),
+            _ => return Err(invalid("the directory holds no chain for this user")),
+        };
+        self.add(address, kind, entry)
     }
 
     /// A user account with no device yet.
@@ -139,6 +164,7 @@ impl Planner {
                 kind: *kind,
                 entry: match entry {
                     Entry::User(chain) => DirectoryEntry::User(chain),
+                    Entry::Published(chain, tail) => DirectoryEntry::PublishedUser(chain, *tail),
                     Entry::PreProvisioned(user) => DirectoryEntry::PreProvisionedUser(*user),
                     Entry::External => DirectoryEntry::External,
                     Entry::MailingList => DirectoryEntry::MailingList,

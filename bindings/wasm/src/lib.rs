@@ -43,6 +43,7 @@ mod piece;
 mod report;
 mod seal;
 mod server;
+mod transparency;
 mod types;
 
 pub use account::{EscrowContext, EscrowTerms, Keyring, RecoveryCode};
@@ -50,9 +51,10 @@ pub use chain::{Chain, Directory, LinkDraft};
 pub use footer::{Plan, Planner};
 pub use keys::{Device, Puk};
 pub use open::{Mailbox, OpenedMail, PieceDecryptor};
-pub use piece::{PieceKey, PieceReader};
+pub use piece::{PieceKey, PieceReader, purpose_labelled};
 pub use seal::{MailSealer, PieceSealer};
 pub use server::InboundSealer;
+pub use transparency::{LogPolicy, TransparencyView};
 
 use wasm_bindgen::prelude::*;
 

@@ -10,6 +10,7 @@ use mailseal::keys::{PukSecret, UserId};
 use mailseal::mail::envelope::{Party, RoutingHeader};
 use mailseal::mail::open::{self as lib, CheckedPieceDecryptor, open_copy};
 use mailseal::piece;
+use mailseal::transparency::Publication;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroize;
 
@@ -20,6 +21,7 @@ use crate::error::{JsResult, OrThrow, from_mailseal, invalid};
 use crate::footer::classification_object;
 use crate::keys::Device;
 use crate::piece::PieceReader;
+use crate::transparency::published_object;
 
 /// A user's mailbox: the user's own verified chain and the PUK generations it holds (or, for
 /// the server's own box, the server key's id and its PUKs).
@@ -161,6 +163,17 @@ impl OpenedMail {
     #[wasm_bindgen(getter, js_name = e2eFlag)]
     pub fn e2e_flag(&self) -> bool {
         self.inner.e2e_flag()
+    }
+
+    /// Whether the sender's chain was shown to be in the key-transparency log (SPEC.md §14.4)
+    /// when this copy was opened: `{index, seq, checkpointSize}` from the directory's
+    /// `addPublished`, or `null` (not shown, or unsigned mail).
+    #[wasm_bindgen(getter, js_name = senderPublication, unchecked_return_type = "PublishedTail | null")]
+    pub fn sender_publication(&self) -> JsValue {
+        match self.inner.sender_publication() {
+            Some(Publication::Published(tail)) => published_object(&tail),
+            _ => JsValue::NULL,
+        }
     }
 
     /// Whether the From address is one of the signer's chain's addresses.

@@ -10,9 +10,15 @@ use zeroize::Zeroize;
 use crate::convert::{self, Obj, secret_out, secret32};
 use crate::error::{JsResult, OrThrow, invalid};
 
-/// A purpose by its label (SPEC.md §2.2): `mail piece`, `manifest`, `user data`, `sender
-/// record`, `link box` or `self box`.
+/// A purpose by its label, or `binding/invalid_argument`.
 fn purpose(label: &str) -> JsResult<Purpose> {
+    purpose_labelled(label).ok_or_else(|| invalid("unknown purpose label"))
+}
+
+/// The purpose whose label (SPEC.md §2.2) is `label`: `mail piece`, `manifest`, `user data`,
+/// `sender record`, `link box` or `self box`. (Public for the native examples beside the
+/// crate, which name purposes as the test vectors do.)
+pub fn purpose_labelled(label: &str) -> Option<Purpose> {
     [
         Purpose::MailPiece,
         Purpose::Manifest,
@@ -23,7 +29,6 @@ fn purpose(label: &str) -> JsResult<Purpose> {
     ]
     .into_iter()
     .find(|p| p.label() == label.as_bytes())
-    .ok_or_else(|| invalid("unknown purpose label"))
 }
 
 /// A 32-byte piece key. Secret: `free()` wipes it.

@@ -65,6 +65,18 @@ export interface VerifiedReport {
   reporter: string; reporterDevice: string; reportedAt: number; pieceCount: number;
   pieces: { index: number; plaintext: Uint8Array }[];
 }
+/** A witness a client relies on: its name (the key name of its cosignatures) and Ed25519 key. */
+export interface WitnessIdentity { name: string; key: Uint8Array }
+/** A verified checkpoint: the log's size and its RFC 6962 root hash (hex). */
+export interface Checkpoint { size: number; root: string }
+/** A chain tail found in the log: the entry's index, the chain position it publishes, and the
+ *  size of the checkpoint it was proven under. */
+export interface PublishedTail { index: number; seq: number; checkpointSize: number }
+/** One of the user's own log entries as the service serves it, with its inclusion proof. */
+export interface HistoryEntry { index: number; entry: Uint8Array; inclusion: Uint8Array }
+/** What self-monitoring found: every published tail is the user's (`consistent`), or the log
+ *  publishes positions up to `seq` beyond the client's chain (`ahead`). */
+export type MonitorFinding = { code: "consistent" } | { code: "ahead"; seq: number };
 export interface SealedPiece { ciphertext: Uint8Array; digest: Uint8Array }
 export interface OpenedPiece { plaintext: Uint8Array; digest: Uint8Array }
 "#;

@@ -1,9 +1,7 @@
 // Mail sealed by the Rust crate opens in JavaScript, and mail sealed in JavaScript opens in
 // Rust: examples/interop.rs on the other side, bytes exchanged as files in a temporary folder.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
@@ -20,32 +18,12 @@ import {
   suites,
 } from "mailseal";
 
-import { NOW, collect, pattern, patternStream, user } from "./world.mjs";
-
-const crate = new URL("..", import.meta.url).pathname;
-
-/** Runs the Rust side: the prebuilt binary in $MAILSEAL_INTEROP, else through cargo. */
-function rust(...args) {
-  const bin = process.env.MAILSEAL_INTEROP;
-  const [cmd, argv] = bin
-    ? [bin, args]
-    : ["cargo", ["run", "--quiet", "--manifest-path", join(crate, "Cargo.toml"), "--example", "interop", "--", ...args]];
-  return execFileSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-}
-
-function withDir(f) {
-  const dir = mkdtempSync(join(tmpdir(), "mailseal-interop-"));
-  try {
-    return f(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { NOW, collect, pattern, patternStream, rust, user, withDir } from "./world.mjs";
 
 for (const suite of suites()) {
   test(`${suite}: mail sealed by Rust opens in JavaScript`, () =>
     withDir((dir) => {
-      assert.match(rust("seal", dir, suite), /^sealed: 2 pieces/);
+      assert.match(rust(["seal", dir, suite]), /^sealed: 2 pieces/);
       const read = (name) => new Uint8Array(readFileSync(join(dir, name)));
       const alice = Chain.verifySegment(read("alice.chain"));
       const bob = Chain.verifySegment(read("bob.chain"));
@@ -61,9 +39,8 @@ for (const suite of suites()) {
       assert.equal(opened.header.sender.address, "alice@example.com");
     }));
 
-  test(`${suite}: mail sealed in JavaScript opens in Rust`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mailseal-interop-"));
-    try {
+  test(`${suite}: mail sealed in JavaScript opens in Rust`, () =>
+    withDir(async (dir) => {
       const [alice, bob] = [user("alice", 0x21, suite), user("bob", 0x22, suite)];
       const sealer = new MailSealer(alice.puk, alice.device, alice.chain, alice.address, "<from-js@example.com>", NOW);
       sealer.to(bob.address, bob.chain);
@@ -78,9 +55,6 @@ for (const suite of suites()) {
       write("alice.chain", encodeSegment(alice.links));
       write("bob.chain", encodeSegment(bob.links));
       write("bob.puk", bob.puk.exposeSeed());
-      assert.match(rust("open", dir), /^opened: 2 pieces from alice@example.com \(verified_active_device\), footer "E2E Encrypted"/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      assert.match(rust(["open", dir]), /^opened: 2 pieces from alice@example.com \(verified_active_device\), footer "E2E Encrypted"/);
+    }));
 }

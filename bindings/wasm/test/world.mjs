@@ -1,4 +1,10 @@
-// Users for the tests: each with a device, a first PUK and a chain whose root lists its address.
+// Users for the tests: each with a device, a first PUK and a chain whose root lists its address;
+// and the Rust side of the tests (examples/interop.rs).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import { Chain, Device, Keyring, Mailbox, Puk } from "mailseal";
 
 export const NOW = 1_764_374_400;
@@ -63,4 +69,27 @@ export function thrown(f) {
     return e;
   }
   throw new Error("expected a MailsealError, nothing was thrown");
+}
+
+const crate = new URL("..", import.meta.url).pathname;
+
+/** Runs examples/interop.rs: the prebuilt binary in $MAILSEAL_INTEROP, else through cargo.
+ *  Returns its standard output as text, or as bytes with `{ binary: true }`. */
+export function rust(args, { binary = false } = {}) {
+  const bin = process.env.MAILSEAL_INTEROP;
+  const [cmd, argv] = bin
+    ? [bin, args]
+    : ["cargo", ["run", "--quiet", "--manifest-path", join(crate, "Cargo.toml"), "--example", "interop", "--", ...args]];
+  const out = execFileSync(cmd, argv, { encoding: binary ? "buffer" : "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
+  return binary ? new Uint8Array(out) : out;
+}
+
+/** Runs `f` with a fresh temporary folder, removed afterwards. */
+export async function withDir(f) {
+  const dir = mkdtempSync(join(tmpdir(), "mailseal-interop-"));
+  try {
+    return await f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
