@@ -4,7 +4,6 @@
 //! Both suites use HKDF-SHA256 as the HPKE KDF and ChaCha20-Poly1305 as the HPKE AEAD, in
 //! base mode; the KEM is the suite's (X-Wing or DHKEM(X25519, HKDF-SHA256)).
 
-#[cfg(feature = "xwing")]
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
@@ -40,11 +39,39 @@ pub const fn enc_len(suite: Suite) -> usize {
 
 /// A KEM public key of one suite, validated when it was built: right length, decodes, and
 /// its X25519 part is not a low-order point.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// An X-Wing key is kept decoded as well as in bytes, so that sealing to it does not decode it
+/// again: decoding checks the ML-KEM part's coefficients and hashes its 1,184 bytes, about
+/// 12 µs, which every recipient box used to pay.
+#[derive(Clone)]
 pub struct KemPublicKey {
     suite: Suite,
-    bytes: Vec<u8>,
+    // Boxed rather than a `Vec`, so that keeping `decoded` leaves the type's size as it was
+    // (32 bytes; the footer's `Plan` holds keys inline).
+    bytes: Box<[u8]>,
+    decoded: Decoded,
 }
+
+/// A public key as the `hpke` crate takes it, where decoding it from `KemPublicKey::bytes`
+/// costs something.
+#[derive(Clone)]
+enum Decoded {
+    // Boxed: a decoded ML-KEM-768 encapsulation key holds its NTT-form vector (1.5 KiB).
+    #[cfg(feature = "xwing")]
+    XWing(Box<<XWing as Kem>::PublicKey>),
+    /// Decoding an X25519 key copies its 32 bytes; sealing does it, and the key type stays
+    /// small.
+    X25519,
+}
+
+/// Equal when suite and bytes are: the decoded key is a function of them.
+impl PartialEq for KemPublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.suite == other.suite && self.bytes == other.bytes
+    }
+}
+
+impl Eq for KemPublicKey {}
 
 impl fmt::Debug for KemPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -60,16 +87,19 @@ impl fmt::Debug for KemPublicKey {
 impl KemPublicKey {
     /// Validates `bytes` as a public key of `suite` (SPEC.md §5.3).
     pub fn from_bytes(suite: Suite, bytes: &[u8]) -> Result<Self, Error> {
-        let x25519_part = match suite {
+        let (decoded, x25519_part) = match suite {
             #[cfg(feature = "xwing")]
-            Suite::XWing => {
-                <XWing as Kem>::PublicKey::from_bytes(bytes).map_err(|_| Malformed::PublicKey)?;
-                bytes.get(XWING_PK_LEN - X25519_LEN..)
-            }
+            Suite::XWing => (
+                Decoded::XWing(Box::new(
+                    <XWing as Kem>::PublicKey::from_bytes(bytes)
+                        .map_err(|_| Malformed::PublicKey)?,
+                )),
+                bytes.get(XWING_PK_LEN - X25519_LEN..),
+            ),
             Suite::X25519 => {
                 <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(bytes)
                     .map_err(|_| Malformed::PublicKey)?;
-                Some(bytes)
+                (Decoded::X25519, Some(bytes))
             }
         };
         let x25519_part: [u8; X25519_LEN] = x25519_part
@@ -80,7 +110,8 @@ impl KemPublicKey {
         }
         Ok(KemPublicKey {
             suite,
-            bytes: bytes.to_vec(),
+            bytes: bytes.into(),
+            decoded,
         })
     }
 
@@ -120,18 +151,34 @@ pub(crate) enum KemSecretKey {
 
 /// Derives a key pair from 32 bytes of secret input keying material (RFC 9180 DeriveKeyPair).
 pub(crate) fn derive_keypair(suite: Suite, ikm: &[u8; 32]) -> (KemSecretKey, KemPublicKey) {
-    let (sk, bytes) = match suite {
+    let (sk, bytes, decoded) = match suite {
         #[cfg(feature = "xwing")]
         Suite::XWing => {
             let (sk, pk) = XWing::derive_keypair(ikm);
-            (KemSecretKey::XWing(Box::new(sk)), pk.to_bytes().to_vec())
+            let bytes = pk.to_bytes().to_vec().into_boxed_slice();
+            (
+                KemSecretKey::XWing(Box::new(sk)),
+                bytes,
+                Decoded::XWing(Box::new(pk)),
+            )
         }
         Suite::X25519 => {
             let (sk, pk) = X25519HkdfSha256::derive_keypair(ikm);
-            (KemSecretKey::X25519(sk), pk.to_bytes().to_vec())
+            (
+                KemSecretKey::X25519(sk),
+                pk.to_bytes().to_vec().into_boxed_slice(),
+                Decoded::X25519,
+            )
         }
     };
-    (sk, KemPublicKey { suite, bytes })
+    (
+        sk,
+        KemPublicKey {
+            suite,
+            bytes,
+            decoded,
+        },
+    )
 }
 
 /// HPKE single-shot seal, base mode. Returns `(enc, ciphertext)`.
@@ -143,16 +190,15 @@ pub(crate) fn seal(
     rng: &mut impl CryptoRng,
 ) -> Result<(Vec<u8>, Vec<u8>), Error> {
     fn go<K: Kem>(
-        pk: &[u8],
+        pk: &K::PublicKey,
         info: &[u8],
         aad: &[u8],
         pt: &[u8],
         rng: &mut impl CryptoRng,
     ) -> Result<(Vec<u8>, Vec<u8>), Error> {
-        let pk = K::PublicKey::from_bytes(pk).map_err(|_| Malformed::PublicKey)?;
         let (enc, ct) = hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, K>(
             &OpModeS::Base,
-            &pk,
+            pk,
             info,
             pt,
             aad,
@@ -161,10 +207,14 @@ pub(crate) fn seal(
         .map_err(|_| Malformed::PublicKey)?;
         Ok((enc.to_bytes().to_vec(), ct))
     }
-    match pk.suite {
+    match &pk.decoded {
         #[cfg(feature = "xwing")]
-        Suite::XWing => go::<XWing>(&pk.bytes, info, aad, plaintext, rng),
-        Suite::X25519 => go::<X25519HkdfSha256>(&pk.bytes, info, aad, plaintext, rng),
+        Decoded::XWing(key) => go::<XWing>(key, info, aad, plaintext, rng),
+        Decoded::X25519 => {
+            let key = <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(&pk.bytes)
+                .map_err(|_| Malformed::PublicKey)?;
+            go::<X25519HkdfSha256>(&key, info, aad, plaintext, rng)
+        }
     }
 }
 
@@ -249,6 +299,32 @@ mod tests {
             KemPublicKey::from_bytes(Suite::XWing, &bad),
             Err(Malformed::PublicKey.into())
         );
+    }
+
+    /// The decoded key a `KemPublicKey` keeps is the one its bytes decode to, however the key
+    /// was built: a key read from bytes seals exactly as the derived key does.
+    #[test]
+    fn kept_decoded_key_matches_the_bytes() {
+        use rand_chacha::ChaCha20Rng;
+        use rand_core::SeedableRng;
+        for suite in Suite::ALL {
+            let (sk, derived) = derive_keypair(suite, &[7; 32]);
+            let read = KemPublicKey::from_bytes(suite, derived.as_bytes()).unwrap();
+            assert_eq!(read, derived);
+            let seal_with = |pk: &KemPublicKey| {
+                seal(
+                    pk,
+                    b"info",
+                    b"aad",
+                    b"box",
+                    &mut ChaCha20Rng::from_seed([1; 32]),
+                )
+                .unwrap()
+            };
+            let (enc, ct) = seal_with(&read);
+            assert_eq!((enc.clone(), ct.clone()), seal_with(&derived));
+            assert_eq!(&open(&sk, &enc, b"info", b"aad", &ct).unwrap()[..], b"box");
+        }
     }
 
     #[test]
