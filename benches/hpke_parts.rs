@@ -6,8 +6,10 @@
 //! encapsulation alone, the DeriveKeyPair it runs for the ephemeral key, one fixed-base
 //! scalar multiplication (`Kem::sk_to_pk`, curve25519-dalek's precomputed tables), one
 //! variable-base X25519 (the Montgomery ladder), and the two scalar multiplications of an
-//! age stanza done with `x25519-dalek` directly. Each is printed as a ratio to the variable-base
-//! X25519 measured in the same rounds, so the parts can be added up in units of "one DH".
+//! age stanza done with `x25519-dalek` directly; then an X-Wing single-shot seal and the
+//! decoding of an X-Wing public key from its 1,216 bytes. Each is printed as a ratio to the
+//! variable-base X25519 measured in the same rounds, so the parts can be added up in units of
+//! "one DH".
 
 // Only the timing helpers of `common` are used here.
 #[allow(dead_code)]
@@ -18,20 +20,39 @@ use std::hint::black_box;
 use common::{Contender, median, median_ratio, run_interleaved};
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
-use hpke::kem::X25519HkdfSha256;
-use hpke::{Kem, OpModeS};
+use hpke::kem::{X25519HkdfSha256, XWing};
+use hpke::{Deserializable, Kem, OpModeS, Serializable};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
 /// The plaintext of a recipient box in a mail (SPEC.md §6.4), as `benches/mail.rs` uses.
 const BOX_PLAINTEXT: usize = 451;
 
+/// One HPKE single-shot seal in base mode, as `src/keys/kem.rs` makes it.
+fn seal<K: Kem>(
+    pk: &K::PublicKey,
+    plaintext: &[u8],
+    rng: &mut ChaCha20Rng,
+) -> (K::EncappedKey, Vec<u8>) {
+    hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, K>(
+        &OpModeS::Base,
+        pk,
+        b"info",
+        plaintext,
+        b"aad",
+        rng,
+    )
+    .expect("seal")
+}
+
 fn main() {
     let quick = std::env::var_os("MAILSEAL_BENCH_QUICK").is_some();
     let (iters, rounds) = if quick { (50, 5) } else { (200, 31) };
     let (_, pk) = X25519HkdfSha256::derive_keypair(&[9; 32]);
     let (sk_other, _) = X25519HkdfSha256::derive_keypair(&[10; 32]);
-    let pk_bytes: [u8; 32] = hpke::Serializable::to_bytes(&pk).into();
+    let pk_bytes: [u8; 32] = pk.to_bytes().into();
+    let (_, xwing_pk) = XWing::derive_keypair(&[11; 32]);
+    let xwing_bytes = xwing_pk.to_bytes();
     let their = x25519_dalek::PublicKey::from(pk_bytes);
     let plaintext = vec![0x42u8; BOX_PLAINTEXT];
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
@@ -44,6 +65,7 @@ fn main() {
     let mut r3 = ChaCha20Rng::from_seed([3; 32]);
     let mut r4 = ChaCha20Rng::from_seed([4; 32]);
     let mut r5 = ChaCha20Rng::from_seed([5; 32]);
+    let mut r6 = ChaCha20Rng::from_seed([6; 32]);
     let contenders: Vec<Contender> = vec![
         (
             "one variable-base X25519 (x25519-dalek)",
@@ -54,17 +76,7 @@ fn main() {
         (
             "hpke single-shot seal, 451 B",
             Box::new(|| {
-                black_box(
-                    hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
-                        &OpModeS::Base,
-                        &pk,
-                        b"info",
-                        &plaintext,
-                        b"aad",
-                        &mut r2,
-                    )
-                    .expect("seal"),
-                );
+                black_box(seal::<X25519HkdfSha256>(&pk, &plaintext, &mut r2));
             }),
         ),
         (
@@ -95,14 +107,28 @@ fn main() {
                 black_box((epk, esk.diffie_hellman(&their)));
             }),
         ),
+        (
+            "X-Wing: hpke single-shot seal, 451 B",
+            Box::new(|| {
+                black_box(seal::<XWing>(&xwing_pk, &plaintext, &mut r6));
+            }),
+        ),
+        (
+            "X-Wing: public key decoded from its bytes",
+            Box::new(|| {
+                black_box(
+                    <XWing as Kem>::PublicKey::from_bytes(black_box(&xwing_bytes)).expect("key"),
+                );
+            }),
+        ),
     ];
     let names: Vec<&str> = contenders.iter().map(|c| c.0).collect();
     let t = run_interleaved(contenders, iters, rounds);
     let per_op = |i: usize| median(&t[i]) / iters as u32;
-    println!("X25519 parts, as multiples of one variable-base X25519 in the same rounds");
+    println!("HPKE seal parts, as multiples of one variable-base X25519 in the same rounds");
     for (i, name) in names.iter().enumerate() {
         println!(
-            "  {name:<48} {:>5.2}  ({:.1?})",
+            "  {name:<50} {:>5.2}  ({:.1?})",
             median_ratio(&t[i], &t[0]),
             per_op(i)
         );
