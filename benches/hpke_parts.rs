@@ -6,10 +6,11 @@
 //! encapsulation alone, the DeriveKeyPair it runs for the ephemeral key, one fixed-base
 //! scalar multiplication (`Kem::sk_to_pk`, curve25519-dalek's precomputed tables), one
 //! variable-base X25519 (the Montgomery ladder), and the two scalar multiplications of an
-//! age stanza done with `x25519-dalek` directly; then an X-Wing single-shot seal and the
-//! decoding of an X-Wing public key from its 1,216 bytes. Each is printed as a ratio to the
-//! variable-base X25519 measured in the same rounds, so the parts can be added up in units of
-//! "one DH".
+//! age stanza done with `x25519-dalek` directly; then an X-Wing single-shot seal, the same
+//! seal to 100 keys in turn (as a mail to 100 recipients seals; the floor of
+//! `benches/mail.rs` seals to one key), and the decoding of an X-Wing public key from its
+//! 1,216 bytes. Each is printed as a ratio to the variable-base X25519 measured in the same
+//! rounds, so the parts can be added up in units of "one DH".
 
 // Only the timing helpers of `common` are used here.
 #[allow(dead_code)]
@@ -53,6 +54,11 @@ fn main() {
     let pk_bytes: [u8; 32] = pk.to_bytes().into();
     let (_, xwing_pk) = XWing::derive_keypair(&[11; 32]);
     let xwing_bytes = xwing_pk.to_bytes();
+    // A hundred recipients' keys, sealed to in turn as a mail to 100 does.
+    let xwing_keys: Vec<_> = (0..100u8)
+        .map(|i| XWing::derive_keypair(&[i; 32]).1)
+        .collect();
+    let mut next = xwing_keys.iter().cycle();
     let their = x25519_dalek::PublicKey::from(pk_bytes);
     let plaintext = vec![0x42u8; BOX_PLAINTEXT];
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
@@ -66,6 +72,7 @@ fn main() {
     let mut r4 = ChaCha20Rng::from_seed([4; 32]);
     let mut r5 = ChaCha20Rng::from_seed([5; 32]);
     let mut r6 = ChaCha20Rng::from_seed([6; 32]);
+    let mut r7 = ChaCha20Rng::from_seed([7; 32]);
     let contenders: Vec<Contender> = vec![
         (
             "one variable-base X25519 (x25519-dalek)",
@@ -111,6 +118,16 @@ fn main() {
             "X-Wing: hpke single-shot seal, 451 B",
             Box::new(|| {
                 black_box(seal::<XWing>(&xwing_pk, &plaintext, &mut r6));
+            }),
+        ),
+        (
+            "X-Wing: the same seal, to 100 keys in turn",
+            Box::new(|| {
+                black_box(seal::<XWing>(
+                    next.next().expect("cycle"),
+                    &plaintext,
+                    &mut r7,
+                ));
             }),
         ),
         (
