@@ -4,7 +4,6 @@
 //! Both suites use HKDF-SHA256 as the HPKE KDF and ChaCha20-Poly1305 as the HPKE AEAD, in
 //! base mode; the KEM is the suite's (X-Wing or DHKEM(X25519, HKDF-SHA256)).
 
-#[cfg(feature = "xwing")]
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
@@ -40,11 +39,43 @@ pub const fn enc_len(suite: Suite) -> usize {
 
 /// A KEM public key of one suite, validated when it was built: right length, decodes, and
 /// its X25519 part is not a low-order point.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// An X-Wing key is kept decoded as well as in bytes, so that sealing to it does not decode it
+/// again (decoding checks the ML-KEM part's coefficients and hashes its 1,184 bytes: 5 µs per
+/// recipient box), and every key keeps its fingerprint, which a mail binds for each recipient
+/// (BLAKE3 over an X-Wing key's 1,216 bytes, hashed once instead of at every use).
+#[derive(Clone)]
 pub struct KemPublicKey {
     suite: Suite,
-    bytes: Vec<u8>,
+    // The fingerprint, then the encoded key, in one allocation: the type stays 32 bytes (the
+    // footer's `Plan` holds keys inline, at clippy's `large_enum_variant` line).
+    stored: Box<[u8]>,
+    decoded: Decoded,
 }
+
+/// Bytes of a fingerprint, at the start of `KemPublicKey::stored`.
+const FINGERPRINT_LEN: usize = 32;
+
+/// A public key as the `hpke` crate takes it, where decoding it from `KemPublicKey::bytes`
+/// costs something.
+#[derive(Clone)]
+enum Decoded {
+    // Boxed: a decoded ML-KEM-768 encapsulation key holds its NTT-form vector (1.5 KiB).
+    #[cfg(feature = "xwing")]
+    XWing(Box<<XWing as Kem>::PublicKey>),
+    /// Decoding an X25519 key copies its 32 bytes; sealing does it, and the key type stays
+    /// small.
+    X25519,
+}
+
+/// Equal when suite and bytes are: the fingerprint and the decoded key are functions of them.
+impl PartialEq for KemPublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.suite == other.suite && self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for KemPublicKey {}
 
 impl fmt::Debug for KemPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -60,16 +91,19 @@ impl fmt::Debug for KemPublicKey {
 impl KemPublicKey {
     /// Validates `bytes` as a public key of `suite` (SPEC.md §5.3).
     pub fn from_bytes(suite: Suite, bytes: &[u8]) -> Result<Self, Error> {
-        let x25519_part = match suite {
+        let (decoded, x25519_part) = match suite {
             #[cfg(feature = "xwing")]
-            Suite::XWing => {
-                <XWing as Kem>::PublicKey::from_bytes(bytes).map_err(|_| Malformed::PublicKey)?;
-                bytes.get(XWING_PK_LEN - X25519_LEN..)
-            }
+            Suite::XWing => (
+                Decoded::XWing(Box::new(
+                    <XWing as Kem>::PublicKey::from_bytes(bytes)
+                        .map_err(|_| Malformed::PublicKey)?,
+                )),
+                bytes.get(XWING_PK_LEN - X25519_LEN..),
+            ),
             Suite::X25519 => {
                 <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(bytes)
                     .map_err(|_| Malformed::PublicKey)?;
-                Some(bytes)
+                (Decoded::X25519, Some(bytes))
             }
         };
         let x25519_part: [u8; X25519_LEN] = x25519_part
@@ -78,10 +112,20 @@ impl KemPublicKey {
         if is_low_order_x25519(&x25519_part) {
             return Err(Malformed::PublicKey.into());
         }
-        Ok(KemPublicKey {
+        Ok(KemPublicKey::new(suite, bytes, decoded))
+    }
+
+    /// Keeps `bytes` with their fingerprint (SPEC.md §5.3:
+    /// `BLAKE3-derive_key("mailseal v1 kem public key", suite_id || pk)`).
+    fn new(suite: Suite, bytes: &[u8], decoded: Decoded) -> Self {
+        let mut h = blake3::Hasher::new_derive_key("mailseal v1 kem public key");
+        h.update(&suite.id_bytes());
+        h.update(bytes);
+        KemPublicKey {
             suite,
-            bytes: bytes.to_vec(),
-        })
+            stored: [h.finalize().as_bytes().as_slice(), bytes].concat().into(),
+            decoded,
+        }
     }
 
     /// The suite this key belongs to.
@@ -91,16 +135,18 @@ impl KemPublicKey {
 
     /// The encoded key.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        // `new` stored the fingerprint first: the fallback is never taken.
+        self.stored.get(FINGERPRINT_LEN..).unwrap_or_default()
     }
 
     /// SPEC.md §5.3: `BLAKE3-derive_key("mailseal v1 kem public key", suite_id || pk)`, the
-    /// 32-byte name of this key that digests bind.
+    /// 32-byte name of this key that digests bind; hashed when the key was built.
     pub fn fingerprint(&self) -> [u8; 32] {
-        let mut h = blake3::Hasher::new_derive_key("mailseal v1 kem public key");
-        h.update(&self.suite.id_bytes());
-        h.update(&self.bytes);
-        *h.finalize().as_bytes()
+        // `new` stored the fingerprint first: the fallback is never taken.
+        self.stored
+            .first_chunk::<FINGERPRINT_LEN>()
+            .copied()
+            .unwrap_or_default()
     }
 }
 
@@ -120,18 +166,27 @@ pub(crate) enum KemSecretKey {
 
 /// Derives a key pair from 32 bytes of secret input keying material (RFC 9180 DeriveKeyPair).
 pub(crate) fn derive_keypair(suite: Suite, ikm: &[u8; 32]) -> (KemSecretKey, KemPublicKey) {
-    let (sk, bytes) = match suite {
+    let (sk, bytes, decoded) = match suite {
         #[cfg(feature = "xwing")]
         Suite::XWing => {
             let (sk, pk) = XWing::derive_keypair(ikm);
-            (KemSecretKey::XWing(Box::new(sk)), pk.to_bytes().to_vec())
+            let bytes = pk.to_bytes();
+            (
+                KemSecretKey::XWing(Box::new(sk)),
+                bytes.to_vec(),
+                Decoded::XWing(Box::new(pk)),
+            )
         }
         Suite::X25519 => {
             let (sk, pk) = X25519HkdfSha256::derive_keypair(ikm);
-            (KemSecretKey::X25519(sk), pk.to_bytes().to_vec())
+            (
+                KemSecretKey::X25519(sk),
+                pk.to_bytes().to_vec(),
+                Decoded::X25519,
+            )
         }
     };
-    (sk, KemPublicKey { suite, bytes })
+    (sk, KemPublicKey::new(suite, &bytes, decoded))
 }
 
 /// HPKE single-shot seal, base mode. Returns `(enc, ciphertext)`.
@@ -143,16 +198,15 @@ pub(crate) fn seal(
     rng: &mut impl CryptoRng,
 ) -> Result<(Vec<u8>, Vec<u8>), Error> {
     fn go<K: Kem>(
-        pk: &[u8],
+        pk: &K::PublicKey,
         info: &[u8],
         aad: &[u8],
         pt: &[u8],
         rng: &mut impl CryptoRng,
     ) -> Result<(Vec<u8>, Vec<u8>), Error> {
-        let pk = K::PublicKey::from_bytes(pk).map_err(|_| Malformed::PublicKey)?;
         let (enc, ct) = hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, K>(
             &OpModeS::Base,
-            &pk,
+            pk,
             info,
             pt,
             aad,
@@ -161,10 +215,14 @@ pub(crate) fn seal(
         .map_err(|_| Malformed::PublicKey)?;
         Ok((enc.to_bytes().to_vec(), ct))
     }
-    match pk.suite {
+    match &pk.decoded {
         #[cfg(feature = "xwing")]
-        Suite::XWing => go::<XWing>(&pk.bytes, info, aad, plaintext, rng),
-        Suite::X25519 => go::<X25519HkdfSha256>(&pk.bytes, info, aad, plaintext, rng),
+        Decoded::XWing(key) => go::<XWing>(key, info, aad, plaintext, rng),
+        Decoded::X25519 => {
+            let key = <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(pk.as_bytes())
+                .map_err(|_| Malformed::PublicKey)?;
+            go::<X25519HkdfSha256>(&key, info, aad, plaintext, rng)
+        }
     }
 }
 
@@ -249,6 +307,46 @@ mod tests {
             KemPublicKey::from_bytes(Suite::XWing, &bad),
             Err(Malformed::PublicKey.into())
         );
+    }
+
+    fn pk_len(suite: Suite) -> usize {
+        match suite {
+            #[cfg(feature = "xwing")]
+            Suite::XWing => XWING_PK_LEN,
+            Suite::X25519 => X25519_LEN,
+        }
+    }
+
+    /// The decoded key and the fingerprint a `KemPublicKey` keeps are those of its bytes,
+    /// however the key was built: a key read from bytes seals exactly as the derived key does.
+    #[test]
+    fn kept_decoded_key_and_fingerprint_match_the_bytes() {
+        use rand_chacha::ChaCha20Rng;
+        use rand_core::SeedableRng;
+        for suite in Suite::ALL {
+            let (sk, derived) = derive_keypair(suite, &[7; 32]);
+            let read = KemPublicKey::from_bytes(suite, derived.as_bytes()).unwrap();
+            assert_eq!(read, derived);
+            let mut fingerprint = blake3::Hasher::new_derive_key("mailseal v1 kem public key");
+            fingerprint.update(&suite.id_bytes());
+            fingerprint.update(read.as_bytes());
+            assert_eq!(read.fingerprint(), *fingerprint.finalize().as_bytes());
+            assert_eq!(derived.fingerprint(), read.fingerprint());
+            assert_eq!(read.as_bytes().len(), pk_len(suite));
+            let seal_with = |pk: &KemPublicKey| {
+                seal(
+                    pk,
+                    b"info",
+                    b"aad",
+                    b"box",
+                    &mut ChaCha20Rng::from_seed([1; 32]),
+                )
+                .unwrap()
+            };
+            let (enc, ct) = seal_with(&read);
+            assert_eq!((enc.clone(), ct.clone()), seal_with(&derived));
+            assert_eq!(&open(&sk, &enc, b"info", b"aad", &ct).unwrap()[..], b"box");
+        }
     }
 
     #[test]
