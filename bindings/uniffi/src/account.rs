@@ -31,7 +31,6 @@ impl Keyring {
     pub(crate) fn keys(&self) -> Vec<Arc<PukSecret>> {
         lock(&self.puks).clone()
     }
-
 }
 
 #[uniffi::export]
@@ -314,7 +313,14 @@ pub fn open_user_data(
 ) -> Result<Bytes> {
     let b = binding(data_type, message_id.as_deref(), None);
     let user: UserId = convert::user_id(user)?;
-    Ok(userdata::open_user_data(&blob, &user, keyring.keys().iter().map(|p| &**p), &b, min_version)?.into())
+    Ok(userdata::open_user_data(
+        &blob,
+        &user,
+        keyring.keys().iter().map(|p| &**p),
+        &b,
+        min_version,
+    )?
+    .into())
 }
 
 /// An account's escrow setting for one member (SPEC.md §8.1): the account, its domain
@@ -414,7 +420,11 @@ pub fn open_escrow_wrap(
     keyring: &Keyring,
     member_chain: &Chain,
 ) -> Result<Arc<Device>> {
-    let device = escrow::open_escrow_wrap(&wrap, keyring.keys().iter().map(|p| &**p), &member_chain.inner)?;
+    let device = escrow::open_escrow_wrap(
+        &wrap,
+        keyring.keys().iter().map(|p| &**p),
+        &member_chain.inner,
+    )?;
     Ok(Device::wrap(device))
 }
 

@@ -33,7 +33,6 @@ impl Keyring {
     pub(crate) fn keys(&self) -> Vec<Rc<PukSecret>> {
         self.puks.clone()
     }
-
 }
 
 #[wasm_bindgen]
@@ -290,7 +289,8 @@ pub fn open_user_data(
         .transpose()?;
     let user: UserId = convert::user_id(user)?;
     let plaintext =
-        userdata::open_user_data(blob, &user, keyring.keys().iter().map(|p| &**p), &b, min).or_throw()?;
+        userdata::open_user_data(blob, &user, keyring.keys().iter().map(|p| &**p), &b, min)
+            .or_throw()?;
     Ok(secret_out(plaintext))
 }
 
@@ -401,8 +401,12 @@ impl EscrowTerms {
 /// the member's escrow device (SPEC.md §8.4).
 #[wasm_bindgen(js_name = openEscrowWrap)]
 pub fn open_escrow_wrap(wrap: &[u8], keyring: &Keyring, member_chain: &Chain) -> JsResult<Device> {
-    let device =
-        escrow::open_escrow_wrap(wrap, keyring.keys().iter().map(|p| &**p), &member_chain.inner).or_throw()?;
+    let device = escrow::open_escrow_wrap(
+        wrap,
+        keyring.keys().iter().map(|p| &**p),
+        &member_chain.inner,
+    )
+    .or_throw()?;
     Ok(Device::wrap(device))
 }
 
