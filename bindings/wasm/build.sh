@@ -41,13 +41,19 @@ if [ "$have" != "$want" ]; then
 fi
 
 # Release with LTO and one codegen unit, at opt-level 2: as fast as 3 for the piece cipher and
-# the mail operations (BENCHMARKS.md) and 5% smaller; "s" and "z" are smaller still but five
-# times slower (software AES needs its inlining). Set here, not in the workspace's profile, so
-# the library's own builds are untouched.
+# the mail operations (BENCHMARKS.md) and 5% smaller; "s" and "z" everywhere are smaller still
+# but five times slower (software AES needs its inlining). The mailseal crate alone (its
+# parsers, serde code and sorts, not the AES, BLAKE3 and KEM crates) is built for size: 10%
+# less gzipped, for about 10% of piece-cipher throughput and 1-2% of a mail's time
+# (BENCHMARKS.md). Set here, not in the workspace's profile, so the library's own builds are
+# untouched.
 export CARGO_PROFILE_RELEASE_LTO=true
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${MAILSEAL_WASM_OPT_LEVEL:-2}"
+crate_level="${MAILSEAL_WASM_CRATE_OPT_LEVEL:-s}"
+case "$crate_level" in [0-9]) ;; *) crate_level="\"$crate_level\"" ;; esac
 cargo build --manifest-path "$here/Cargo.toml" --lib --release \
+  --config "profile.release.package.mailseal.opt-level=$crate_level" \
   --target wasm32-unknown-unknown ${cargo_args[@]+"${cargo_args[@]}"}
 
 rm -rf "$out"

@@ -232,9 +232,7 @@ fn check(
     };
     // The users with a box, sorted. Only if one has two is each box's user looked for among
     // the boxes before it, so that the first failure in envelope order is the one reported.
-    let mut users: Vec<UserId> = boxes.iter().map(|b| b.user).collect();
-    users.sort_unstable();
-    let repeated = users.windows(2).any(|w| w.first() == w.get(1));
+    let (users, repeated) = crate::keys::sorted_ids(boxes.iter().map(|b| &b.user));
 
     let mut kinds = Vec::with_capacity(boxes.len());
     for (i, b) in boxes.iter().enumerate() {
@@ -278,7 +276,9 @@ fn check(
                 user,
             })
         })
-        .filter(|h| Some(h.user) != header.sender.user && users.binary_search(&h.user).is_err())
+        .filter(|h| {
+            Some(h.user) != header.sender.user && users.binary_search(&h.user.sort_key()).is_err()
+        })
         .collect();
     if whole && signed {
         // Every named user has a box unless the server was given access to hold the mail;

@@ -649,3 +649,253 @@ fn signed_tree_heads_of_the_go_checksum_database_parse_and_verify() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| alloc::format!("{b:02x}")).collect()
 }
+
+// ---- Every byte of a note counts (what mutation testing asked for) --------------------------
+
+/// A note's text and its signature lines, each `(name, decoded bytes)`.
+fn split_note(note: &[u8]) -> (String, Vec<(String, Vec<u8>)>) {
+    use base64ct::Encoding;
+    let all = core::str::from_utf8(note).unwrap();
+    let (text, sigs) = all.split_once("\n\n").unwrap();
+    let lines = sigs
+        .lines()
+        .map(|l| {
+            let (name, b64) = l
+                .strip_prefix("\u{2014} ")
+                .unwrap()
+                .split_once(' ')
+                .unwrap();
+            (name.into(), base64ct::Base64::decode_vec(b64).unwrap())
+        })
+        .collect();
+    (alloc::format!("{text}\n"), lines)
+}
+
+fn join_note(text: &str, lines: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use base64ct::Encoding;
+    let mut note = alloc::format!("{text}\n");
+    for (name, raw) in lines {
+        note.push_str(&alloc::format!(
+            "\u{2014} {name} {}\n",
+            base64ct::Base64::encode_string(raw)
+        ));
+    }
+    note.into_bytes()
+}
+
+#[test]
+fn every_signature_is_verified_not_only_its_name_and_key_id() {
+    use sha2::{Digest, Sha256};
+    let mut w = World::new(21);
+    w.log.publish(&w.alice.state).unwrap();
+    let note = w.witnessed(2, 10);
+    let (text, lines) = split_note(&note);
+    assert_eq!(lines.len(), 3, "the log's line and two cosignatures");
+    // Key ids are C2SP's: SHA-256(name || "\n" || type || key)[:4], type 0x01 for the log's
+    // Ed25519 signature and 0x04 for a cosignature/v1.
+    let id = |name: &str, kind: u8, key: &[u8; 32]| {
+        let d = Sha256::new()
+            .chain_update(name.as_bytes())
+            .chain_update(b"\n")
+            .chain_update([kind])
+            .chain_update(key)
+            .finalize();
+        [d[0], d[1], d[2], d[3]]
+    };
+    assert_eq!(
+        lines[0].1[..4],
+        id(ORIGIN, 0x01, &w.log.verifying_key().to_bytes())
+    );
+    for (line, witness) in lines[1..].iter().zip(&w.witnesses) {
+        let me = witness.identity();
+        assert_eq!(line.0, me.name);
+        assert_eq!(line.1[..4], id(&me.name, 0x04, &me.key.to_bytes()));
+        assert_eq!(line.1[4..12], 10u64.to_be_bytes(), "the cosignature's time");
+    }
+    let changed = |line: usize, byte: usize| {
+        let mut l = lines.clone();
+        l[line].1[byte] ^= 1;
+        join_note(&text, &l)
+    };
+    // The log's signature, one bit off (name and key id intact).
+    assert_eq!(
+        w.client().update(&changed(0, 20), &[]).err(),
+        err(TransparencyError::LogSignature)
+    );
+    // A cosignature one bit off, or its time, or its key id (its signature intact): that
+    // witness does not count, and one is not enough.
+    for byte in [40, 11, 0] {
+        assert_eq!(
+            w.client().update(&changed(1, byte), &[]).err(),
+            err(TransparencyError::Witnesses),
+            "byte {byte}"
+        );
+    }
+    // A cosignature line under another witness's name.
+    let mut renamed = lines.clone();
+    renamed[1].0 = w.witnesses[2].identity().name;
+    assert_eq!(
+        w.client().update(&join_note(&text, &renamed), &[]).err(),
+        err(TransparencyError::Witnesses)
+    );
+    w.client().update(&join_note(&text, &lines), &[]).unwrap();
+}
+
+#[test]
+fn a_note_may_be_exactly_the_size_limit_and_not_a_byte_more() {
+    let mut w = World::new(22);
+    w.log.publish(&w.alice.state).unwrap();
+    let note = w.witnessed(2, 10);
+    // Signature lines of keys the client does not know are ignored: pad with them.
+    let padded = |len: usize| {
+        let mut n = note.clone();
+        let line = |name: &str| alloc::format!("\u{2014} {name} AAAAAAAAAAAA\n");
+        while len - n.len() > 200 {
+            n.extend_from_slice(line("padding").as_bytes());
+        }
+        let last = len - n.len() - line("").len();
+        n.extend_from_slice(line(&"x".repeat(last)).as_bytes());
+        assert_eq!(n.len(), len);
+        n
+    };
+    let held = w
+        .client()
+        .update(&padded(super::MAX_NOTE_LEN), &[])
+        .unwrap();
+    assert_eq!(held.size, 1);
+    assert_eq!(
+        w.client()
+            .update(&padded(super::MAX_NOTE_LEN + 1), &[])
+            .err(),
+        err(TransparencyError::Checkpoint)
+    );
+}
+
+#[test]
+fn notes_that_break_the_signed_note_syntax_are_checkpoint_errors() {
+    let mut w = World::new(23);
+    w.log.publish(&w.alice.state).unwrap();
+    let note = w.witnessed(2, 10);
+    let text = core::str::from_utf8(&note).unwrap();
+    for bad in [
+        // An empty line before the origin.
+        alloc::format!("\n{text}"),
+        // A signature line without a name, or with a carriage return in its name.
+        alloc::format!("{text}\u{2014}  AAAAAAAAAAAA\n"),
+        alloc::format!("{text}\u{2014} x\r AAAAAAAAAAAA\n"),
+        // Without the final newline.
+        String::from(text.strip_suffix('\n').unwrap()),
+        // A signature too short for a key id.
+        alloc::format!("{text}\u{2014} x AAA=\n"),
+    ] {
+        assert_eq!(
+            w.client().update(bad.as_bytes(), &[]).err(),
+            err(TransparencyError::Checkpoint),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn a_log_of_many_entries_proves_with_long_proofs_from_an_empty_start() {
+    let mut w = World::new(24);
+    assert_eq!(w.log.origin(), ORIGIN);
+    // A client that first saw the empty log.
+    let empty = w.witnessed(2, 5);
+    let mut client = w.client();
+    assert_eq!(client.update(&empty, &[]).unwrap().size, 0);
+    let alice = w.log.publish(&w.alice.state).unwrap();
+    for i in 1..=40u64 {
+        assert_eq!(w.log.append_raw(vec![i as u8; 8]), i);
+    }
+    assert_eq!(w.log.size(), 41);
+    let note = w.witnessed(2, 6);
+    assert_eq!(w.witnesses[0].size(), 41);
+    // From the empty tree no consistency proof is needed.
+    assert_eq!(client.update(&note, &[]).unwrap().size, 41);
+    // Six hashes (192 bytes) prove the first entry among 41.
+    let inclusion = w.log.inclusion(alice).unwrap();
+    assert_eq!(inclusion.len(), 6 * 32);
+    let p = client
+        .verify_published(
+            &w.alice.state,
+            alice,
+            &w.log.entry(alice).unwrap(),
+            &inclusion,
+        )
+        .unwrap();
+    assert_eq!(p.checkpoint_size, 41);
+    // And a client that held size 1 follows with a proof of several hashes.
+    let mut w2 = World::new(24);
+    w2.log.publish(&w2.alice.state).unwrap();
+    let first = w2.witnessed(2, 5);
+    let mut follower = w2.client();
+    follower.update(&first, &[]).unwrap();
+    for i in 1..=40u64 {
+        w2.log.append_raw(vec![i as u8; 8]);
+    }
+    let proof = w2.log.consistency_from(1);
+    assert!(proof.len() > 3 * 32);
+    let next = w2.witnessed(2, 6);
+    assert_eq!(follower.update(&next, &proof).unwrap().size, 41);
+}
+
+#[test]
+fn monitoring_follows_every_back_pointer_and_reads_only_the_users_entries() {
+    let mut w = World::new(25);
+    let first = w.log.publish(&w.alice.state).unwrap();
+    let bobs = w.log.publish(&w.bob.state).unwrap();
+    let second = w.log.publish(&w.alice.state).unwrap();
+    let third = w.log.publish(&w.alice.state).unwrap();
+    let note = w.witnessed(2, 10);
+    let mut client = w.client();
+    client.update(&note, &[]).unwrap();
+    let at = |i: u64| (i, w.log.entry(i).unwrap(), w.log.inclusion(i).unwrap());
+    assert_eq!(
+        client
+            .monitor(&w.alice.state, &[at(third), at(second), at(first)])
+            .unwrap(),
+        MonitorFinding::Consistent
+    );
+    // An entry skipped: the newest names `second` as its previous one, not `first`.
+    assert_eq!(
+        client
+            .monitor(&w.alice.state, &[at(third), at(first)])
+            .err(),
+        err(TransparencyError::EntryMismatch)
+    );
+    // Bob's entry served as Alice's history.
+    assert_eq!(
+        client.monitor(&w.alice.state, &[at(bobs)]).err(),
+        err(TransparencyError::EntryMismatch)
+    );
+}
+
+#[test]
+fn transparency_errors_have_their_classes_and_their_own_sentences() {
+    use TransparencyError as T;
+    let all = [
+        (T::Checkpoint, "transparency/checkpoint"),
+        (T::OtherLog, "transparency/other_log"),
+        (T::LogSignature, "transparency/log_signature"),
+        (T::Witnesses, "transparency/witnesses"),
+        (T::Rollback, "transparency/rollback"),
+        (T::Fork, "transparency/fork"),
+        (T::NotIncluded, "transparency/not_included"),
+        (T::EntryMismatch, "transparency/entry_mismatch"),
+        (T::NoCheckpoint, "transparency/no_checkpoint"),
+    ];
+    let mut sentences = Vec::new();
+    for (e, class) in all {
+        assert_eq!(Error::from(e).class(), class);
+        let sentence = alloc::format!("{e}");
+        assert!(
+            sentence.len() > 10 && !sentence.contains(class),
+            "{sentence}"
+        );
+        sentences.push(sentence);
+    }
+    sentences.sort();
+    sentences.dedup();
+    assert_eq!(sentences.len(), all.len());
+}

@@ -336,9 +336,7 @@ impl RoutingHeader {
             .clone()
             .try_for_each(|p| check_address(&p.address))?;
         // A user is named at most once across To and CC.
-        let mut users: Vec<&UserId> = parties.filter_map(|p| p.user.as_ref()).collect();
-        users.sort_unstable();
-        if users.windows(2).any(|w| w.first() == w.get(1)) {
+        if crate::keys::sorted_ids(parties.filter_map(|p| p.user.as_ref())).1 {
             return Err(Malformed::Field(Field::RecipientSet).into());
         }
         Ok(())

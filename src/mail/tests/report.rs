@@ -164,6 +164,16 @@ fn a_report_names_only_its_own_sender_and_reporter() {
         verify_report(&forged, &s.alice.chain, &s.bob.chain, &[&s.pieces[0]]).err(),
         Some(AuthFailure::Reporter.into())
     );
+    // Bob's own device, once his chain has revoked it, no longer speaks for him.
+    let revoked = s
+        .bob
+        .chain
+        .extend(&[s.bob.chain.server_revoke(s.bob.device.id(), 2)])
+        .unwrap();
+    assert_eq!(
+        verify_report(&bytes, &s.alice.chain, &revoked, &[&s.pieces[0]]).err(),
+        Some(AuthFailure::Reporter.into())
+    );
     // The parsed report tells the service which ciphertexts to fetch, and who reports.
     let parsed = Report::parse(&bytes).unwrap();
     assert_eq!((parsed.disclosed(), parsed.reporter()), (vec![0], s.bob.id));
