@@ -247,6 +247,20 @@ pub fn cases(suite: Suite, alice: &Party, bob: &Party, carol: &Party, dave: &Par
         with(&resigned(&set("q", disclose(2, key0.clone())))),
         "malformed/manifest_mismatch",
     );
+    // One spelling per report: the same piece disclosed twice.
+    let twice = {
+        let Cbor::Array(mut once) = disclose(0, key0.clone()) else {
+            unreachable!("an array")
+        };
+        once.push(once[0].clone());
+        Cbor::Array(once)
+    };
+    // With the stored ciphertext given for each entry: nothing else refuses it.
+    neg(
+        "report_discloses_a_piece_twice",
+        inputs(&resigned(&set("q", twice)), alice, bob, &[&body, &body]),
+        "malformed/manifest_mismatch",
+    );
 
     // 7–8: the reporter.
     neg(

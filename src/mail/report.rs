@@ -120,6 +120,18 @@ struct ReportWire {
     signature: Fixed<64>,
 }
 
+/// For tests: `report` with its first disclosed index set to `index` (the reporter's
+/// signature no longer matches; parsing does not check it).
+#[cfg(test)]
+pub(crate) fn with_first_index(report: &[u8], index: u16) -> Vec<u8> {
+    let mut outer: ReportWire = wire::decode(report, MAX_REPORT_LEN, Limit::ReportSize).unwrap();
+    let mut body: BodyWire =
+        wire::decode(&outer.body.0, MAX_REPORT_LEN, Limit::ReportSize).unwrap();
+    body.disclosed[0].index = index;
+    outer.body = Bytes(wire::encode(&body));
+    wire::encode(&outer)
+}
+
 /// The signed body (SPEC.md §13.1).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

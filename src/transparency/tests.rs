@@ -758,15 +758,11 @@ fn a_note_may_be_exactly_the_size_limit_and_not_a_byte_more() {
         assert_eq!(n.len(), len);
         n
     };
-    let held = w
-        .client()
-        .update(&padded(super::MAX_NOTE_LEN), &[])
-        .unwrap();
+    // SPEC.md §14.2: 16 KiB, at most.
+    let held = w.client().update(&padded(16_384), &[]).unwrap();
     assert_eq!(held.size, 1);
     assert_eq!(
-        w.client()
-            .update(&padded(super::MAX_NOTE_LEN + 1), &[])
-            .err(),
+        w.client().update(&padded(16_385), &[]).err(),
         err(TransparencyError::Checkpoint)
     );
 }

@@ -13,7 +13,7 @@ use mailseal::transparency::{
 use crate::bytes::Bytes;
 use crate::chain::Chain;
 use crate::convert::{self, lock};
-use crate::error::{Result, invalid};
+use crate::error::{MailsealError, Result, invalid};
 
 /// A witness the client relies on.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -185,9 +185,14 @@ impl TransparencyView {
             .into_iter()
             .map(|e| (e.index, e.entry.0, e.inclusion.0))
             .collect();
-        Ok(match lock(&self.inner).monitor(&own.inner, &entries)? {
-            LibFinding::Ahead { seq } => MonitorFinding::Ahead { seq },
-            _ => MonitorFinding::Consistent,
-        })
+        match lock(&self.inner).monitor(&own.inner, &entries)? {
+            LibFinding::Consistent => Ok(MonitorFinding::Consistent),
+            LibFinding::Ahead { seq } => Ok(MonitorFinding::Ahead { seq }),
+            // A finding newer than this binding is never reported as consistent.
+            _ => Err(MailsealError::Binding {
+                error_class: "binding/unknown_finding".into(),
+                detail: "a monitoring finding this binding does not know".into(),
+            }),
+        }
     }
 }

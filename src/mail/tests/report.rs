@@ -174,6 +174,11 @@ fn a_report_names_only_its_own_sender_and_reporter() {
         verify_report(&bytes, &s.alice.chain, &revoked, &[&s.pieces[0]]).err(),
         Some(AuthFailure::Reporter.into())
     );
+    // A disclosed index is one of the mail's pieces before the service fetches anything:
+    // the mail has two, so 1 parses and 2 does not.
+    let at = |i| Report::parse(&crate::mail::report::with_first_index(&bytes, i));
+    assert!(at(1).is_ok());
+    assert_eq!(at(2).err(), Some(Malformed::ManifestMismatch.into()));
     // The parsed report tells the service which ciphertexts to fetch, and who reports.
     let parsed = Report::parse(&bytes).unwrap();
     assert_eq!((parsed.disclosed(), parsed.reporter()), (vec![0], s.bob.id));
