@@ -91,17 +91,7 @@ fn short(suite: Suite) -> &'static str {
 }
 
 pub fn purpose_named(name: &str) -> Result<Purpose, String> {
-    [
-        Purpose::MailPiece,
-        Purpose::Manifest,
-        Purpose::UserData,
-        Purpose::SenderRecord,
-        Purpose::LinkBox,
-        Purpose::SelfBox,
-    ]
-    .into_iter()
-    .find(|p| p.label() == name.as_bytes())
-    .ok_or_else(|| format!("unknown purpose {name}"))
+    Purpose::from_label(name).ok_or_else(|| format!("unknown purpose {name}"))
 }
 
 pub fn draw<const N: usize>(rng: &mut XofRng) -> [u8; N] {

@@ -187,6 +187,30 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// Every purpose, in the order SPEC.md §2.2 lists them.
+    pub const ALL: [Purpose; 6] = [
+        Purpose::MailPiece,
+        Purpose::Manifest,
+        Purpose::UserData,
+        Purpose::SenderRecord,
+        Purpose::LinkBox,
+        Purpose::SelfBox,
+    ];
+
+    /// The purpose whose label (SPEC.md §2.2) is `label` (`"mail piece"`, `"manifest"`, ...),
+    /// as bindings and the test vectors name them.
+    ///
+    /// ```
+    /// use mailseal::piece::Purpose;
+    /// assert_eq!(Purpose::from_label("user data"), Some(Purpose::UserData));
+    /// assert_eq!(Purpose::from_label("User Data"), None);
+    /// ```
+    pub fn from_label(label: &str) -> Option<Purpose> {
+        Purpose::ALL
+            .into_iter()
+            .find(|p| p.label() == label.as_bytes())
+    }
+
     /// The label bytes bound into derivations (SPEC.md §2.2). Each is shorter than 256 bytes.
     pub const fn label(self) -> &'static [u8] {
         match self {

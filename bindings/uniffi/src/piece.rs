@@ -45,17 +45,21 @@ impl Purpose {
 /// record`, `link box` or `self box`.
 #[uniffi::export]
 pub fn purpose_from_label(label: &str) -> Result<Purpose> {
-    [
-        Purpose::MailPiece,
-        Purpose::Manifest,
-        Purpose::UserData,
-        Purpose::SenderRecord,
-        Purpose::LinkBox,
-        Purpose::SelfBox,
-    ]
-    .into_iter()
-    .find(|p| p.lib().label() == label.as_bytes())
-    .ok_or_else(|| crate::error::invalid("unknown purpose label"))
+    let purpose = LibPurpose::from_label(label)
+        .ok_or_else(|| crate::error::invalid("unknown purpose label"))?;
+    Ok(match purpose {
+        LibPurpose::MailPiece => Purpose::MailPiece,
+        LibPurpose::Manifest => Purpose::Manifest,
+        LibPurpose::UserData => Purpose::UserData,
+        LibPurpose::SenderRecord => Purpose::SenderRecord,
+        LibPurpose::LinkBox => Purpose::LinkBox,
+        LibPurpose::SelfBox => Purpose::SelfBox,
+        _ => {
+            return Err(crate::error::invalid(
+                "a purpose this binding does not know",
+            ));
+        }
+    })
 }
 
 /// A 32-byte piece key. Wiped when released.

@@ -222,7 +222,7 @@ fn log(dir: &Path, steps: &[&str]) -> Result<(), Failure> {
 
 /// A piece under a given nonce, to standard output.
 fn piece(suite: &str, label: &str, key: &str, nonce: &str, length: &str) -> Result<(), Failure> {
-    let purpose = mailseal_wasm::purpose_labelled(label).ok_or("unknown purpose label")?;
+    let purpose = mailseal::piece::Purpose::from_label(label).ok_or("unknown purpose label")?;
     let plaintext: Vec<u8> = (0..length.parse::<u32>()?)
         .map(|i| (i % 251) as u8)
         .collect();

@@ -51,7 +51,7 @@ pub use chain::{Chain, Directory, LinkDraft};
 pub use footer::{Plan, Planner};
 pub use keys::{Device, Puk};
 pub use open::{Mailbox, OpenedMail, PieceDecryptor};
-pub use piece::{PieceKey, PieceReader, purpose_labelled};
+pub use piece::{PieceKey, PieceReader};
 pub use seal::{MailSealer, PieceSealer};
 pub use server::InboundSealer;
 pub use transparency::{LogPolicy, TransparencyView};

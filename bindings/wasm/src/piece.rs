@@ -12,23 +12,7 @@ use crate::error::{JsResult, OrThrow, invalid};
 
 /// A purpose by its label, or `binding/invalid_argument`.
 fn purpose(label: &str) -> JsResult<Purpose> {
-    purpose_labelled(label).ok_or_else(|| invalid("unknown purpose label"))
-}
-
-/// The purpose whose label (SPEC.md §2.2) is `label`: `mail piece`, `manifest`, `user data`,
-/// `sender record`, `link box` or `self box`. (Public for the native examples beside the
-/// crate, which name purposes as the test vectors do.)
-pub fn purpose_labelled(label: &str) -> Option<Purpose> {
-    [
-        Purpose::MailPiece,
-        Purpose::Manifest,
-        Purpose::UserData,
-        Purpose::SenderRecord,
-        Purpose::LinkBox,
-        Purpose::SelfBox,
-    ]
-    .into_iter()
-    .find(|p| p.label() == label.as_bytes())
+    Purpose::from_label(label).ok_or_else(|| invalid("unknown purpose label"))
 }
 
 /// A 32-byte piece key. Secret: `free()` wipes it.
