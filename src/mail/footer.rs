@@ -166,7 +166,8 @@ pub enum Plan {
     E2e {
         /// The keys to seal to, with how each was addressed.
         recipients: Vec<(RecipientKind, RecipientKey)>,
-        /// What the sender should see (escrowed mailboxes, keys due for rotation).
+        /// What the sender should see (escrowed mailboxes, keys due for rotation, recipients
+        /// not shown published in the key-transparency log).
         notes: Vec<PlanNote>,
     },
     /// The mail can be sent but will be Server Encrypted, for every reason listed.
