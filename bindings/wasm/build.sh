@@ -44,7 +44,7 @@ fi
 # the mail operations (BENCHMARKS.md) and 5% smaller; "s" and "z" everywhere are smaller still
 # but five times slower (software AES needs its inlining). The mailseal crate alone (its
 # parsers, serde code and sorts, not the AES, BLAKE3 and KEM crates) is built for size: 10%
-# less gzipped, for about 10% of piece-cipher throughput and 1-2% of a mail's time
+# less gzipped, for 5-16% of piece-cipher throughput and 1-2% of a mail's time
 # (BENCHMARKS.md). Set here, not in the workspace's profile, so the library's own builds are
 # untouched.
 export CARGO_PROFILE_RELEASE_LTO=true

@@ -49,6 +49,24 @@ impl<'a> DirectoryEntry<'a> {
     /// [`ChainDirectory`]): [`DirectoryEntry::PublishedUser`] when the directory shows the
     /// chain's own tail published, [`DirectoryEntry::User`] otherwise, `None` when it holds no
     /// chain for the user.
+    ///
+    /// ```
+    /// # use mailseal::identity::{self, ChainState};
+    /// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+    /// # use rand_core::SeedableRng;
+    /// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
+    /// # let (suite, alice) = (mailseal::Suite::X25519, UserId::new([1; 16]));
+    /// # let laptop = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
+    /// # let puk = PukSecret::generate(suite, alice, 1, &mut rng)?;
+    /// # let chain = ChainState::verify(&[identity::root(suite, alice, &laptop, puk.public(), &["alice@example.com"], 1)?])?;
+    /// use mailseal::mail::footer::DirectoryEntry;
+    /// // A plain list of verified chains carries no publication proof: the plan will note it.
+    /// let held = [&chain];
+    /// let entry = DirectoryEntry::from_directory(&held, &alice);
+    /// assert!(matches!(entry, Some(DirectoryEntry::User(_))));
+    /// assert!(DirectoryEntry::from_directory(&held, &UserId::new([9; 16])).is_none());
+    /// # Ok::<(), mailseal::Error>(())
+    /// ```
     pub fn from_directory<D: ChainDirectory + ?Sized>(
         directory: &'a D,
         user: &UserId,

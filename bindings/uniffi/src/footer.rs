@@ -13,11 +13,10 @@ use mailseal::mail::footer::{
 use mailseal::mail::seal::RecipientKey;
 
 use crate::bytes::Bytes;
-use crate::chain::{Chain, EscrowEnrollment, enrollment};
+use crate::chain::{Chain, Directory, EscrowEnrollment, enrollment};
 use crate::convert::{self, RecipientKind, lock};
-use crate::error::Result;
+use crate::error::{Result, invalid};
 use crate::keys::puk_public;
-use crate::transparency::PublishedTail;
 
 /// A stable code (SPEC.md §11.3) and the library's sentence for it.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -144,22 +143,27 @@ impl Planner {
         self.add(address, kind, Entry::User(chain.inner.clone()))
     }
 
-    /// A recipient who is a user with a verified chain and the proof that its tail is in the
-    /// key-transparency log (what `Directory.add_published` returned for it): the plan does
-    /// not note `recipient_not_published` when `published` is the chain's own tail.
-    pub fn published_user(
+    /// A recipient who is a user as `directory` holds them (`user`: their id): their verified
+    /// chain, and the proof that its tail is in the key-transparency log when the directory
+    /// has one (`Directory.add_published`). Without the proof the plan notes
+    /// `recipient_not_published`. A user the directory does not hold is refused.
+    pub fn user_in_directory(
         &self,
         address: String,
         kind: RecipientKind,
-        chain: &Chain,
-        published: PublishedTail,
+        directory: &Directory,
+        user: &str,
     ) -> Result<()> {
-        let tail = mailseal::transparency::PublishedTail {
-            index: published.index,
-            seq: published.seq,
-            checkpoint_size: published.checkpoint_size,
+        let user = convert::user_id(user)?;
+        let snapshot = directory.snapshot();
+        let entry = match DirectoryEntry::from_directory(&snapshot, &user) {
+            Some(DirectoryEntry::PublishedUser(chain, tail)) => {
+                Entry::Published(Arc::new(chain.clone()), tail)
+            }
+            Some(DirectoryEntry::User(chain)) => Entry::User(Arc::new(chain.clone())),
+            _ => return Err(invalid("the directory holds no chain for this user")),
         };
-        self.add(address, kind, Entry::Published(chain.inner.clone(), tail))
+        self.add(address, kind, entry)
     }
 
     /// A user account with no device yet.

@@ -623,14 +623,11 @@ def report(c, suite):
     assert parsed.disclosed() == [p.index for p in v.pieces]
 
 
-def plan_notes(chain, published):
-    """The notes of a plan by the chain's first device to the chain's first address."""
+def plan_notes(chain, held_in):
+    """The notes of a plan by the chain's first device to the chain's first address, the
+    recipient as the directory `held_in` holds it."""
     p = m.Planner(chain, chain.devices()[0].id)
-    address = chain.addresses()[0]
-    if published is None:
-        p.user(address, m.RecipientKind.TO, chain)
-    else:
-        p.published_user(address, m.RecipientKind.TO, chain, published)
+    p.user_in_directory(chain.addresses()[0], m.RecipientKind.TO, held_in, chain.user())
     return [n.code for n in p.plan(m.MailContext.PERSONAL).notes()]
 
 
@@ -659,8 +656,10 @@ def transparency(c, suite):
                 d = m.Directory()
                 assert d.add_published(view, chain, at["index"], b(at["entry"]), b(at["inclusion"])) == t
                 # And for a planner writing to that user: the proof spares the note (SPEC.md §11.1).
-                assert plan_notes(chain, t) == []
-                assert plan_notes(chain, None) == ["recipient_not_published"]
+                assert plan_notes(chain, d) == []
+                assert plan_notes(chain, directory([chain])) == ["recipient_not_published"]
+                with pytest.raises(m.MailsealError):
+                    plan_notes(chain, m.Directory())
         elif isinstance(check, dict) and "monitor" in check:
             history = [m.HistoryEntry(index=h["index"], entry=b(h["entry"]), inclusion=b(h["inclusion"]))
                        for h in check["monitor"]["history"]]
