@@ -601,6 +601,16 @@ fn key_cases(suite: Suite) -> Vec<Value> {
         dev_record(&order2),
         "malformed/public_key",
     );
+    // y = 3 is a valid point; p + 3 decodes to it too, but is not its canonical encoding
+    // (SPEC.md §5.1): an alias would compare unequal to the listed key.
+    let y_plus_p =
+        unhex("f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f").expect("hex");
+    neg(
+        "ed25519_key_not_canonical",
+        "device_record",
+        dev_record(&y_plus_p),
+        "malformed/public_key",
+    );
     // One byte over the record limit (SPEC.md §4.2), checked before anything is parsed.
     for kind in ["puk_record", "device_record"] {
         cases.push(json!({

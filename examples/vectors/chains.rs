@@ -681,6 +681,23 @@ pub fn chain_cases(suite: Suite) -> Vec<Value> {
             .server_addresses(&["alice@evil.example"], LINK_TIME),
     );
     upd("chain_view_forked", &phone_revoked.1, &forked, "chain/fork");
+    // Shorter and different at a position the client saw: reported as the fork it shows,
+    // before the rollback (SPEC.md §12.5).
+    let short_fork = [
+        root_only.1.clone(),
+        vec![
+            root_only
+                .0
+                .server_addresses(&["alice@evil.example"], LINK_TIME),
+        ],
+    ]
+    .concat();
+    upd(
+        "chain_view_shorter_and_forked",
+        &phone_revoked.1,
+        &short_fork,
+        "chain/fork",
+    );
 
     // ---- Added for issue 12: strict signatures, field checks, limits, segments. ----------
     let mut rng = XofRng::new(format!("chain more {}", suite.name()).as_bytes());

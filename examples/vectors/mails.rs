@@ -804,6 +804,14 @@ pub fn cases(suite: Suite, p: &Parties<'_>, first: &Value) -> Vec<Value> {
         p.alice,
         "limit_exceeded/sender_record_size",
     );
+    // A manifest one byte over its limit: refused as the copy is parsed (SPEC.md §6.9 step
+    // 1), before it is hashed for the recipient digest.
+    oneg(
+        "own_copy_manifest_over_64_kib",
+        big_field(&own, "m", mailseal::mail::envelope::MAX_MANIFEST_LEN + 1),
+        p.alice,
+        "limit_exceeded/manifest_size",
+    );
     // Copies too large, and a header too large, before anything else is read.
     oneg(
         "copy_over_4_mib",

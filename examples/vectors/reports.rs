@@ -247,6 +247,12 @@ pub fn cases(suite: Suite, alice: &Party, bob: &Party, carol: &Party, dave: &Par
         with(&resigned(&set("q", disclose(2, key0.clone())))),
         "malformed/manifest_mismatch",
     );
+    // Any uint is an index (SPEC.md §4.1): one past 16 bits is the same mismatch, not schema.
+    neg(
+        "report_discloses_piece_65536",
+        with(&resigned(&set("q", disclose(1 << 16, key0.clone())))),
+        "malformed/manifest_mismatch",
+    );
     // One spelling per report: the same piece disclosed twice.
     let twice = {
         let Cbor::Array(mut once) = disclose(0, key0.clone()) else {

@@ -389,6 +389,16 @@ fn cosigned_cases(suite: Suite, rng: &mut XofRng) -> Vec<Value> {
         None,
         "authentication/signature",
     );
+    // §7.1: the lengths are checked before the co-signature, which signs `enc` (an enc one
+    // byte long would otherwise fail the co-signature: another class).
+    let mut x = w.clone();
+    x.enc.0.push(0);
+    neg(
+        "seed_wrap_cosigned_enc_one_byte_long",
+        &x,
+        None,
+        "malformed/field/box_length",
+    );
     // The replacement (an ordinary device) as approver, with a co-signature it must not have.
     let mut r2 = vec![0u8; hpke_len(suite)];
     rng.fill_bytes(&mut r2);

@@ -179,6 +179,28 @@ pub fn cases(mail: &[Value], link: &[Value]) -> Vec<Value> {
         ),
         "limit_exceeded/header_size",
     );
+    // The manifest and the sender record are held to their limits as the envelope is parsed
+    // (SPEC.md §4.2, §10.4 step 1), though the server never opens them.
+    neg(
+        "envelope_manifest_over_64_kib",
+        validate(
+            &super::mails::big_field(&signed, "m", mailseal::mail::envelope::MAX_MANIFEST_LEN + 1),
+            &signed_lengths,
+        ),
+        "limit_exceeded/manifest_size",
+    );
+    neg(
+        "envelope_record_over_512_kib",
+        validate(
+            &super::mails::big_field(
+                &signed,
+                "sr",
+                mailseal::mail::envelope::MAX_SENDER_RECORD_LEN + 1,
+            ),
+            &signed_lengths,
+        ),
+        "limit_exceeded/sender_record_size",
+    );
     // 1025 boxes: the envelope's first box repeated (compact form).
     {
         // The first box's bytes: the envelope with only that box, less the envelope with none.
@@ -513,6 +535,25 @@ pub fn cases(mail: &[Value], link: &[Value]) -> Vec<Value> {
         "copy_of_sender_without_record",
         json!({ "call": "validate_copy", "copy": hex(&own_without_record.encode()), "piece_lengths": signed_lengths }),
         "malformed/field/recipient_set",
+    );
+    let mut bob_with_record = mailseal::mail::envelope::Copy::parse(&copies[1].copy).expect("copy");
+    bob_with_record.sender_record = mailseal::mail::envelope::Copy::parse(own)
+        .expect("copy")
+        .sender_record;
+    neg(
+        "copy_of_recipient_with_record",
+        json!({ "call": "validate_copy", "copy": hex(&bob_with_record.encode()), "piece_lengths": signed_lengths }),
+        "malformed/field/recipient_set",
+    );
+    // §10.4's order holds for copies too: the header (step 1) before the box's kind (step 4).
+    let mut version_2_kind_7 =
+        mailseal::mail::envelope::Copy::parse(&copies[1].copy).expect("copy");
+    version_2_kind_7.header = header_with_code(&version_2_kind_7.header.0, "v", 2);
+    version_2_kind_7.recipient_box.kind = 7;
+    neg(
+        "copy_header_version_2_box_kind_7",
+        json!({ "call": "validate_copy", "copy": hex(&version_2_kind_7.encode()), "piece_lengths": signed_lengths }),
+        "unsupported/version",
     );
     neg(
         "copy_pieces_one_missing",

@@ -108,7 +108,7 @@ pub struct SeedWrap {
     #[serde(rename = "au")]
     pub approver_user: UserId,
     /// Optional endorsement by another user's device.
-    #[serde(rename = "cs")]
+    #[serde(rename = "cs", deserialize_with = "crate::wire::present")]
     pub cosignature: Option<Cosignature>,
 }
 
@@ -388,6 +388,8 @@ fn open_parsed(
         &me.public().encryption_key.fingerprint(),
         &approver.public.verifying_key,
     );
+    // §7.1: lengths before any signature, the co-signature's included (it signs `enc`).
+    wrap::check_lengths(suite, &w.enc.0, &w.ciphertext.0)?;
     // The co-signature is checked before anything is decrypted.
     let cosigner = match (cosigner_chain, &w.cosignature) {
         (Some(ea), Some(cs)) => {

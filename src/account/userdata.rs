@@ -60,9 +60,9 @@ pub(crate) struct UserDataWire {
     generation: u32,
     #[serde(rename = "k")]
     data_type: String,
-    #[serde(rename = "m")]
+    #[serde(rename = "m", deserialize_with = "crate::wire::present")]
     message_id: Option<String>,
-    #[serde(rename = "n")]
+    #[serde(rename = "n", deserialize_with = "crate::wire::present")]
     version: Option<u64>,
     #[serde(rename = "s")]
     suite: u16,

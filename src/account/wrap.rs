@@ -46,8 +46,10 @@ pub(crate) fn signed_bytes(
     );
     m.extend_from_slice(signature_label);
     m.extend_from_slice(context);
-    // enc lengths are fixed per suite (1120 or 32 bytes), so they fit a u16.
-    m.extend_from_slice(&(enc.len() as u16).to_be_bytes());
+    // Callers check enc's length first (`check_lengths`: 1120 or 32 bytes, per suite), so
+    // it fits a u16; a longer one would be cut, never wrapped around silently.
+    let enc_len = u16::try_from(enc.len()).unwrap_or(u16::MAX);
+    m.extend_from_slice(&enc_len.to_be_bytes());
     m.extend_from_slice(enc);
     m.extend_from_slice(ciphertext);
     m
@@ -85,6 +87,15 @@ pub(crate) fn seal(
     })
 }
 
+/// SPEC.md §7.1: `len(enc)` is the suite's and `len(ct) = 48`, else **malformed: field box
+/// length**; checked before any signed message is built over them.
+pub(crate) fn check_lengths(suite: Suite, enc: &[u8], ciphertext: &[u8]) -> Result<(), Error> {
+    if enc.len() != enc_len(suite) || ciphertext.len() != WRAPPED_SECRET_LEN + HPKE_TAG_LEN {
+        return Err(Malformed::Field(Field::BoxLength).into());
+    }
+    Ok(())
+}
+
 /// Checks lengths, then the signature (`verify_strict`), then opens. Returns the secret.
 pub(crate) fn open(
     labels: &WrapLabels,
@@ -96,9 +107,7 @@ pub(crate) fn open(
     signer: &VerifyingKey,
 ) -> Result<Zeroizing<[u8; WRAPPED_SECRET_LEN]>, Error> {
     let suite = sk.suite();
-    if enc.len() != enc_len(suite) || ciphertext.len() != WRAPPED_SECRET_LEN + HPKE_TAG_LEN {
-        return Err(Malformed::Field(Field::BoxLength).into());
-    }
+    check_lengths(suite, enc, ciphertext)?;
     if !signer.verify_strict(
         &signed_bytes(labels.signature, context, enc, ciphertext),
         signature,

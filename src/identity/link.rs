@@ -115,7 +115,7 @@ pub(crate) struct BodyWire {
     #[serde(rename = "k")]
     pub(crate) kind: u8,
     /// The previous link's hash; `null` in the root.
-    #[serde(rename = "p")]
+    #[serde(rename = "p", deserialize_with = "crate::wire::present")]
     pub(crate) prev: Option<Fixed<32>>,
     #[serde(rename = "q")]
     pub(crate) seq: u64,
@@ -203,7 +203,7 @@ pub(crate) struct RootWire {
 pub(crate) struct AddDeviceWire {
     #[serde(rename = "d")]
     pub(crate) device: DeviceWire,
-    #[serde(rename = "g")]
+    #[serde(rename = "g", deserialize_with = "crate::wire::present")]
     pub(crate) puk: Option<PukWire>,
 }
 
@@ -212,16 +212,16 @@ pub(crate) struct AddDeviceWire {
 pub(crate) struct AddVirtualWire {
     #[serde(rename = "d")]
     pub(crate) device: DeviceWire,
-    #[serde(rename = "e")]
+    #[serde(rename = "e", deserialize_with = "crate::wire::present")]
     pub(crate) escrow: Option<EscrowWire>,
-    #[serde(rename = "g")]
+    #[serde(rename = "g", deserialize_with = "crate::wire::present")]
     pub(crate) puk: Option<PukWire>,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RevokeWire {
-    #[serde(rename = "g")]
+    #[serde(rename = "g", deserialize_with = "crate::wire::present")]
     pub(crate) puk: Option<PukWire>,
     #[serde(rename = "r")]
     pub(crate) device: DeviceId,
@@ -255,7 +255,7 @@ pub(crate) struct AddressesWire {
 pub(crate) struct RecoverWire {
     #[serde(rename = "d")]
     pub(crate) device: DeviceWire,
-    #[serde(rename = "e")]
+    #[serde(rename = "e", deserialize_with = "crate::wire::present")]
     pub(crate) cosigner: Option<CosignerWire>,
     #[serde(rename = "g")]
     pub(crate) puk: PukWire,
@@ -358,8 +358,9 @@ pub(crate) struct Link {
 }
 
 impl Link {
-    /// SPEC.md §12.2, in order: size; canonical link; at most three signatures; canonical
-    /// body; version; suite; type; canonical payload of that type, each field valid.
+    /// SPEC.md §12.4 step 1, in order: size; canonical link; canonical body; at most three
+    /// signatures (the error names the body's sequence number); version; suite; type;
+    /// canonical payload of that type, each field valid.
     pub(crate) fn decode(bytes: &[u8]) -> Result<Link, Error> {
         let wire: LinkWire = wire::decode(bytes, MAX_LINK_LEN, Limit::LinkSize)?;
         let body: BodyWire = wire::decode(&wire.body.0, MAX_LINK_LEN, Limit::LinkSize)?;

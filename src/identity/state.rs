@@ -8,7 +8,7 @@ use super::{ChainError, ChainTail, DeviceRole, MAX_CHAIN_LINKS, MAX_CHAIN_SEGMEN
 use crate::error::{Error, Limit};
 use crate::keys::{DeviceId, DevicePublic, PukPublic, UserId, VerifyingKey};
 use crate::suite::Suite;
-use crate::wire::{self, Bytes};
+use crate::wire::{self, Bytes, reader};
 
 /// A device as the chain knows it: keys, role, when it was added and revoked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,11 +143,10 @@ impl ChainState {
     pub fn update<L: AsRef<[u8]>>(&self, view: &[L]) -> Result<ChainState, Error> {
         let have = self.tail().seq;
         let served = view.len() as u64;
-        if served < have {
-            return Err(ChainError::Rollback { have, served }.into());
-        }
         let seen = usize::try_from(have).map_err(|_| Limit::ChainLength)?;
         let (old, new) = view.split_at(seen.min(view.len()));
+        // §12.5: the fork first, so a view both shorter and different is reported as the
+        // fork it shows, not as a mere rollback.
         for (i, (l, h)) in old.iter().zip(&self.hashes).enumerate() {
             if super::link::link_hash(l.as_ref()) != *h {
                 return Err(ChainError::Fork {
@@ -155,6 +154,9 @@ impl ChainState {
                 }
                 .into());
             }
+        }
+        if served < have {
+            return Err(ChainError::Rollback { have, served }.into());
         }
         self.extend(new)
     }
@@ -573,12 +575,20 @@ pub fn encode_segment<L: AsRef<[u8]>>(links: &[L]) -> Vec<u8> {
 
 /// The links of an encoded segment, checked against [`MAX_CHAIN_SEGMENT_LEN`] and
 /// [`MAX_CHAIN_LINKS`] before anything is allocated for them.
+///
+/// Memory: the segment's own length (at most 16 MiB) for the copies of the links, and at
+/// most [`MAX_CHAIN_LINKS`] + 1 entries of link list whatever count the array head claims.
 pub fn decode_segment(segment: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
-    let links: Vec<Bytes> = wire::decode(segment, MAX_CHAIN_SEGMENT_LEN, Limit::ChainLength)?;
+    // One link past the limit is kept, to see the limit broken; the rest are read (a schema
+    // error anywhere still comes first, §4.1) and dropped, never allocated for.
+    let keep = usize::try_from(MAX_CHAIN_LINKS + 1).unwrap_or(usize::MAX);
+    let links = reader::decode(segment, MAX_CHAIN_SEGMENT_LEN, Limit::ChainLength, |r| {
+        r.array(keep, |r| r.bytes())
+    })?;
     if links.len() as u64 > MAX_CHAIN_LINKS {
         return Err(Limit::ChainLength.into());
     }
-    Ok(links.into_iter().map(|b| b.0).collect())
+    Ok(links.into_iter().map(<[u8]>::to_vec).collect())
 }
 
 /// Which link type a link is, for tools that list a chain.

@@ -255,6 +255,13 @@ fn stale_chain_hiding_a_revocation_is_refused() {
         chain_err(ChainError::Rollback { have: 3, served: 2 })
     );
     assert!(!bobs_view.device(&stolen.id()).unwrap().is_active());
+    // Shorter and different at a position Bob has seen: the fork is what it shows (§12.5,
+    // fork before rollback).
+    let other = alice.state.server_addresses(&["alice@evil.example"], 2);
+    assert_eq!(
+        bobs_view.update(&[alice.links[0].clone(), other]).err(),
+        chain_err(ChainError::Fork { seq: 2 })
+    );
 }
 
 #[test]
@@ -934,6 +941,17 @@ fn segments_hold_at_most_the_chain_length_limit() {
     let one_more: Vec<Vec<u8>> = vec![Vec::new(); limit + 1];
     assert_eq!(
         decode_segment(&encode_segment(&one_more)).err(),
+        Some(Limit::ChainLength.into())
+    );
+    // A segment at the length limit of nothing but empty links (0x40): 16 M claimed links,
+    // refused by count. Read with the count capped, it holds at most one link past the limit
+    // in memory (`Reader::array`), not a list entry per claimed link.
+    let count = MAX_CHAIN_SEGMENT_LEN - 5;
+    let mut flood = vec![0x9a];
+    flood.extend_from_slice(&u32::try_from(count).unwrap().to_be_bytes());
+    flood.resize(MAX_CHAIN_SEGMENT_LEN, 0x40);
+    assert_eq!(
+        decode_segment(&flood).err(),
         Some(Limit::ChainLength.into())
     );
 }

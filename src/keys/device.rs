@@ -24,7 +24,10 @@ impl VerifyingKey {
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, Error> {
         let vk =
             ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| Malformed::PublicKey)?;
-        if vk.is_weak() {
+        // §5.1: "a canonical point that is not of small order". Decoding alone accepts a
+        // y coordinate at or above p: such an alias of a listed key would compare unequal to
+        // it (keys compare by bytes) and slip past a chain's reuse rule.
+        if vk.is_weak() || vk.to_edwards().compress().to_bytes() != *bytes {
             return Err(Malformed::PublicKey.into());
         }
         Ok(VerifyingKey(vk))

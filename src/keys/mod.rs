@@ -427,5 +427,32 @@ mod public_wire {
                 Err(Malformed::PublicKey.into())
             );
         }
+
+        /// §5.1: a point is accepted only in its canonical encoding. `y + p` (p = 2^255 − 19)
+        /// decodes to the same point as `y`, so for every small y whose point is valid and not
+        /// weak the alias must be refused while the canonical key is accepted.
+        #[test]
+        fn verifying_keys_are_canonical_encodings_only() {
+            let mut p = [0xffu8; 32];
+            p[0] = 0xed;
+            p[31] = 0x7f;
+            let mut aliases_seen = 0;
+            for y in 2u8..19 {
+                let mut canonical = [0u8; 32];
+                canonical[0] = y;
+                let mut alias = p;
+                alias[0] = 0xed + y; // p + y: no carry for y < 19
+                if VerifyingKey::from_bytes(&canonical).is_ok() {
+                    aliases_seen += 1;
+                    assert_eq!(
+                        VerifyingKey::from_bytes(&alias),
+                        Err(Malformed::PublicKey.into()),
+                        "alias of y = {y} accepted"
+                    );
+                }
+            }
+            // The loop must have exercised the rule, not skipped every y.
+            assert!(aliases_seen > 0);
+        }
     }
 }

@@ -123,7 +123,7 @@ struct ReportWire {
 /// For tests: `report` with its first disclosed index set to `index` (the reporter's
 /// signature no longer matches; parsing does not check it).
 #[cfg(test)]
-pub(crate) fn with_first_index(report: &[u8], index: u16) -> Vec<u8> {
+pub(crate) fn with_first_index(report: &[u8], index: u64) -> Vec<u8> {
     let mut outer: ReportWire = wire::decode(report, MAX_REPORT_LEN, Limit::ReportSize).unwrap();
     let mut body: BodyWire =
         wire::decode(&outer.body.0, MAX_REPORT_LEN, Limit::ReportSize).unwrap();
@@ -174,10 +174,17 @@ struct BodyWire {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DisclosedWire {
+    // Any uint (§4.1): an index past the pieces is a manifest mismatch (§13.3), not schema.
     #[serde(rename = "i")]
-    index: u16,
+    index: u64,
     #[serde(rename = "k")]
     key: Fixed<32>,
+}
+
+/// A disclosed index as a position in the header's piece lists: parsing checked it is below
+/// their length, so it fits; anything else maps past every list.
+fn piece_index(index: u64) -> usize {
+    usize::try_from(index).unwrap_or(usize::MAX)
 }
 
 impl Drop for BodyWire {
@@ -208,7 +215,7 @@ pub fn report(
         .map(|&index| {
             let key = opened.piece_key(index)?;
             // MAX_PIECES is 256, so a valid index fits a u16.
-            let index = u16::try_from(index).map_err(|_| Misuse::PieceIndexOutOfRange { index })?;
+            let index = u64::try_from(index).map_err(|_| Misuse::PieceIndexOutOfRange { index })?;
             Ok(DisclosedWire {
                 index,
                 key: Fixed(*key.expose_secret()),
@@ -341,7 +348,7 @@ impl Report {
         let exist = body
             .disclosed
             .iter()
-            .all(|d| usize::from(d.index) < header.piece_digests.len());
+            .all(|d| d.index < header.piece_digests.len() as u64);
         if !increasing || !exist {
             return Err(Malformed::ManifestMismatch.into());
         }
@@ -360,7 +367,7 @@ impl Report {
         self.body
             .disclosed
             .iter()
-            .map(|d| usize::from(d.index))
+            .map(|d| piece_index(d.index))
             .collect()
     }
 
@@ -477,7 +484,7 @@ impl Report {
             .iter()
             .zip(ciphertexts)
             .map(|(d, ct)| {
-                let index = usize::from(d.index);
+                let index = piece_index(d.index);
                 let (size, stated) = header
                     .piece_sizes
                     .get(index)

@@ -173,10 +173,6 @@ fn check_envelope(
 /// for whole envelopes, minus the checks that need every box.
 pub fn validate_copy(copy: &[u8], piece_lengths: &[u64]) -> Result<RoutingInfo, Error> {
     let c = CopyView::parse(copy)?;
-    let kind = RecipientKind::from_code(c.recipient_box.kind)?;
-    if (kind == RecipientKind::Sender) != c.sender_record.is_some() {
-        return Err(Malformed::Field(Field::RecipientSet).into());
-    }
     check(
         c.header,
         core::slice::from_ref(&c.recipient_box),
@@ -253,6 +249,14 @@ fn check(
         });
     }
     if whole && signed != sender_record {
+        return Err(set());
+    }
+    // A copy (§6.7): the sender record in the sender's own copy and in no other.
+    if !whole
+        && kinds
+            .iter()
+            .any(|b| (b.kind == RecipientKind::Sender) != sender_record)
+    {
         return Err(set());
     }
     let server_access = kinds

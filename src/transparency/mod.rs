@@ -71,6 +71,9 @@ use crate::wire;
 pub const MAX_ENTRY_LEN: usize = 2048;
 /// Largest inclusion or consistency proof: 64 hashes.
 pub const MAX_PROOF_LEN: usize = 64 * 32;
+/// Largest log size a checkpoint may state: 2^63 entries. RFC 6962 proofs over larger trees
+/// would overflow 64-bit node indices, and 64 proof hashes cover no more.
+pub const MAX_LOG_SIZE: u64 = 1 << 63;
 
 /// Why a transparency check failed (SPEC.md §14).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,7 +177,7 @@ struct EntryWire {
     addresses: Vec<crate::wire::Fixed<32>>,
     #[serde(rename = "c")]
     tail: ChainTail,
-    #[serde(rename = "p")]
+    #[serde(rename = "p", deserialize_with = "crate::wire::present")]
     previous: Option<u64>,
     #[serde(rename = "s")]
     suite: u16,
@@ -255,8 +258,8 @@ pub struct LogPolicy {
 
 impl LogPolicy {
     /// A policy. The log's key name is its origin. A threshold of 0 or above the number of
-    /// witnesses, or an origin or witness name that cannot be a signed-note key name, is
-    /// refused ([`Misuse::InvalidLogSetup`](crate::error::Misuse::InvalidLogSetup)): a client
+    /// witnesses, a witness named twice (by name or key), or an origin or witness name that
+    /// cannot be a signed-note key name, is refused ([`Misuse::InvalidLogSetup`](crate::error::Misuse::InvalidLogSetup)): a client
     /// that trusts the log alone cannot detect a split view.
     pub fn new(
         origin: &str,
@@ -264,8 +267,17 @@ impl LogPolicy {
         witnesses: Vec<WitnessIdentity>,
         threshold: usize,
     ) -> Result<LogPolicy, Error> {
+        // §14.3: thresholds count distinct witnesses, so a policy names each one once (by
+        // name and by key): a repeated witness would let one cosignature count twice.
+        let repeated = witnesses.iter().enumerate().any(|(i, w)| {
+            witnesses
+                .iter()
+                .skip(i.saturating_add(1))
+                .any(|o| o.name == w.name || o.key == w.key)
+        });
         if threshold == 0
             || threshold > witnesses.len()
+            || repeated
             || !is_key_name(origin)
             || !witnesses.iter().all(|w| is_key_name(&w.name))
         {
@@ -295,7 +307,11 @@ pub(crate) fn checkpoint_body(text: &str) -> Result<(&str, u64, [u8; 32]), Error
         (Some(o), Some(s), Some(r)) => (o, s, r),
         _ => return Err(TransparencyError::Checkpoint.into()),
     };
-    let size = crate::wire::form::from_decimal(size).ok_or(TransparencyError::Checkpoint)?;
+    // §14.2: "a size above 2^63 is transparency: checkpoint" (proofs over such a tree
+    // would overflow the Merkle library's 64-bit node indices).
+    let size = crate::wire::form::from_decimal(size)
+        .filter(|s| *s <= MAX_LOG_SIZE)
+        .ok_or(TransparencyError::Checkpoint)?;
     let root: [u8; 32] = Base64::decode_vec(root)
         .ok()
         .filter(|r| Base64::encode_string(r) == root)

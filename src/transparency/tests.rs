@@ -354,6 +354,37 @@ fn checkpoint_notes_are_read_strictly() {
     assert!(LogEntry::parse(&[0u8; 300]).is_err());
 }
 
+/// SPEC.md §4.1 stage 3: a missing nullable key is *schema*, as any missing key is; an
+/// extra one too. (Serde alone would read a missing `p` as null and the re-encoding would
+/// call the input *not canonical*.)
+#[test]
+fn an_entry_missing_its_nullable_key_is_a_schema_error() {
+    use crate::error::{CborError, Malformed};
+    let entry = LogEntry {
+        user: crate::keys::UserId::new([1; 16]),
+        suite: crate::Suite::X25519,
+        tail: ChainTail {
+            seq: 1,
+            hash: [2; 32],
+        },
+        addresses: vec![[3; 32]],
+        previous: None,
+    };
+    let bytes = entry.encode();
+    assert!(LogEntry::parse(&bytes).is_ok());
+    let mut map: ciborium::Value = ciborium::from_reader(bytes.as_slice()).unwrap();
+    let ciborium::Value::Map(pairs) = &mut map else {
+        panic!("an entry is a map")
+    };
+    pairs.retain(|(k, _)| k.as_text() != Some("p"));
+    let mut missing = Vec::new();
+    ciborium::into_writer(&map, &mut missing).unwrap();
+    assert_eq!(
+        LogEntry::parse(&missing).err(),
+        Some(Error::Malformed(Malformed::Cbor(CborError::Schema)))
+    );
+}
+
 #[test]
 fn a_sender_absent_from_the_log_is_never_e2e_and_never_silently_e2e() {
     use crate::hazmat::TestUser;
@@ -790,6 +821,52 @@ fn notes_that_break_the_signed_note_syntax_are_checkpoint_errors() {
             "{bad:?}"
         );
     }
+}
+
+/// SPEC.md §14.2: a size above 2^63 is a syntax error, found before any signature: proofs
+/// over such a tree would overflow the Merkle library's node indices (it panics there).
+#[test]
+fn a_checkpoint_larger_than_two_to_the_sixty_three_is_refused_as_syntax() {
+    let mut w = World::new(29);
+    w.log.publish(&w.alice.state).unwrap();
+    let note = w.witnessed(2, 10);
+    let text = core::str::from_utf8(&note).unwrap();
+    let sized = |n: u64| text.replacen("\n1\n", &alloc::format!("\n{n}\n"), 1);
+    // At the limit the syntax holds and the (now wrong) log signature is what fails.
+    assert_eq!(
+        w.client().update(sized(1 << 63).as_bytes(), &[]).err(),
+        err(TransparencyError::LogSignature)
+    );
+    for n in [(1 << 63) + 1, u64::MAX] {
+        assert_eq!(
+            w.client().update(sized(n).as_bytes(), &[]).err(),
+            err(TransparencyError::Checkpoint),
+            "{n}"
+        );
+    }
+}
+
+/// SPEC.md §14.3: thresholds count distinct witnesses, so a policy may not name one twice.
+#[test]
+fn a_policy_naming_a_witness_twice_is_refused() {
+    let w = World::new(31);
+    let first = w.witnesses[0].identity();
+    let mut renamed = w.witnesses[1].identity();
+    renamed.name = first.name.clone();
+    let mut same_key = w.witnesses[1].identity();
+    same_key.key = first.key;
+    for twice in [
+        vec![first.clone(), first.clone()],
+        vec![first.clone(), renamed],
+        vec![first.clone(), same_key],
+    ] {
+        assert_eq!(
+            LogPolicy::new(ORIGIN, w.log.verifying_key(), twice, 2).err(),
+            Some(crate::error::Misuse::InvalidLogSetup.into())
+        );
+    }
+    let distinct = vec![first, w.witnesses[1].identity()];
+    assert!(LogPolicy::new(ORIGIN, w.log.verifying_key(), distinct, 2).is_ok());
 }
 
 #[test]

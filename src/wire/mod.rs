@@ -95,6 +95,18 @@ pub(crate) fn decode<T: Serialize + DeserializeOwned>(
     Ok(value)
 }
 
+/// `#[serde(deserialize_with = "crate::wire::present")]` on an `Option` field of a wire
+/// structure: its key must be there, `null` for none. Serde's derive would read a missing key
+/// as `None`, and the re-encoding would then call the input *not canonical* where SPEC.md
+/// §4.1 stage 3 says *schema* (a missing key).
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d)
+}
+
 /// A CBOR byte string (major type 2) of any length; limits are checked by the owner.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Bytes(pub Vec<u8>);

@@ -27,13 +27,13 @@ pub struct SenderParty {
     #[serde(rename = "a")]
     pub address: String,
     /// The sender's chain tail the mail was sealed against; `None` for server-sealed mail.
-    #[serde(rename = "c")]
+    #[serde(rename = "c", deserialize_with = "crate::wire::present")]
     pub chain: Option<ChainTail>,
     /// The device that signed the mail; `None` for server-sealed mail.
-    #[serde(rename = "d")]
+    #[serde(rename = "d", deserialize_with = "crate::wire::present")]
     pub device: Option<DeviceId>,
     /// The sender's user id; `None` when the sender has no account here.
-    #[serde(rename = "u")]
+    #[serde(rename = "u", deserialize_with = "crate::wire::present")]
     pub user: Option<UserId>,
 }
 
@@ -45,7 +45,7 @@ pub struct Party {
     #[serde(rename = "a")]
     pub address: String,
     /// The recipient's user id; `None` for an external address.
-    #[serde(rename = "u")]
+    #[serde(rename = "u", deserialize_with = "crate::wire::present")]
     pub user: Option<UserId>,
 }
 
@@ -126,7 +126,7 @@ struct HeaderWire {
     timestamp: u64,
     #[serde(rename = "v")]
     version: u64,
-    #[serde(rename = "x")]
+    #[serde(rename = "x", deserialize_with = "crate::wire::present")]
     expiry: Option<u64>,
     #[serde(rename = "cc")]
     cc: Vec<Party>,

@@ -112,9 +112,10 @@ pub(crate) fn parse_fragment(text: &str) -> Result<(LinkKey, [u8; 32]), Error> {
         };
         *bytes.get_mut(i).ok_or_else(bad)? = (hi << 4) | lo;
     }
-    let mut key = [0u8; 32];
+    // Filled in place: a key built in a local array and moved would leave a copy behind.
+    let mut key = LinkKey([0u8; 32]);
     let mut pinned = [0u8; 32];
-    key.copy_from_slice(bytes.get(..32).ok_or_else(bad)?);
+    key.0.copy_from_slice(bytes.get(..32).ok_or_else(bad)?);
     pinned.copy_from_slice(bytes.get(32..).ok_or_else(bad)?);
-    Ok((LinkKey(key), pinned))
+    Ok((key, pinned))
 }

@@ -36,7 +36,7 @@ pub(crate) struct RecordEntry {
     #[serde(rename = "s")]
     pub(crate) salt: Fixed<32>,
     /// The recipient's chain tail the box was sealed against (`None` for the server's box).
-    #[serde(rename = "t")]
+    #[serde(rename = "t", deserialize_with = "crate::wire::present")]
     pub(crate) tail: Option<ChainTail>,
     #[serde(rename = "u")]
     pub(crate) user: UserId,

@@ -7,6 +7,7 @@
 //! identity of the other recipients.
 
 use alloc::vec::Vec;
+use zeroize::Zeroize;
 
 use blake3::hazmat::{ContextKey, HasherExt, hash_derive_key_context};
 
@@ -87,6 +88,13 @@ pub(crate) struct Tree {
     /// (the siblings on the recipients' paths), sorted by index.
     levels: Vec<Vec<(usize, [u8; 32])>>,
     tree_key: [u8; 32],
+}
+
+/// The tree key hides the fillers beside BCC recipients (SPEC.md §6.5): wiped with the tree.
+impl Drop for Tree {
+    fn drop(&mut self) {
+        self.tree_key.zeroize();
+    }
 }
 
 impl Tree {

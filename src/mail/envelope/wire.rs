@@ -5,7 +5,10 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use super::{MAX_ENVELOPE_LEN, MAX_RECIPIENTS, RecipientKind, check_address};
+use super::{
+    MAX_ENVELOPE_LEN, MAX_MANIFEST_LEN, MAX_RECIPIENTS, MAX_SENDER_RECORD_LEN, RecipientKind,
+    check_address,
+};
 use crate::error::{Error, Field, Limit, Malformed};
 use crate::identity::ChainTail;
 use crate::keys::UserId;
@@ -40,7 +43,7 @@ pub struct WireBox {
     pub kind: u8,
     /// The recipient's chain tail the sender sealed against: present on the boxes of users
     /// in device-signed mail, `None` on the server's box and in server-sealed mail.
-    #[serde(rename = "t")]
+    #[serde(rename = "t", deserialize_with = "crate::wire::present")]
     pub tail: Option<ChainTail>,
     /// Recipient user id.
     #[serde(rename = "u")]
@@ -162,10 +165,10 @@ pub struct Envelope {
     #[serde(rename = "bc")]
     pub bcc_commitment: Fixed<32>,
     /// The link box of access-restricted mail (SPEC.md §10.3), if any.
-    #[serde(rename = "lb")]
+    #[serde(rename = "lb", deserialize_with = "crate::wire::present")]
     pub link_box: Option<Bytes>,
     /// The sender record ciphertext (for the sender's own copy); `None` when unsigned.
-    #[serde(rename = "sr")]
+    #[serde(rename = "sr", deserialize_with = "crate::wire::present")]
     pub sender_record: Option<Bytes>,
 }
 
@@ -187,7 +190,7 @@ pub struct Copy {
     #[serde(rename = "bc")]
     pub bcc_commitment: Fixed<32>,
     /// The sender record: present exactly when the box is the sender's own.
-    #[serde(rename = "sr")]
+    #[serde(rename = "sr", deserialize_with = "crate::wire::present")]
     pub sender_record: Option<Bytes>,
 }
 
@@ -253,6 +256,7 @@ impl<'a> EnvelopeView<'a> {
         if env.boxes.len() > MAX_RECIPIENTS {
             return Err(Limit::Recipients.into());
         }
+        check_part_sizes(env.manifest.value, env.sender_record.value)?;
         Ok(env)
     }
 
@@ -350,8 +354,22 @@ pub(crate) struct CopyView<'a> {
 impl<'a> CopyView<'a> {
     /// Strict parse (SPEC.md §4.1) with the size limit checked first.
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
-        reader::decode(bytes, MAX_ENVELOPE_LEN, Limit::EnvelopeSize, read_copy)
+        let copy = reader::decode(bytes, MAX_ENVELOPE_LEN, Limit::EnvelopeSize, read_copy)?;
+        check_part_sizes(copy.manifest, copy.sender_record)?;
+        Ok(copy)
     }
+}
+
+/// SPEC.md §4.2: the manifest's and the sender record's limits, right after the structure
+/// decodes and before a byte of either is hashed or opened.
+fn check_part_sizes(manifest: &[u8], sender_record: Option<&[u8]>) -> Result<(), Error> {
+    if manifest.len() > MAX_MANIFEST_LEN {
+        return Err(Limit::ManifestSize.into());
+    }
+    if sender_record.is_some_and(|r| r.len() > MAX_SENDER_RECORD_LEN) {
+        return Err(Limit::SenderRecordSize.into());
+    }
+    Ok(())
 }
 
 /// `{b, h, m, bc, sr}` (SPEC.md §6.7).
@@ -397,7 +415,9 @@ pub struct LinkCopy {
 impl LinkCopy {
     /// Strict parse (SPEC.md §4.1) with the size limit checked first.
     pub fn parse(bytes: &[u8]) -> Result<LinkCopy, Error> {
-        reader::decode(bytes, MAX_ENVELOPE_LEN, Limit::EnvelopeSize, read_link_copy)
+        let copy = reader::decode(bytes, MAX_ENVELOPE_LEN, Limit::EnvelopeSize, read_link_copy)?;
+        check_part_sizes(&copy.manifest.0, None)?;
+        Ok(copy)
     }
 
     /// The canonical encoding.

@@ -179,6 +179,9 @@ fn a_report_names_only_its_own_sender_and_reporter() {
     let at = |i| Report::parse(&crate::mail::report::with_first_index(&bytes, i));
     assert!(at(1).is_ok());
     assert_eq!(at(2).err(), Some(Malformed::ManifestMismatch.into()));
+    // Any uint is an index (§4.1), so one past 16 bits is the same mismatch, not schema.
+    assert_eq!(at(1 << 16).err(), Some(Malformed::ManifestMismatch.into()));
+    assert_eq!(at(u64::MAX).err(), Some(Malformed::ManifestMismatch.into()));
     // The parsed report tells the service which ciphertexts to fetch, and who reports.
     let parsed = Report::parse(&bytes).unwrap();
     assert_eq!((parsed.disclosed(), parsed.reporter()), (vec![0], s.bob.id));
