@@ -12,6 +12,9 @@
 //! followed by one Ed25519 signature, gives the seal's ratio to "age's time plus one
 //! signature" in the same rounds. `PEERS_QUICK=1` makes a short run.
 //!
+//! `bash upstream/with-hpke-fix.sh` runs the same comparison with the `hpke` crate patched to
+//! compute the ephemeral public key once (BENCHMARKS.md, "Measured with the fix").
+//!
 //! A sample is the measuring thread's CPU time (`benches/common`), as in the crate's benches.
 
 // Only the timing helpers of the crate's `benches/common` are used here.
