@@ -129,10 +129,9 @@ fn bench_suite<K: Kem>(suite: Suite, quick: bool) {
         domain: AccountDomain::Custom("example.com"),
         member,
         member_address: "m@example.com",
-        ea_group: ea.puk.public(),
+        ea_chain: &ea.chain,
     };
-    let terms = mailseal::account::escrow::enrollment_terms(&ctx, &ea.chain, ea_dev.public())
-        .expect("terms");
+    let terms = mailseal::account::escrow::enrollment_terms(&ctx, ea_dev.public()).expect("terms");
     let mut draft = chain
         .propose_escrow_device(d1.id(), escrow.public(), terms, None, 3)
         .expect("draft");

@@ -195,7 +195,7 @@ fn main() -> Result<(), mailseal::Error> {
         domain: AccountDomain::Custom("example.com"),
         member: uma,
         member_address: "uma@example.com",
-        ea_group: ea_puks[0].public(),
+        ea_chain: &ea_chain,
     };
     let shared = EscrowContext {
         domain: AccountDomain::Shared("zmail.com"),
@@ -205,7 +205,7 @@ fn main() -> Result<(), mailseal::Error> {
     if let Err(e) = wrap_escrow_device(&shared, &escrow_dev, &d1, &mut rng) {
         println!("  escrow on the shared domain zmail.com is refused ({e})");
     }
-    let terms = enrollment_terms(&ctx, &ea_chain, ea_device.public())?;
+    let terms = enrollment_terms(&ctx, ea_device.public())?;
     let chain = append(
         &chain,
         chain.propose_escrow_device(d1.id(), escrow_dev.public(), terms, None, NOW)?,

@@ -346,10 +346,10 @@ fn main() -> Result<(), Error> {
         domain: AccountDomain::Custom("example.com"),
         member: bob.id,
         member_address: &bob.address,
-        ea_group: admins.puk.public(),
+        ea_chain: &admins.chain,
     };
     let escrow_dev = DeviceSecret::generate(SUITE, DeviceId::new([0xee; 16]), &mut rng);
-    let terms = enrollment_terms(&ctx, &admins.chain, admins.device.public())?;
+    let terms = enrollment_terms(&ctx, admins.device.public())?;
     let mut draft =
         bob.chain
             .propose_escrow_device(bob.device.id(), escrow_dev.public(), terms, None, NOW)?;

@@ -109,9 +109,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         domain: AccountDomain::Custom("example.com"),
         member: ivy,
         member_address: "ivy@example.com",
-        ea_group: ea_chain.current_puk(),
+        ea_chain: &ea_chain,
     };
-    let terms = enrollment_terms(&context, &ea_chain, admin.public())?;
+    let terms = enrollment_terms(&context, admin.public())?;
     let link = signed(
         chain.propose_escrow_device(laptop.id(), escrow.public(), terms, None, NOW)?,
         &[&laptop, &escrow, &admin],

@@ -147,7 +147,7 @@ fn main() -> Result<(), Error> {
             .map_or("accepted (a bug)".into(), |e| e.to_string())
     );
     let mut unproven = PublishedChains::new();
-    unproven.add_unpublished(forged.chain.clone());
+    unproven.add_unpublished(forged.chain.clone())?;
     println!(
         "   Alice's mail opened with the forged chain as hers: {}",
         {

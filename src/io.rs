@@ -58,17 +58,30 @@ fn io_error(e: Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
+/// What an adapter returns on every call after one failed: a failure is never followed by a
+/// clean end of file or a successful write.
+fn failed_before() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        Error::from(crate::error::Misuse::StreamFailed),
+    )
+}
+
 /// Seals a piece into `W` as plaintext is written: a [`Write`] over a [`PieceSealer`].
 ///
 /// Call [`PieceWriter::finish`] at the end: it writes the final chunk and returns what
 /// [`crate::mail::seal::MailSealer::attach`] needs. Dropping the writer without finishing
 /// leaves a piece without its final chunk, which no reader accepts.
 ///
+/// After a failed write (the inner writer's error: that chunk's ciphertext is lost) every
+/// later `write` and `finish` fails too.
+///
 /// Memory: one chunk (64 KiB) of ciphertext between writes.
 pub struct PieceWriter<W: Write> {
     sealer: PieceSealer,
     inner: W,
     buffer: Vec<u8>,
+    failed: bool,
 }
 
 impl<W: Write> PieceWriter<W> {
@@ -79,11 +92,15 @@ impl<W: Write> PieceWriter<W> {
             sealer,
             inner,
             buffer: Vec::with_capacity(STEP),
+            failed: false,
         }
     }
 
     /// Writes the final chunk and flushes; returns the finished piece and the inner writer.
     pub fn finish(mut self) -> io::Result<(FinishedPiece, W)> {
+        if self.failed {
+            return Err(failed_before());
+        }
         self.buffer.clear();
         let piece = self.sealer.finish(&mut self.buffer).map_err(io_error)?;
         self.inner.write_all(&self.buffer)?;
@@ -94,11 +111,18 @@ impl<W: Write> PieceWriter<W> {
 
 impl<W: Write> Write for PieceWriter<W> {
     fn write(&mut self, plaintext: &[u8]) -> io::Result<usize> {
+        if self.failed {
+            return Err(failed_before());
+        }
         self.buffer.clear();
+        // The sealer has taken the plaintext once `push` returns: if its ciphertext cannot
+        // be written, the piece can no longer be completed.
+        self.failed = true;
         self.sealer
             .push(plaintext, &mut self.buffer)
             .map_err(io_error)?;
         self.inner.write_all(&self.buffer)?;
+        self.failed = false;
         Ok(plaintext.len())
     }
 
@@ -112,9 +136,9 @@ impl<W: Write> Write for PieceWriter<W> {
 /// It yields each chunk's plaintext once the chunk authenticated under the piece key. At the
 /// end of the ciphertext it checks the length the routing header states and the manifest's
 /// digest: if either fails, the last `read` returns an error (kind `InvalidData`, the
-/// mailseal error as its source) and everything read so far must be discarded. So
-/// `io::copy` either copies the sender's piece or fails. (To release nothing before the
-/// digest is checked, use [`crate::mail::open::OpenedMail::verified_piece_decryptor`].)
+/// mailseal error as its source) and everything read so far must be discarded; every later
+/// `read` fails too, never reporting a clean end. So `io::copy` either copies the sender's
+/// piece or fails. (To release nothing before the digest is checked, use [`crate::mail::open::OpenedMail::verified_piece_decryptor`].)
 ///
 /// Memory: one chunk of ciphertext and one of plaintext.
 pub struct PieceReader<R: Read> {
@@ -123,6 +147,7 @@ pub struct PieceReader<R: Read> {
     input: Vec<u8>,
     output: Vec<u8>,
     served: usize,
+    failed: bool,
 }
 
 impl<R: Read> PieceReader<R> {
@@ -135,6 +160,7 @@ impl<R: Read> PieceReader<R> {
             input: alloc::vec![0; STEP],
             output: Vec::with_capacity(STEP),
             served: 0,
+            failed: false,
         }
     }
 
@@ -151,14 +177,22 @@ impl<R: Read> PieceReader<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            match self.input.get(..n) {
-                Some(read) if n > 0 => decryptor.push(read, &mut self.output).map_err(io_error)?,
-                _ => {
-                    if let Some(last) = self.decryptor.take() {
-                        last.finish(&mut self.output).map_err(io_error)?;
-                    }
-                    return Ok(!self.output.is_empty());
-                }
+            let (opened, finished) = match self.input.get(..n) {
+                Some(read) if n > 0 => (decryptor.push(read, &mut self.output), false),
+                // The end of the ciphertext: the length and digest checks.
+                _ => match self.decryptor.take() {
+                    Some(last) => (last.finish(&mut self.output), true),
+                    None => (Ok(()), true),
+                },
+            };
+            if let Err(e) = opened {
+                // Sticky: the decryptor is gone (or refuses more input), and a later read
+                // must not look like a clean end of the piece.
+                self.failed = true;
+                return Err(io_error(e));
+            }
+            if finished {
+                return Ok(!self.output.is_empty());
             }
         }
         Ok(true)
@@ -167,6 +201,9 @@ impl<R: Read> PieceReader<R> {
 
 impl<R: Read> Read for PieceReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.failed {
+            return Err(failed_before());
+        }
         if self.served >= self.output.len() && !self.refill()? {
             return Ok(0);
         }
@@ -288,5 +325,76 @@ mod tests {
             cause(io::copy(&mut reader, &mut io::sink()).unwrap_err()),
             Error::Malformed(_) | Error::Authentication(_)
         ));
+    }
+
+    /// A stream cut at a chunk boundary releases the chunks before the cut, fails at the end
+    /// (the header's length), and then keeps failing: a retrying caller never sees a clean
+    /// end of a truncated piece.
+    #[test]
+    fn a_failed_read_is_never_followed_by_a_clean_end() {
+        let (opened, _, ciphertext) = attachment(150_000, 4096);
+        let cut = &ciphertext[..64 + 2 * (65_536 + 32)];
+        let mut reader = PieceReader::new(opened.piece_decryptor(0).unwrap(), cut);
+        let mut buf = vec![0u8; 1 << 20];
+        let released = loop {
+            match reader.read(&mut buf) {
+                Ok(0) => panic!("a clean end of a truncated piece"),
+                Ok(n) => assert!(n > 0),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(released.kind(), io::ErrorKind::InvalidData);
+        for _ in 0..2 {
+            let again = reader.read(&mut buf).unwrap_err();
+            assert_eq!(
+                *again.into_inner().unwrap().downcast::<Error>().unwrap(),
+                Error::from(crate::error::Misuse::StreamFailed)
+            );
+        }
+    }
+
+    /// A writer whose inner writer failed has lost a chunk: it refuses every later write and
+    /// the finish, rather than produce a piece with a hole.
+    #[test]
+    fn a_failed_write_is_never_followed_by_a_successful_one() {
+        struct FailsOnce(bool);
+        impl Write for FailsOnce {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                if self.0 {
+                    self.0 = false;
+                    return Err(io::Error::other("disk full"));
+                }
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut r = ChaCha20Rng::from_seed([8; 32]);
+        let alice = TestUser::generate(
+            Suite::X25519,
+            UserId::new([1; 16]),
+            "alice@example.com",
+            DeviceId::new([1; 16]),
+            &mut r,
+        )
+        .unwrap();
+        let mail = MailSealer::new(Suite::X25519, alice.sender(), "<w@example.com>", 1)
+            .unwrap()
+            .to(alice.key());
+        let mut writer = PieceWriter::new(mail.begin_piece(&mut r), FailsOnce(true));
+        // The first full chunk's ciphertext is what the inner writer refuses.
+        assert_eq!(
+            writer.write_all(&[1; 70_000]).unwrap_err().kind(),
+            io::ErrorKind::Other
+        );
+        assert_eq!(
+            writer.write(&[1; 10]).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        assert_eq!(
+            writer.finish().err().map(|e| e.kind()),
+            Some(io::ErrorKind::InvalidData)
+        );
     }
 }

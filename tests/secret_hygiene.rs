@@ -239,7 +239,7 @@ fn leaked_by_account_operations(suite: Suite) -> Vec<String> {
         domain: AccountDomain::Custom("example.com"),
         member: user,
         member_address: "m@example.com",
-        ea_group: ea_puk.public(),
+        ea_chain: &admins.chain,
     };
     let mut draft = member
         .chain
@@ -248,9 +248,7 @@ fn leaked_by_account_operations(suite: Suite) -> Vec<String> {
     draft.sign(d1).unwrap();
     draft.sign(&d2).unwrap();
     let chain = member.chain.extend(&[draft.finish().unwrap()]).unwrap();
-    let terms =
-        mailseal::account::escrow::enrollment_terms(&ctx, &admins.chain, admins.device.public())
-            .unwrap();
+    let terms = mailseal::account::escrow::enrollment_terms(&ctx, admins.device.public()).unwrap();
     let mut draft = chain
         .propose_escrow_device(d1.id(), escrow.public(), terms, None, 3)
         .unwrap();

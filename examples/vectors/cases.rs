@@ -2234,13 +2234,17 @@ fn escrow_world(suite: Suite, i: &Value) -> Result<EscrowWorld, String> {
     })
 }
 
-fn escrow_context<'a>(w: &'a EscrowWorld, i: &'a Value) -> Result<EscrowContext<'a>, String> {
+fn escrow_context<'a>(
+    w: &'a EscrowWorld,
+    i: &'a Value,
+    ea_chain: &'a ChainState,
+) -> Result<EscrowContext<'a>, String> {
     Ok(EscrowContext {
         account: Fixed(w.account),
         domain: AccountDomain::Custom(str_of(i, "domain")?),
         member: w.member,
         member_address: str_of(i, "member_address")?,
-        ea_group: w.ea_puk.public(),
+        ea_chain,
     })
 }
 
@@ -2261,8 +2265,8 @@ fn escrow_chains(suite: Suite, i: &Value) -> Result<(Links, Links), String> {
         &[],
     );
     let member_chain = ChainState::verify(&member_links).map_err(|e| class(&e))?;
-    let ctx = escrow_context(&w, i)?;
-    let terms = enrollment_terms(&ctx, &ea_chain, w.ea_device.public()).map_err(|e| class(&e))?;
+    let ctx = escrow_context(&w, i, &ea_chain)?;
+    let terms = enrollment_terms(&ctx, w.ea_device.public()).map_err(|e| class(&e))?;
     let draft = member_chain
         .propose_escrow_device(
             w.member_device.id(),
@@ -2281,7 +2285,8 @@ fn escrow_chains(suite: Suite, i: &Value) -> Result<(Links, Links), String> {
 
 fn escrow_wrap_of(suite: Suite, i: &Value) -> Result<Vec<u8>, String> {
     let w = escrow_world(suite, i)?;
-    let ctx = escrow_context(&w, i)?;
+    let ea_chain = chain_of(i, "ea_chain")?;
+    let ctx = escrow_context(&w, i, &ea_chain)?;
     let mut rng = TapeRng::new(bytes_of(i, "hpke_randomness")?);
     let wrap =
         wrap_escrow_device(&ctx, &w.escrow, &w.member_device, &mut rng).map_err(|e| class(&e))?;
@@ -2496,6 +2501,7 @@ fn enrollment_terms_of(
     let custom = field(e, "custom")?
         .as_bool()
         .ok_or("`custom` is not a bool")?;
+    let ea_chain = chain_of(i, "ea_chain")?;
     let ctx = EscrowContext {
         account: Fixed(w.account),
         domain: if custom {
@@ -2505,15 +2511,14 @@ fn enrollment_terms_of(
         },
         member: w.member,
         member_address: str_of(e, "member_address")?,
-        ea_group: w.ea_puk.public(),
+        ea_chain: &ea_chain,
     };
     let cosigner = match str_of(e, "cosigner")? {
         "ea_device" => &w.ea_device,
         "member_device" => &w.member_device,
         other => return Err(format!("unknown cosigner {other}")),
     };
-    let ea_chain = chain_of(i, "ea_chain")?;
-    Ok(enrollment_terms(&ctx, &ea_chain, cosigner.public()))
+    Ok(enrollment_terms(&ctx, cosigner.public()))
 }
 
 fn verify_escrow(suite: Option<Suite>, case: &Value) -> Check {
@@ -2532,7 +2537,8 @@ fn verify_escrow(suite: Option<Suite>, case: &Value) -> Check {
     }
     if let Some(d) = i.get("wrap_domain") {
         let domain = str_of(d, "domain")?;
-        let mut ctx = escrow_context(&w, i)?;
+        let ea_chain = chain_of(i, "ea_chain")?;
+        let mut ctx = escrow_context(&w, i, &ea_chain)?;
         if !field(d, "custom")?
             .as_bool()
             .ok_or("`custom` is not a bool")?
@@ -3140,10 +3146,9 @@ fn planner_chain(address: &str, entry: &str) -> Result<ChainState, String> {
                 domain: AccountDomain::Custom("example.com"),
                 member: user.id,
                 member_address: address,
-                ea_group: admins.puk.public(),
+                ea_chain: &admins.chain,
             };
-            let terms =
-                enrollment_terms(&ctx, &admins.chain, admins.device.public()).map_err(err)?;
+            let terms = enrollment_terms(&ctx, admins.device.public()).map_err(err)?;
             let d = chain
                 .propose_escrow_device(user.device.id(), second.public(), terms, None, 2)
                 .map_err(err)?;

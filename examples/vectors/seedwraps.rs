@@ -275,9 +275,9 @@ fn cosigned_cases(suite: Suite, rng: &mut XofRng) -> Vec<Value> {
         domain: AccountDomain::Custom("example.com"),
         member: UserId::new(member),
         member_address: "member@example.com",
-        ea_group: ea_puk.public(),
+        ea_chain: &ea_chain,
     };
-    let terms = enrollment_terms(&ctx, &ea_chain, admin.public()).expect("terms");
+    let terms = enrollment_terms(&ctx, admin.public()).expect("terms");
     let d = chain
         .propose_escrow_device(laptop.id(), escrow.public(), terms, None, LINK_TIME)
         .expect("draft");

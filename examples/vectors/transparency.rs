@@ -393,7 +393,7 @@ fn run(inputs: &Value) -> Result<Result<Value, String>, String> {
             &unhex(str_of(at, "entry")?)?,
             &unhex(str_of(at, "inclusion")?)?,
         ) {
-            Ok(t) => out["published"] = json!({ "index": t.index, "seq": t.seq }),
+            Ok(t) => out["published"] = json!({ "index": t.index(), "seq": t.seq() }),
             Err(e) => return Ok(Err(class(&e))),
         }
     } else if let Some(m) = check.get("monitor") {

@@ -64,11 +64,18 @@ pub struct EscrowContext<'a> {
     pub member: UserId,
     /// The member's address, which must be on the account's domain.
     pub member_address: &'a str,
-    /// The EA group's current PUK (its user id is the EA group id).
-    pub ea_group: &'a PukPublic,
+    /// The escrow administrators' group, as its verified chain gives it: its user is the EA
+    /// group and its current PUK the key wraps are sealed to. (A key taken from anywhere
+    /// else, a record the service serves for instance, could be the service's own.)
+    pub ea_chain: &'a ChainState,
 }
 
 impl EscrowContext<'_> {
+    /// The EA group's current PUK, the target of escrow wraps (SPEC.md §8.1).
+    fn ea_group(&self) -> &PukPublic {
+        self.ea_chain.current_puk()
+    }
+
     /// SPEC.md §8.1: only custom domains; the member's address on that domain.
     fn custom_domain(&self) -> Result<&str, Error> {
         let AccountDomain::Custom(domain) = self.domain else {
@@ -173,8 +180,9 @@ fn wrap_context(
     )
 }
 
-/// Wraps `escrow_device`'s seed to the EA group's current mail key, signed by the member's
-/// device `signer`. Used when escrow is enabled and again whenever the EA PUK rotates.
+/// Wraps `escrow_device`'s seed to the EA group's current mail key (the current PUK of
+/// `ctx.ea_chain`), signed by the member's device `signer`. Used when escrow is enabled and
+/// again whenever the EA PUK rotates.
 pub fn wrap_escrow_device(
     ctx: &EscrowContext<'_>,
     escrow_device: &DeviceSecret,
@@ -182,7 +190,8 @@ pub fn wrap_escrow_device(
     rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, Error> {
     ctx.custom_domain()?;
-    let suite = ctx.ea_group.mail_key.suite();
+    let ea_group = ctx.ea_group();
+    let suite = ea_group.mail_key.suite();
     if escrow_device.public().encryption_key.suite() != suite {
         return Err(Misuse::SuiteMismatch.into());
     }
@@ -192,23 +201,23 @@ pub fn wrap_escrow_device(
         escrow_device: escrow_device.id(),
         enc: Bytes::default(),
         escrow_encryption_fingerprint: Fixed(escrow_device.public().encryption_key.fingerprint()),
-        ea_generation: ctx.ea_group.generation,
+        ea_generation: ea_group.generation,
         member: ctx.member,
         suite: suite.id(),
         escrow_verifying_key: Fixed(escrow_device.public().verifying_key.to_bytes()),
         signature: Fixed([0; 64]),
-        ea_group: ctx.ea_group.user,
+        ea_group: ea_group.user,
         signer_device: signer.id(),
     };
     let c = wrap_context(
         suite,
         &w,
-        &ctx.ea_group.mail_key.fingerprint(),
+        &ea_group.mail_key.fingerprint(),
         &signer.public().verifying_key,
     );
     let sealed = wrap::seal(
         &LABELS,
-        &ctx.ea_group.mail_key,
+        &ea_group.mail_key,
         &c,
         escrow_device.expose_seed(),
         signer,
@@ -296,19 +305,18 @@ pub fn open_escrow_wrap<'k>(
 }
 
 /// The terms a member's escrow-device link records (SPEC.md §12.3), from the
-/// administrators' verified chain and the administrator's device that co-signs: checks the
-/// custom-domain rule (SPEC.md §8.1) and that the device is an active ordinary device of
-/// that chain.
+/// administrators' verified chain (in `ctx`) and the administrator's device that co-signs:
+/// checks the custom-domain rule (SPEC.md §8.1) and that the device is an active ordinary
+/// device of that chain. The terms record the chain's current PUK.
 pub fn enrollment_terms(
     ctx: &EscrowContext<'_>,
-    ea_chain: &ChainState,
     ea_device: &DevicePublic,
 ) -> Result<EscrowTerms, Error> {
     let domain = ctx.custom_domain()?;
-    let admin_ok = ea_chain.user() == ctx.ea_group.user
-        && ea_chain.device(&ea_device.id).is_some_and(|d| {
-            d.is_active() && d.role == DeviceRole::Ordinary && d.public == *ea_device
-        });
+    let ea_chain = ctx.ea_chain;
+    let admin_ok = ea_chain
+        .device(&ea_device.id)
+        .is_some_and(|d| d.is_active() && d.role == DeviceRole::Ordinary && d.public == *ea_device);
     if !admin_ok {
         return Err(AuthFailure::UnknownSigner.into());
     }
@@ -316,8 +324,8 @@ pub fn enrollment_terms(
         account: ctx.account.0,
         domain: domain.into(),
         ea_group: ea_chain.user(),
-        ea_generation: ctx.ea_group.generation,
-        ea_key_fingerprint: ctx.ea_group.mail_key.fingerprint(),
+        ea_generation: ctx.ea_group().generation,
+        ea_key_fingerprint: ctx.ea_group().mail_key.fingerprint(),
         ea_chain: ea_chain.tail(),
         ea_device: ea_device.id,
         ea_device_key: ea_device.verifying_key,

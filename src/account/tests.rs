@@ -103,7 +103,7 @@ fn escrow_context(u: UserId, admins: &Administrators) -> EscrowContext<'_> {
         domain: AccountDomain::Custom("example.com"),
         member: u,
         member_address: "member@example.com",
-        ea_group: admins.account.state.current_puk(),
+        ea_chain: &admins.account.state,
     }
 }
 
@@ -116,7 +116,7 @@ fn enroll(
     admins: &Administrators,
 ) {
     let ctx = escrow_context(member.user, admins);
-    let terms = enrollment_terms(&ctx, &admins.account.state, admins.device.public()).unwrap();
+    let terms = enrollment_terms(&ctx, admins.device.public()).unwrap();
     let draft = member
         .state
         .propose_escrow_device(approver.id(), escrow.public(), terms, None, 10)
@@ -580,7 +580,7 @@ fn escrow_needs_the_members_address_on_the_custom_domain() {
     let admins = Administrators::new(&mut r);
     let escrow = device(0xee, &mut r);
     let ctx = escrow_context(u.user, &admins);
-    let terms = enrollment_terms(&ctx, &admins.account.state, admins.device.public()).unwrap();
+    let terms = enrollment_terms(&ctx, admins.device.public()).unwrap();
     let draft = u
         .state
         .propose_escrow_device(d1.id(), escrow.public(), terms, None, 2)

@@ -290,9 +290,9 @@ impl FuzzWorld {
             domain: AccountDomain::Custom("example.com"),
             member: bob,
             member_address: "bob@example.com",
-            ea_group: ea_puk.public(),
+            ea_chain: &ea_chain,
         };
-        let terms = enrollment_terms(&ctx, &ea_chain, ea_device.public())
+        let terms = enrollment_terms(&ctx, ea_device.public())
             .unwrap_or_else(|e| panic!("fixed terms: {e}"));
         bob_links.push(link(
             chain.propose_escrow_device(bob_device.id(), escrow_device.public(), terms, None, 3),
@@ -336,7 +336,7 @@ impl FuzzWorld {
             domain: AccountDomain::Custom("example.com"),
             member: self.bob,
             member_address: "bob@example.com",
-            ea_group: self.ea_puk.public(),
+            ea_chain: &self.ea_chain,
         }
     }
 

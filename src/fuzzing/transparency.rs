@@ -121,7 +121,7 @@ pub fn transparency_accepts(data: &[u8]) -> bool {
             for chain in [&w.alice_chain, &w.bob_chain] {
                 if let Ok(p) = view.verify_published(chain, u64::from(index), entry, proof) {
                     assert_eq!(
-                        k.log.entry(p.index).unwrap(),
+                        k.log.entry(p.index()).unwrap(),
                         entry,
                         "an entry the log does not hold"
                     );

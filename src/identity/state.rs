@@ -161,6 +161,53 @@ impl ChainState {
         self.extend(new)
     }
 
+    /// SPEC.md §12.5 for two verified states of one chain: `Ok` when this one extends `seen`
+    /// (the same link hash at every position `seen` holds, and not shorter), else
+    /// [`ChainError::Fork`] at the first differing position (checked first) or
+    /// [`ChainError::Rollback`]. For a directory replacing a chain it holds with a newer view:
+    /// without this check a server could serve an older view and undo a revocation.
+    ///
+    /// ```
+    /// # use mailseal::error::ChainError;
+    /// # use mailseal::identity::{self, ChainState};
+    /// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+    /// # use rand_core::SeedableRng;
+    /// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([2; 32]);
+    /// # let (suite, alice) = (mailseal::Suite::X25519, UserId::new([1; 16]));
+    /// # let laptop = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
+    /// # let puk = PukSecret::generate(suite, alice, 1, &mut rng)?;
+    /// let root = identity::root(suite, alice, &laptop, puk.public(), &["alice@example.com"], 1)?;
+    /// let old = ChainState::verify(&[&root])?;
+    /// let new = old.extend(&[old.server_addresses(&["a@example.com"], 2)])?;
+    /// assert!(new.extends(&old).is_ok());
+    /// assert_eq!(
+    ///     old.extends(&new).err(),
+    ///     Some(ChainError::Rollback { have: 2, served: 1 }.into())
+    /// );
+    /// # Ok::<(), mailseal::Error>(())
+    /// ```
+    pub fn extends(&self, seen: &ChainState) -> Result<(), Error> {
+        for (i, held) in seen.hashes.iter().enumerate() {
+            match self.hashes.get(i) {
+                Some(h) if h == held => {}
+                Some(_) => {
+                    return Err(ChainError::Fork {
+                        seq: (i as u64).saturating_add(1),
+                    }
+                    .into());
+                }
+                None => {
+                    return Err(ChainError::Rollback {
+                        have: seen.tail().seq,
+                        served: self.tail().seq,
+                    }
+                    .into());
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn from_root(root: Link) -> Result<ChainState, Error> {
         let seq = root.seq;
         let Change::Root {

@@ -73,7 +73,7 @@ impl<'a> DirectoryEntry<'a> {
     ) -> Option<DirectoryEntry<'a>> {
         let chain = directory.chain(user)?;
         Some(match directory.publication(user) {
-            Publication::Published(tail) if tail.seq == chain.tail().seq => {
+            Publication::Published(tail) if tail.seq() == chain.tail().seq => {
                 DirectoryEntry::PublishedUser(chain, tail)
             }
             _ => DirectoryEntry::User(chain),
@@ -297,7 +297,7 @@ pub fn plan(
                             notes.push(PlanNote::KeyRotationDue(a()));
                         }
                         // SPEC.md §11.1: a recipient chain not shown published is noted.
-                        let published = matches!(&r.entry, DirectoryEntry::PublishedUser(c, t) if t.seq == c.tail().seq);
+                        let published = matches!(&r.entry, DirectoryEntry::PublishedUser(c, t) if t.seq() == c.tail().seq);
                         if !published {
                             notes.push(PlanNote::RecipientNotPublished(a()));
                         }

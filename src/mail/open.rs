@@ -701,8 +701,6 @@ pub fn open_copy(
             .is_some_and(|(chain, _, _)| chain.has_address(&header.sender.address)),
         stale_generation,
     };
-    // Whether the directory showed the signer's chain to be published (SPEC.md §14.4).
-    let signed_by = header.sender.user.filter(|_| signer.is_some());
     // What a report of this mail will show (SPEC.md §13): the signature's evidence.
     let evidence = match (root, b.tail) {
         (Some(_), Some(tail)) => Some(Evidence {
@@ -724,7 +722,13 @@ pub fn open_copy(
     let mut opened =
         OpenedMail::from_parts(header, suite, kind, sender_status, manifest, sent, findings);
     opened.evidence = evidence;
-    opened.publication = signed_by.map(|u| senders.publication(&u));
+    // Whether the directory showed the signer's chain to be published (SPEC.md §14.4, §11.2
+    // condition 6): the chain the signer was verified against must have its own tail in the
+    // log; a proof of another position shows nothing about this view.
+    opened.publication = signer.map(|(chain, _, _)| match senders.publication(&chain.user()) {
+        Publication::Published(t) if t.seq() == chain.tail().seq => Publication::Published(t),
+        _ => Publication::NotShown,
+    });
     opened.require_published = mailbox.require_published;
     Ok(opened)
 }

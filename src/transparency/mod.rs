@@ -37,7 +37,7 @@
 //! let mut view = TransparencyView::new(policy);
 //! view.update(&note, &[])?;
 //! let published = view.verify_published(&chain, index, &log.entry(index)?, &log.inclusion(index)?)?;
-//! assert_eq!(published.seq, chain.tail().seq);
+//! assert_eq!(published.seq(), chain.tail().seq);
 //! # Ok::<(), mailseal::Error>(())
 //! ```
 
@@ -382,15 +382,31 @@ fn cosignature_verifies(key: &VerifyingKey, text: &str, rest: &[u8]) -> bool {
 /// proof)`.
 pub type HistoryEntry = (u64, Vec<u8>, Vec<u8>);
 
-/// A tail the client found in the log.
+/// A tail the client found in the log. Only [`TransparencyView::verify_published`] makes one
+/// (its fields are read through methods), so a directory can hand out nothing but a proof it
+/// was given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PublishedTail {
+    index: u64,
+    seq: u64,
+    checkpoint_size: u64,
+}
+
+impl PublishedTail {
     /// The entry's log index.
-    pub index: u64,
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
     /// The chain position it publishes.
-    pub seq: u64,
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
     /// The checkpoint size it was proven at.
-    pub checkpoint_size: u64,
+    pub fn checkpoint_size(&self) -> u64 {
+        self.checkpoint_size
+    }
 }
 
 /// Whether a sender's chain, as the reader holds it, was shown to be in the log.
@@ -419,7 +435,9 @@ impl PublishedChains {
     /// Adds `chain` with the proof that its tail is in the log under `view`'s checkpoint
     /// ([`TransparencyView::verify_published`]); the published tail must be the chain's own
     /// tail (an older position does not show the current view is published:
-    /// [`TransparencyError::EntryMismatch`]). Replaces what was held for the user.
+    /// [`TransparencyError::EntryMismatch`]). Replaces what was held for the user only with
+    /// a view that extends it ([`ChainState::extends`]: a served older view, even one whose
+    /// own tail the log published back then, would undo a revocation the reader has seen).
     pub fn add_published(
         &mut self,
         view: &TransparencyView,
@@ -428,6 +446,7 @@ impl PublishedChains {
         entry: &[u8],
         inclusion: &[u8],
     ) -> Result<PublishedTail, Error> {
+        self.check_replaces(&chain)?;
         let published = view.verify_published(&chain, index, entry, inclusion)?;
         if published.seq != chain.tail().seq {
             return Err(TransparencyError::EntryMismatch.into());
@@ -437,9 +456,26 @@ impl PublishedChains {
     }
 
     /// Adds a verified chain without a publication proof (its mail is never E2E for a
-    /// mailbox that follows the log, the default).
-    pub fn add_unpublished(&mut self, chain: ChainState) {
+    /// mailbox that follows the log, the default). Like [`PublishedChains::add_published`],
+    /// it replaces a held chain only with a view that extends it.
+    pub fn add_unpublished(&mut self, chain: ChainState) -> Result<(), Error> {
+        self.check_replaces(&chain)?;
         self.chains.insert(chain.user(), (chain, None));
+        Ok(())
+    }
+
+    /// Forgets the chain held for `user`, for a deliberate reset (an account deleted and
+    /// created again): the only way to hold a view that does not extend the one held.
+    pub fn remove(&mut self, user: &UserId) -> Option<ChainState> {
+        self.chains.remove(user).map(|(c, _)| c)
+    }
+
+    /// SPEC.md §12.5: a held chain is replaced only by a view that extends it.
+    fn check_replaces(&self, chain: &ChainState) -> Result<(), Error> {
+        match self.chains.get(&chain.user()) {
+            Some((held, _)) => chain.extends(held),
+            None => Ok(()),
+        }
     }
 }
 

@@ -433,13 +433,14 @@ fn a_sender_absent_from_the_log_is_never_e2e_and_never_silently_e2e() {
     view.update(&note, &[]).unwrap();
 
     let strict = bob.mailbox();
-    let footer_with = |dir: &PublishedChains| {
+    let footer_with_any = |dir: &dyn crate::mail::open::ChainDirectory| {
         let opened = open_copy(&copy, &strict, dir).unwrap();
         (classify(&opened, true), opened.sender_publication())
     };
+    let footer_with = |dir: &PublishedChains| footer_with_any(dir);
     // Alice's chain held without a proof: Server Encrypted, and the footer says why.
     let mut unproven = PublishedChains::new();
-    unproven.add_unpublished(alice.chain.clone());
+    unproven.add_unpublished(alice.chain.clone()).unwrap();
     let (c, p) = footer_with(&unproven);
     assert_eq!(
         (c.footer, c.reasons),
@@ -542,6 +543,35 @@ fn a_sender_absent_from_the_log_is_never_e2e_and_never_silently_e2e() {
         notes(DirectoryEntry::PublishedUser(&alice.chain, older)),
         not_shown
     );
+    // Nor when opening: a directory of the caller's own making that vouches with a proof of
+    // another position shows nothing about the chain it gives (§11.2 condition 6).
+    struct Vouching<'a>(
+        &'a crate::identity::ChainState,
+        crate::transparency::PublishedTail,
+    );
+    impl crate::mail::open::ChainDirectory for Vouching<'_> {
+        fn chain(&self, user: &UserId) -> Option<&crate::identity::ChainState> {
+            (self.0.user() == *user).then_some(self.0)
+        }
+        fn publication(&self, _: &UserId) -> Publication {
+            Publication::Published(self.1)
+        }
+    }
+    let (c, p) = footer_with_any(&Vouching(&alice.chain, older));
+    assert_eq!(
+        (c.footer, c.reasons, p),
+        (
+            Footer::ServerEncrypted,
+            vec![ServerEncryptedReason::SenderNotPublished],
+            Some(Publication::NotShown)
+        )
+    );
+    let current = match entry(&proven, &alice.id) {
+        DirectoryEntry::PublishedUser(_, t) => t,
+        _ => unreachable!(),
+    };
+    let (c, _) = footer_with_any(&Vouching(&alice.chain, current));
+    assert_eq!(c.footer, Footer::E2eEncrypted);
 }
 
 #[test]
@@ -971,4 +1001,104 @@ fn transparency_errors_have_their_classes_and_their_own_sentences() {
     sentences.sort();
     sentences.dedup();
     assert_eq!(sentences.len(), all.len());
+}
+
+/// SPEC.md §12.5 in a directory: a held chain is replaced only by a view that extends it.
+/// Without that, a server serving the older chain (with the log entry that published it back
+/// then) would undo a revocation the reader has seen, and a stolen device's mail would show
+/// E2E again.
+#[test]
+fn a_directory_never_takes_back_a_revocation_it_has_seen() {
+    use crate::account::devices::{RotationCause, rotate};
+    use crate::hazmat::TestUser;
+    use crate::keys::{DeviceId, DeviceSecret, UserId};
+    use crate::mail::footer::{Footer, classify};
+    use crate::mail::open::open_copy;
+    use crate::mail::seal::{MailSealer, SenderIdentity};
+    use crate::mail::server::split_envelope;
+    use crate::transparency::PublishedChains;
+
+    let mut r = ChaCha20Rng::from_seed([12; 32]);
+    let suite = crate::Suite::X25519;
+    let user = |n: u8, address: &str, r: &mut ChaCha20Rng| {
+        TestUser::generate(
+            suite,
+            UserId::new([n; 16]),
+            address,
+            DeviceId::new([n; 16]),
+            r,
+        )
+        .unwrap()
+    };
+    let (alice, bob) = (
+        user(1, "alice@example.com", &mut r),
+        user(2, "bob@example.com", &mut r),
+    );
+    // v2 adds a device that is then stolen; v3 revokes it. The log published both.
+    let stolen = DeviceSecret::generate(suite, DeviceId::new([0x33; 16]), &mut r);
+    let mut draft = alice
+        .chain
+        .propose_add_device(alice.device.id(), stolen.public(), None, 2)
+        .unwrap();
+    draft.sign(&alice.device).unwrap();
+    draft.sign(&stolen).unwrap();
+    let v2 = alice.chain.extend(&[draft.finish().unwrap()]).unwrap();
+    let revoke = rotate(
+        &v2,
+        &alice.device,
+        RotationCause::Revoke(stolen.id()),
+        3,
+        &mut r,
+    )
+    .unwrap();
+    let v3 = v2.extend(&[&revoke.link]).unwrap();
+    let mut log = MemoryLog::new(ORIGIN, [7; 32]).unwrap();
+    let mut witness =
+        MemoryWitness::new("w.example.org", [8; 32], ORIGIN, log.verifying_key()).unwrap();
+    let (i2, i3) = (log.publish(&v2).unwrap(), log.publish(&v3).unwrap());
+    let note = witness.cosign(&log.checkpoint(), &[], 100).unwrap();
+    let policy = LogPolicy::new(ORIGIN, log.verifying_key(), vec![witness.identity()], 1).unwrap();
+    let mut view = TransparencyView::new(policy);
+    view.update(&note, &[]).unwrap();
+
+    // The thief seals as of v2, where its device is active.
+    let thief = SenderIdentity {
+        address: "alice@example.com",
+        puk: &alice.puk,
+        device: &stolen,
+        chain: &v2,
+    };
+    let mut mail = MailSealer::new(suite, thief, "<t@example.com>", 4)
+        .unwrap()
+        .to(bob.key());
+    mail.add_piece(b"send the money", &mut r).unwrap();
+    let copy = split_envelope(&mail.seal(&mut r).unwrap())
+        .unwrap()
+        .into_iter()
+        .find(|c| c.user == bob.id)
+        .unwrap()
+        .copy;
+
+    let mut dir = PublishedChains::new();
+    let published = |i: u64| (log.entry(i).unwrap(), log.inclusion(i).unwrap());
+    let (e3, p3) = published(i3);
+    dir.add_published(&view, v3.clone(), i3, &e3, &p3).unwrap();
+    let footer = |dir: &PublishedChains| {
+        classify(&open_copy(&copy, &bob.mailbox(), dir).unwrap(), true).footer
+    };
+    assert_eq!(footer(&dir), Footer::ServerEncrypted);
+    // The older view, with its own genuine entry, or without a proof: refused, nothing held
+    // changes.
+    let (e2, p2) = published(i2);
+    let rolled_back = Some(Error::from(ChainError::Rollback { have: 3, served: 2 }));
+    assert_eq!(
+        dir.add_published(&view, v2.clone(), i2, &e2, &p2).err(),
+        rolled_back
+    );
+    assert_eq!(dir.add_unpublished(v2.clone()).err(), rolled_back);
+    assert_eq!(footer(&dir), Footer::ServerEncrypted);
+    // A view that extends it is taken; a deliberate reset goes through `remove`.
+    dir.add_published(&view, v3.clone(), i3, &e3, &p3).unwrap();
+    assert_eq!(dir.remove(&alice.id), Some(v3));
+    dir.add_unpublished(v2).unwrap();
 }

@@ -673,10 +673,10 @@ fn escrowed_mailbox_is_disclosed_in_the_classification() {
         domain: AccountDomain::Custom("example.com"),
         member: w.bob.id,
         member_address: &w.bob.address.clone(),
-        ea_group: ea.public(),
+        ea_chain: &ea_chain,
     };
     let escrow_dev = DeviceSecret::generate(SUITE, DeviceId::new([0xee; 16]), &mut w.r);
-    let terms = enrollment_terms(&ctx, &ea_chain, admins_device.public()).unwrap();
+    let terms = enrollment_terms(&ctx, admins_device.public()).unwrap();
     let mut draft = w
         .bob
         .chain
