@@ -8,11 +8,11 @@ use mailseal::account::devices::{
     self, RotationCause, UnwrappedSeed as LibUnwrapped, open_seed_wrap, open_seed_wraps, wrap_seed,
     wrap_seed_cosigned,
 };
-use mailseal::account::escrow::{self, AccountDomain};
+use mailseal::account::escrow;
 use mailseal::account::userdata::{self, UserDataBinding};
 use mailseal::identity::{self, RecoveryCosigner};
-use mailseal::keys::{PukPublic, PukSecret, UserId};
-use mailseal::wire::Fixed;
+use mailseal::keys::{PukSecret, UserId};
+use mailseal_bindings_shared::account::EscrowSetting;
 use zeroize::Zeroize;
 
 use crate::bytes::Bytes;
@@ -327,29 +327,7 @@ pub fn open_user_data(
 /// (escrow needs a custom domain), the member and the escrow administrators' group key.
 #[derive(uniffi::Object)]
 pub struct EscrowContext {
-    account: [u8; 16],
-    domain: String,
-    custom: bool,
-    member: UserId,
-    member_address: String,
-    ea_group: PukPublic,
-}
-
-impl EscrowContext {
-    fn with<R>(&self, f: impl FnOnce(&escrow::EscrowContext<'_>) -> R) -> R {
-        let domain = if self.custom {
-            AccountDomain::Custom(&self.domain)
-        } else {
-            AccountDomain::Shared(&self.domain)
-        };
-        f(&escrow::EscrowContext {
-            account: Fixed(self.account),
-            domain,
-            member: self.member,
-            member_address: &self.member_address,
-            ea_group: &self.ea_group,
-        })
-    }
+    inner: EscrowSetting,
 }
 
 #[uniffi::export]
@@ -365,23 +343,15 @@ impl EscrowContext {
         member_address: String,
         ea_group: Bytes,
     ) -> Result<Arc<EscrowContext>> {
-        // An account id has the text form of a user id.
-        let account = *convert::user_id(account)?.as_bytes();
         Ok(Arc::new(EscrowContext {
-            account,
-            domain,
-            custom,
-            member: convert::user_id(member)?,
-            member_address,
-            ea_group: puk_public(&ea_group)?,
+            inner: EscrowSetting::new(account, domain, custom, member, member_address, &ea_group)?,
         }))
     }
 
     /// The terms of the member's escrow-device link (SPEC.md §12.3), co-signed by the
     /// administrator's device with record `ea_device`, against the administrators' chain.
     pub fn enrollment_terms(&self, ea_chain: &Chain, ea_device: Bytes) -> Result<Arc<EscrowTerms>> {
-        let device = device_public(&ea_device)?;
-        let terms = self.with(|ctx| escrow::enrollment_terms(ctx, &ea_chain.inner, &device))?;
+        let terms = self.inner.enrollment_terms(&ea_chain.inner, &ea_device)?;
         Ok(Arc::new(EscrowTerms { inner: terms }))
     }
 
@@ -390,9 +360,8 @@ impl EscrowContext {
     pub fn wrap_escrow_device(&self, escrow_device: &Device, signer: &Device) -> Result<Bytes> {
         let mut rng = convert::rng()?;
         Ok(self
-            .with(|ctx| {
-                escrow::wrap_escrow_device(ctx, &escrow_device.inner, &signer.inner, &mut rng)
-            })?
+            .inner
+            .wrap_escrow_device(&escrow_device.inner, &signer.inner, &mut rng)?
             .into())
     }
 }

@@ -206,6 +206,17 @@ impl From<mailseal::Error> for MailsealError {
     }
 }
 
+impl From<mailseal_bindings_shared::Error> for MailsealError {
+    fn from(e: mailseal_bindings_shared::Error) -> Self {
+        use mailseal_bindings_shared::Error as Shared;
+        match e {
+            Shared::Library(e) => e.into(),
+            Shared::InvalidArgument(message) => invalid(message),
+            Shared::InvalidState(message) => invalid_state(message),
+        }
+    }
+}
+
 /// An argument the binding cannot use.
 pub(crate) fn invalid(message: impl Into<String>) -> MailsealError {
     MailsealError::Binding {

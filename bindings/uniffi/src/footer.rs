@@ -4,19 +4,16 @@
 use std::sync::{Arc, Mutex};
 
 use mailseal::identity::ChainState;
-use mailseal::keys::UserId;
-use mailseal::mail::envelope::RecipientKind as LibKind;
 use mailseal::mail::footer::{
-    self as lib, Classification as LibClassification, DirectoryEntry, MailContext as LibContext,
-    PlannedRecipient, SenderState,
+    self as lib, Classification as LibClassification, MailContext as LibContext,
 };
-use mailseal::mail::seal::RecipientKey;
+use mailseal_bindings_shared::MultiThread;
+use mailseal_bindings_shared::footer as shared;
 
 use crate::bytes::Bytes;
 use crate::chain::{Chain, Directory, EscrowEnrollment, enrollment};
 use crate::convert::{self, RecipientKind, lock};
-use crate::error::{Result, invalid};
-use crate::keys::puk_public;
+use crate::error::Result;
 
 /// A stable code (SPEC.md §11.3) and the library's sentence for it.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -75,44 +72,25 @@ pub enum MailContext {
 }
 
 /// What the directory says of one planned recipient.
-enum Entry {
-    User(Arc<ChainState>),
-    Published(Arc<ChainState>, mailseal::transparency::PublishedTail),
-    PreProvisioned(UserId),
-    External,
-    MailingList,
-    Integration,
-}
-
-struct Planned {
-    server: Option<RecipientKey>,
-    recipients: Vec<(String, LibKind, Entry)>,
-}
+type Entry = shared::Entry<MultiThread>;
 
 /// Plans a mail before it is sealed (SPEC.md §11.1): add every recipient as the directory
 /// knows them, then `plan()`.
 #[derive(uniffi::Object)]
 pub struct Planner {
-    chain: Option<Arc<ChainState>>,
-    device: mailseal::keys::DeviceId,
-    state: Mutex<Planned>,
+    inner: Mutex<shared::Planner<MultiThread>>,
 }
 
 impl Planner {
     fn make(chain: Option<Arc<ChainState>>, device: &str) -> Result<Arc<Planner>> {
         Ok(Arc::new(Planner {
-            chain,
-            device: convert::device_id(device)?,
-            state: Mutex::new(Planned {
-                server: None,
-                recipients: Vec::new(),
-            }),
+            inner: Mutex::new(shared::Planner::new(chain, device)?),
         }))
     }
 
     fn add(&self, address: String, kind: RecipientKind, entry: Entry) -> Result<()> {
         let kind = kind.addressed()?;
-        lock(&self.state).recipients.push((address, kind, entry));
+        lock(&self.inner).add(address, kind, entry);
         Ok(())
     }
 }
@@ -133,9 +111,7 @@ impl Planner {
 
     /// The server's key (a PUK record), for mail that cannot be E2E.
     pub fn server_key(&self, address: String, record: Bytes) -> Result<()> {
-        let key = RecipientKey::server(address, puk_public(&record)?);
-        lock(&self.state).server = Some(key);
-        Ok(())
+        Ok(lock(&self.inner).server_key(address, &record)?)
     }
 
     /// A recipient who is a user with a verified chain.
@@ -154,15 +130,7 @@ impl Planner {
         directory: &Directory,
         user: &str,
     ) -> Result<()> {
-        let user = convert::user_id(user)?;
-        let snapshot = directory.snapshot();
-        let entry = match DirectoryEntry::from_directory(&snapshot, &user) {
-            Some(DirectoryEntry::PublishedUser(chain, tail)) => {
-                Entry::Published(Arc::new(chain.clone()), tail)
-            }
-            Some(DirectoryEntry::User(chain)) => Entry::User(Arc::new(chain.clone())),
-            _ => return Err(invalid("the directory holds no chain for this user")),
-        };
+        let entry = Entry::in_directory(&directory.snapshot(), user)?;
         self.add(address, kind, entry)
     }
 
@@ -194,30 +162,8 @@ impl Planner {
             MailContext::System => LibContext::System,
             MailContext::Calendar => LibContext::Calendar,
         };
-        let state = lock(&self.state);
-        let sender = SenderState {
-            chain: self.chain.as_deref(),
-            device: self.device,
-            server: state.server.clone(),
-        };
-        let recipients: Vec<PlannedRecipient<'_>> = state
-            .recipients
-            .iter()
-            .map(|(address, kind, entry)| PlannedRecipient {
-                address: address.clone(),
-                kind: *kind,
-                entry: match entry {
-                    Entry::User(chain) => DirectoryEntry::User(chain),
-                    Entry::Published(chain, tail) => DirectoryEntry::PublishedUser(chain, *tail),
-                    Entry::PreProvisioned(user) => DirectoryEntry::PreProvisionedUser(*user),
-                    Entry::External => DirectoryEntry::External,
-                    Entry::MailingList => DirectoryEntry::MailingList,
-                    Entry::Integration => DirectoryEntry::ThirdPartyIntegration,
-                },
-            })
-            .collect();
         Arc::new(Plan {
-            inner: lib::plan(&sender, &recipients, context),
+            inner: lock(&self.inner).plan(context),
         })
     }
 }
@@ -288,51 +234,26 @@ impl Plan {
 
     /// The decision's stable code: `e2e`, `not_e2e` or `refuse` (SPEC.md §11.3).
     pub fn decision_code(&self) -> String {
-        match self.decision() {
-            PlanDecision::E2e => "e2e",
-            PlanDecision::NotE2e => "not_e2e",
-            PlanDecision::Refuse => "refuse",
-        }
-        .into()
+        shared::decision_code(&self.inner).into()
     }
 
     /// Why the mail will not be E2E, or why it cannot be sent.
     pub fn reasons(&self) -> Vec<PlanReason> {
-        fn reason(code: &str, address: Option<&str>, text: &impl std::fmt::Display) -> PlanReason {
-            PlanReason {
-                code: code.into(),
-                address: address.map(Into::into),
-                text: text.to_string(),
-            }
-        }
-        match &self.inner {
-            lib::Plan::NotE2e { reasons, .. } => reasons
-                .iter()
-                .map(|r| reason(r.code(), r.address(), r))
-                .collect(),
-            lib::Plan::Refuse { reasons } => reasons
-                .iter()
-                .map(|r| reason(r.code(), r.address(), r))
-                .collect(),
-            _ => Vec::new(),
-        }
+        shared::reasons(&self.inner, |r| PlanReason {
+            code: r.code.into(),
+            address: r.address.map(Into::into),
+            text: r.text,
+        })
     }
 
     /// What the sender should see beside the plan.
     pub fn notes(&self) -> Vec<PlanNote> {
-        let notes = match &self.inner {
-            lib::Plan::E2e { notes, .. } | lib::Plan::NotE2e { notes, .. } => notes.as_slice(),
-            _ => &[],
-        };
-        notes
+        shared::notes(&self.inner)
             .iter()
             .map(|n| PlanNote {
                 code: n.code().into(),
                 address: n.address().into(),
-                ea_group: match n {
-                    lib::PlanNote::Escrowed { ea_group, .. } => Some(ea_group.to_string()),
-                    _ => None,
-                },
+                ea_group: shared::note_ea_group(n).map(|g| g.to_string()),
                 text: n.to_string(),
             })
             .collect()
@@ -340,13 +261,7 @@ impl Plan {
 
     /// The recipients it seals to.
     pub fn recipients(&self) -> Vec<PlannedKey> {
-        let keyed = match &self.inner {
-            lib::Plan::E2e { recipients, .. } | lib::Plan::NotE2e { recipients, .. } => {
-                recipients.as_slice()
-            }
-            _ => &[],
-        };
-        keyed
+        shared::keys(&self.inner)
             .iter()
             .map(|(kind, r)| PlannedKey {
                 kind: RecipientKind::of(*kind),

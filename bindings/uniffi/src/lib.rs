@@ -19,6 +19,10 @@
 //! - **Ids** are 32 hexadecimal digits, times seconds since the epoch (`u64`), indices `u32`.
 //! - **The library's words**: footers, reasons, cautions and plan notes come as their stable
 //!   codes (SPEC.md §11.3) beside the library's sentence.
+//!
+//! State kept between calls and library calls made the same way as in the wasm package
+//! (the sealer's mail, the mailbox, the planner, escrow settings, streamed pieces) live in
+//! `mailseal-bindings-shared` (`bindings/shared`), which both use.
 
 #![deny(missing_docs)]
 #![deny(unsafe_code)]

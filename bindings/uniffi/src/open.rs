@@ -3,19 +3,17 @@
 
 use std::sync::{Arc, Mutex};
 
-use mailseal::identity::ChainState;
-use mailseal::keys::{PukSecret, UserId};
 use mailseal::mail::envelope::Party as LibParty;
-use mailseal::mail::open::{self as lib, CheckedPieceDecryptor, open_copy};
-use mailseal::piece;
+use mailseal::mail::open as lib;
 use mailseal::transparency::Publication;
-use zeroize::Zeroize;
+use mailseal_bindings_shared::MultiThread;
+use mailseal_bindings_shared::open as shared;
 
 use crate::account::Keyring;
 use crate::bytes::Bytes;
 use crate::chain::{Chain, ChainTail, Directory, EscrowEnrollment, enrollment, tail};
 use crate::convert::{self, Origin, RecipientKind, Suite, lock};
-use crate::error::{MailsealError, Result, invalid_state};
+use crate::error::Result;
 use crate::footer::{Classification, classification};
 use crate::piece::PieceReader;
 use crate::transparency::{PublishedTail, published};
@@ -24,24 +22,7 @@ use crate::transparency::{PublishedTail, published};
 /// the server's own box, the server key's id and its PUKs).
 #[derive(uniffi::Object)]
 pub struct Mailbox {
-    user: UserId,
-    chain: Option<Arc<ChainState>>,
-    puks: Vec<Arc<PukSecret>>,
-    follows_log: bool,
-}
-
-impl Mailbox {
-    fn with<R>(&self, f: impl FnOnce(&lib::Mailbox<'_>) -> R) -> R {
-        let keys = self.puks.iter().map(|p| &**p);
-        let mut mailbox = match &self.chain {
-            Some(chain) => lib::Mailbox::new(chain, keys),
-            None => lib::Mailbox::server(self.user, keys),
-        };
-        if !self.follows_log {
-            mailbox = mailbox.without_key_transparency();
-        }
-        f(&mailbox)
-    }
+    inner: shared::Mailbox<MultiThread>,
 }
 
 #[uniffi::export]
@@ -53,10 +34,7 @@ impl Mailbox {
     #[uniffi::constructor]
     pub fn new(chain: &Chain, keyring: &Keyring) -> Arc<Mailbox> {
         Arc::new(Mailbox {
-            user: chain.inner.user(),
-            chain: Some(chain.inner.clone()),
-            puks: keyring.keys(),
-            follows_log: true,
+            inner: shared::Mailbox::new(chain.inner.clone(), keyring.keys()),
         })
     }
 
@@ -65,10 +43,7 @@ impl Mailbox {
     /// `sender_not_checked_in_log`. Returns a new object (the keys are shared, not copied).
     pub fn without_key_transparency(&self) -> Arc<Mailbox> {
         Arc::new(Mailbox {
-            user: self.user,
-            chain: self.chain.clone(),
-            puks: self.puks.clone(),
-            follows_log: false,
+            inner: self.inner.without_key_transparency(),
         })
     }
 
@@ -76,10 +51,7 @@ impl Mailbox {
     #[uniffi::constructor]
     pub fn server(key_id: &str, keyring: &Keyring) -> Result<Arc<Mailbox>> {
         Ok(Arc::new(Mailbox {
-            user: convert::user_id(key_id)?,
-            chain: None,
-            puks: keyring.keys(),
-            follows_log: true,
+            inner: shared::Mailbox::server(key_id, keyring.keys())?,
         }))
     }
 
@@ -87,7 +59,7 @@ impl Mailbox {
     /// verified (the sender's must be there for signed mail).
     pub fn open(&self, copy: Bytes, senders: &Directory) -> Result<Arc<OpenedMail>> {
         let senders = senders.snapshot();
-        let opened = self.with(|m| open_copy(&copy, m, &senders))?;
+        let opened = self.inner.open(&copy, &senders)?;
         Ok(Arc::new(OpenedMail { inner: opened }))
     }
 }
@@ -306,7 +278,7 @@ impl OpenedMail {
     /// digest does not vouch for.)
     pub fn piece_decryptor(&self, index: u32) -> Result<Arc<PieceDecryptor>> {
         let d = self.inner.piece_decryptor(convert::index(index))?;
-        Ok(PieceDecryptor::new(Decryptor::Checked(Box::new(d))))
+        Ok(PieceDecryptor::new(shared::PieceDecryptor::checked(d)))
     }
 
     /// A verified streaming opener of piece `index` (SPEC.md §3.8): the tag list (from the
@@ -320,7 +292,7 @@ impl OpenedMail {
         let d = self
             .inner
             .verified_piece_decryptor(convert::index(index), &tag_list)?;
-        Ok(PieceDecryptor::new(Decryptor::Verified(Box::new(d))))
+        Ok(PieceDecryptor::new(shared::PieceDecryptor::verified(d)))
     }
 
     /// Verified random access to piece `index`: open any chunk on its own.
@@ -332,22 +304,17 @@ impl OpenedMail {
     }
 }
 
-enum Decryptor {
-    Checked(Box<CheckedPieceDecryptor>),
-    Verified(Box<piece::VerifiedPieceDecryptor>),
-}
-
 /// Streams one piece out of its ciphertext (`OpenedMail.piece_decryptor` or
 /// `verified_piece_decryptor`): `push` ciphertext as it arrives, then `finish()`.
 #[derive(uniffi::Object)]
 pub struct PieceDecryptor {
-    inner: Mutex<Option<Decryptor>>,
+    inner: Mutex<shared::PieceDecryptor>,
 }
 
 impl PieceDecryptor {
-    fn new(d: Decryptor) -> Arc<PieceDecryptor> {
+    fn new(d: shared::PieceDecryptor) -> Arc<PieceDecryptor> {
         Arc::new(PieceDecryptor {
-            inner: Mutex::new(Some(d)),
+            inner: Mutex::new(d),
         })
     }
 }
@@ -357,30 +324,12 @@ impl PieceDecryptor {
     /// Consumes ciphertext; returns the plaintext of every chunk completed (and, verified,
     /// vouched for), possibly empty.
     pub fn push(&self, ciphertext: Bytes) -> Result<Bytes> {
-        let mut out = Vec::new();
-        match lock(&self.inner).as_mut() {
-            Some(Decryptor::Checked(d)) => d.push(&ciphertext, &mut out),
-            Some(Decryptor::Verified(d)) => d.push(&ciphertext, &mut out),
-            None => return Err(invalid_state("this decryptor is finished")),
-        }?;
-        Ok(out.into())
+        Ok(lock(&self.inner).push(&ciphertext)?.into())
     }
 
     /// Ends the piece: succeeds only if the whole piece came and (unverified) its length and
     /// digest check; returns the last plaintext (always empty when verified).
     pub fn finish(&self) -> Result<Bytes> {
-        let mut out = Vec::new();
-        let result = match lock(&self.inner).take() {
-            Some(Decryptor::Checked(d)) => d.finish(&mut out),
-            Some(Decryptor::Verified(d)) => d.finish(),
-            None => return Err(invalid_state("this decryptor is finished")),
-        };
-        match result {
-            Ok(()) => Ok(out.into()),
-            Err(e) => {
-                out.zeroize();
-                Err(MailsealError::from(e))
-            }
-        }
+        Ok(lock(&self.inner).finish()?.into())
     }
 }

@@ -2,104 +2,26 @@
 //!
 //! The foreign sealer keeps what the mail will be (sender, recipients, finished pieces) and
 //! builds the library's `MailSealer` when it needs one: the library's sealer borrows the
-//! sender's keys, which a foreign object cannot lend across calls.
+//! sender's keys, which a foreign object cannot lend across calls. That state and its calls
+//! are `mailseal_bindings_shared::seal`, shared with the wasm package; this module is their
+//! UniFFI surface.
 
 use std::sync::{Arc, Mutex};
 
-use mailseal::identity::ChainState;
-use mailseal::keys::{DeviceSecret, PukSecret, UserId};
-use mailseal::mail::envelope::{MAX_PIECES, RecipientKind as LibKind};
-use mailseal::mail::footer::Plan as LibPlan;
-use mailseal::mail::seal::{self as lib, FinishedPiece, RecipientKey, SenderIdentity};
+use mailseal::mail::seal::{self as lib, RecipientKey};
+use mailseal_bindings_shared::MultiThread;
+use mailseal_bindings_shared::seal::{self as shared, Mail, applicable};
 use zeroize::Zeroize;
 
 use crate::bytes::Bytes;
 use crate::chain::Chain;
 use crate::convert::{self, RecipientKind, lock};
-use crate::error::{MailsealError, Result, invalid_state};
+use crate::error::{Result, invalid_state};
 use crate::footer::Plan;
 use crate::keys::{Device, Puk, puk_public};
 
 /// The sender's keys, held for the sealer's lifetime.
-struct Sender {
-    address: String,
-    puk: Arc<PukSecret>,
-    device: Arc<DeviceSecret>,
-    chain: Arc<ChainState>,
-}
-
-impl Sender {
-    fn identity(&self) -> SenderIdentity<'_> {
-        SenderIdentity {
-            address: &self.address,
-            puk: &self.puk,
-            device: &self.device,
-            chain: &self.chain,
-        }
-    }
-}
-
-/// Everything about the mail but its sender and pieces.
-struct Mail {
-    suite: mailseal::Suite,
-    message_id: String,
-    timestamp: u64,
-    to: Vec<RecipientKey>,
-    cc: Vec<RecipientKey>,
-    bcc: Vec<RecipientKey>,
-    external: Vec<(LibKind, String)>,
-    unprovisioned: Vec<(LibKind, String, UserId)>,
-    server: Option<RecipientKey>,
-    plans: Vec<LibPlan>,
-    link_expiry: Option<u64>,
-    bcc_text: String,
-    /// Room for every piece up front: a growing Vec would move the piece keys.
-    pieces: Vec<FinishedPiece>,
-}
-
-impl Mail {
-    /// The library's sealer for this mail with every recipient, no piece.
-    fn sealer<'a>(&self, sender: &'a Sender) -> Result<lib::MailSealer<'a>> {
-        let mut s = lib::MailSealer::new(
-            self.suite,
-            sender.identity(),
-            &self.message_id,
-            self.timestamp,
-        )?;
-        for r in &self.to {
-            s = s.to(r.clone());
-        }
-        for r in &self.cc {
-            s = s.cc(r.clone());
-        }
-        for r in &self.bcc {
-            s = s.bcc(r.clone());
-        }
-        for (kind, address) in &self.external {
-            s = s.external(*kind, address.clone());
-        }
-        for (kind, address, user) in &self.unprovisioned {
-            s = s.unprovisioned(*kind, address.clone(), *user);
-        }
-        if let Some(server) = &self.server {
-            s = s.server_access(server.clone());
-        }
-        for plan in &self.plans {
-            s = plan.apply(s)?;
-        }
-        if let Some(expiry) = self.link_expiry {
-            s = s.access_restricted(expiry);
-        }
-        Ok(s.bcc_text(self.bcc_text.clone()))
-    }
-
-    fn check_room(&self) -> Result<()> {
-        if self.pieces.len() >= MAX_PIECES {
-            return Err(mailseal::Error::from(mailseal::error::Limit::Pieces).into());
-        }
-        Ok(())
-    }
-}
+type Sender = shared::Sender<MultiThread>;
 
 /// A mail being sealed: recipients, then pieces (body first), then `seal()`.
 ///
@@ -140,11 +62,7 @@ impl MailSealer {
         let mut mail = lock(&self.mail)
             .take()
             .ok_or_else(|| invalid_state("this mail was already sealed"))?;
-        let mut s = mail.sealer(&self.sender)?;
-        for piece in mail.pieces.drain(..) {
-            s.attach(piece)?;
-        }
-        Ok(f(s)?)
+        Ok(f(mail.sealer_with_pieces(&self.sender)?)?)
     }
 
     fn recipient(address: String, chain: &Chain) -> Result<RecipientKey> {
@@ -176,29 +94,14 @@ impl MailSealer {
         message_id: String,
         timestamp: u64,
     ) -> Result<Arc<MailSealer>> {
-        let mail = Mail {
-            suite: chain.inner.suite(),
-            message_id,
-            timestamp,
-            to: Vec::new(),
-            cc: Vec::new(),
-            bcc: Vec::new(),
-            external: Vec::new(),
-            unprovisioned: Vec::new(),
-            server: None,
-            plans: Vec::new(),
-            link_expiry: None,
-            bcc_text: String::new(),
-            pieces: Vec::with_capacity(MAX_PIECES),
-        };
-        let sender = Sender {
+        let sender = Sender::new(
             address,
-            puk: puk.inner.clone(),
-            device: device.inner.clone(),
-            chain: chain.inner.clone(),
-        };
+            puk.inner.clone(),
+            device.inner.clone(),
+            chain.inner.clone(),
+        );
         // The library's own checks of the sender, now rather than at the end.
-        mail.sealer(&sender)?;
+        let mail = Mail::new(&sender, message_id, timestamp)?;
         Ok(Arc::new(MailSealer {
             sender,
             mail: Mutex::new(Some(mail)),
@@ -245,10 +148,8 @@ impl MailSealer {
 
     /// Adds the recipients (and server access) a plan decided on (`Planner.plan`).
     pub fn apply_plan(&self, plan: &Plan) -> Result<()> {
-        if !matches!(plan.inner, LibPlan::E2e { .. } | LibPlan::NotE2e { .. }) {
-            return Err(mailseal::Error::from(mailseal::error::Misuse::PlanRefused).into());
-        }
-        self.update(|m| m.plans.push(plan.inner.clone()))
+        let plan = applicable(&plan.inner)?;
+        self.update(|m| m.plans.push(plan))
     }
 
     /// Makes the mail access-restricted until `expiry` (seconds since the epoch): seal it
@@ -282,33 +183,16 @@ impl MailSealer {
         let mut rng = convert::rng()?;
         self.with(|m| {
             m.check_room()?;
-            // A sealer with no recipient is enough to start a piece under the mail's suite.
-            let s =
-                lib::MailSealer::new(m.suite, self.sender.identity(), &m.message_id, m.timestamp)?;
+            let piece = m.begin_piece(&self.sender, &mut rng)?;
             Ok(Arc::new(PieceSealer {
-                state: Mutex::new(State::Sealing(Box::new(s.begin_piece(&mut rng)))),
+                state: Mutex::new(piece),
             }))
         })
     }
 
     /// Appends a finished piece (from `begin_piece`) to the mail, after the pieces before it.
     pub fn attach(&self, piece: &PieceSealer) -> Result<()> {
-        self.with(|m| {
-            m.check_room()?;
-            let mut state = lock(&piece.state);
-            match std::mem::replace(&mut *state, State::Attached) {
-                State::Finished(f) => {
-                    m.pieces.push(f);
-                    Ok(())
-                }
-                other => {
-                    *state = other;
-                    Err(invalid_state(
-                        "attach a piece after finish(), and only once",
-                    ))
-                }
-            }
-        })
+        self.with(|m| Ok(m.attach(&mut lock(&piece.state))?))
     }
 
     /// Seals the mail: returns the envelope to upload beside the piece ciphertexts. The
@@ -338,49 +222,18 @@ impl MailSealer {
 impl MailSealer {
     fn add_piece_inner(&self, plaintext: &[u8]) -> Result<Bytes> {
         let piece = self.begin_piece()?;
-        let mut out = piece.push_inner(plaintext)?;
+        let mut out = lock(&piece.state).push(plaintext)?;
         out.extend_from_slice(&piece.finish()?);
         self.attach(&piece)?;
-        Ok(out)
+        Ok(out.into())
     }
-}
-
-enum State {
-    Sealing(Box<lib::PieceSealer>),
-    Finished(FinishedPiece),
-    Attached,
-    Failed,
 }
 
 /// One piece being sealed in constant memory (one 64 KiB chunk): `push` plaintext and upload
 /// what it returns, `finish()` and upload that too, then `MailSealer.attach(piece)`.
 #[derive(uniffi::Object)]
 pub struct PieceSealer {
-    state: Mutex<State>,
-}
-
-impl PieceSealer {
-    fn push_inner(&self, plaintext: &[u8]) -> Result<Bytes> {
-        let mut state = lock(&self.state);
-        let State::Sealing(s) = &mut *state else {
-            return Err(invalid_state("this piece is finished"));
-        };
-        let mut out = Vec::new();
-        if let Err(e) = s.push(plaintext, &mut out) {
-            *state = State::Failed;
-            return Err(MailsealError::from(e));
-        }
-        Ok(out.into())
-    }
-
-    fn with_finished<R>(&self, f: impl FnOnce(&FinishedPiece) -> R) -> Result<R> {
-        match &*lock(&self.state) {
-            State::Finished(p) => Ok(f(p)),
-            _ => Err(invalid_state(
-                "the piece is not finished (or already attached)",
-            )),
-        }
-    }
+    state: Mutex<shared::PieceSealer>,
 }
 
 #[uniffi::export]
@@ -388,32 +241,23 @@ impl PieceSealer {
     /// Encrypts `plaintext` (the binding's copy is wiped); returns the ciphertext ready so far
     /// (whole 64 KiB chunks), possibly empty.
     pub fn push(&self, mut plaintext: Bytes) -> Result<Bytes> {
-        let out = self.push_inner(&plaintext);
+        let out = lock(&self.state).push(&plaintext);
         plaintext.zeroize();
-        out
+        Ok(out?.into())
     }
 
     /// Encrypts the final chunk and returns the last ciphertext bytes.
     pub fn finish(&self) -> Result<Bytes> {
-        let mut state = lock(&self.state);
-        if !matches!(*state, State::Sealing(_)) {
-            return Err(invalid_state("this piece is already finished"));
-        }
-        let State::Sealing(s) = std::mem::replace(&mut *state, State::Failed) else {
-            return Err(invalid_state("this piece is already finished"));
-        };
-        let mut out = Vec::new();
-        *state = State::Finished(s.finish(&mut out)?);
-        Ok(out.into())
+        Ok(lock(&self.state).finish()?.into())
     }
 
     /// The finished piece's digest (what the manifest records).
     pub fn digest(&self) -> Result<Bytes> {
-        self.with_finished(|p| p.digest().0[..].into())
+        Ok(lock(&self.state).finished()?.digest().0[..].into())
     }
 
     /// The finished piece's ciphertext length.
     pub fn ciphertext_length(&self) -> Result<u64> {
-        self.with_finished(FinishedPiece::ciphertext_len)
+        Ok(lock(&self.state).finished()?.ciphertext_len())
     }
 }

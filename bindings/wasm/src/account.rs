@@ -9,11 +9,11 @@ use mailseal::account::devices::{
     self, RotationCause, UnwrappedSeed, open_seed_wrap, open_seed_wraps, wrap_seed,
     wrap_seed_cosigned,
 };
-use mailseal::account::escrow::{self, AccountDomain};
+use mailseal::account::escrow;
 use mailseal::account::userdata::{self, UserDataBinding};
 use mailseal::identity::{self, RecoveryCosigner};
-use mailseal::keys::{PukPublic, PukSecret, UserId};
-use mailseal::wire::Fixed;
+use mailseal::keys::{PukSecret, UserId};
+use mailseal_bindings_shared::account::EscrowSetting;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroize;
 
@@ -298,29 +298,7 @@ pub fn open_user_data(
 /// (escrow needs a custom domain), the member and the escrow administrators' group key.
 #[wasm_bindgen]
 pub struct EscrowContext {
-    account: [u8; 16],
-    domain: String,
-    custom: bool,
-    member: UserId,
-    member_address: String,
-    ea_group: PukPublic,
-}
-
-impl EscrowContext {
-    fn with<R>(&self, f: impl FnOnce(&escrow::EscrowContext<'_>) -> R) -> R {
-        let domain = if self.custom {
-            AccountDomain::Custom(&self.domain)
-        } else {
-            AccountDomain::Shared(&self.domain)
-        };
-        f(&escrow::EscrowContext {
-            account: Fixed(self.account),
-            domain,
-            member: self.member,
-            member_address: &self.member_address,
-            ea_group: &self.ea_group,
-        })
-    }
+    inner: EscrowSetting,
 }
 
 #[wasm_bindgen]
@@ -336,15 +314,9 @@ impl EscrowContext {
         member_address: String,
         ea_group: &[u8],
     ) -> JsResult<EscrowContext> {
-        // An account id has the text form of a user id.
-        let account = *convert::user_id(account)?.as_bytes();
         Ok(EscrowContext {
-            account,
-            domain,
-            custom,
-            member: convert::user_id(member)?,
-            member_address,
-            ea_group: puk_public(ea_group)?,
+            inner: EscrowSetting::new(account, domain, custom, member, member_address, ea_group)
+                .or_throw()?,
         })
     }
 
@@ -352,9 +324,9 @@ impl EscrowContext {
     /// administrator's device with record `eaDevice`, against the administrators' chain.
     #[wasm_bindgen(js_name = enrollmentTerms)]
     pub fn enrollment_terms(&self, ea_chain: &Chain, ea_device: &[u8]) -> JsResult<EscrowTerms> {
-        let device = device_public(ea_device)?;
         let terms = self
-            .with(|ctx| escrow::enrollment_terms(ctx, &ea_chain.inner, &device))
+            .inner
+            .enrollment_terms(&ea_chain.inner, ea_device)
             .or_throw()?;
         Ok(EscrowTerms { inner: terms })
     }
@@ -364,10 +336,9 @@ impl EscrowContext {
     #[wasm_bindgen(js_name = wrapEscrowDevice)]
     pub fn wrap_escrow_device(&self, escrow_device: &Device, signer: &Device) -> JsResult<Vec<u8>> {
         let mut rng = convert::rng()?;
-        self.with(|ctx| {
-            escrow::wrap_escrow_device(ctx, &escrow_device.inner, &signer.inner, &mut rng)
-        })
-        .or_throw()
+        self.inner
+            .wrap_escrow_device(&escrow_device.inner, &signer.inner, &mut rng)
+            .or_throw()
     }
 }
 

@@ -44,12 +44,12 @@ pub(crate) fn suite(name: &str) -> JsResult<Suite> {
 
 /// A user id from 32 hexadecimal digits.
 pub(crate) fn user_id(text: &str) -> JsResult<UserId> {
-    text.parse().or_throw()
+    text.parse::<UserId>().or_throw()
 }
 
 /// A device id from 32 hexadecimal digits.
 pub(crate) fn device_id(text: &str) -> JsResult<DeviceId> {
-    text.parse().or_throw()
+    text.parse::<DeviceId>().or_throw()
 }
 
 /// A JavaScript number that must be a whole number from 0 to 2^53 − 1.

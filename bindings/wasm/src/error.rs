@@ -1,6 +1,7 @@
 //! Errors as JavaScript sees them: an `Error` named `MailsealError` with a `class` property.
 
 use js_sys::Reflect;
+use mailseal_bindings_shared::Error as SharedError;
 use wasm_bindgen::JsValue;
 
 /// What every binding returns: a thrown JavaScript value on failure.
@@ -43,5 +44,16 @@ pub(crate) trait OrThrow<T> {
 impl<T> OrThrow<T> for Result<T, mailseal::Error> {
     fn or_throw(self) -> JsResult<T> {
         self.map_err(from_mailseal)
+    }
+}
+
+/// A failure of the code both bindings share. The package has no `binding/invalid_state`:
+/// a call out of order is `binding/invalid_argument` here, as it always was.
+impl<T> OrThrow<T> for Result<T, SharedError> {
+    fn or_throw(self) -> JsResult<T> {
+        self.map_err(|e| match e {
+            SharedError::Library(e) => from_mailseal(e),
+            SharedError::InvalidArgument(m) | SharedError::InvalidState(m) => invalid(m),
+        })
     }
 }

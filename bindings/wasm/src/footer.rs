@@ -1,22 +1,17 @@
 //! The footer (SPEC.md §11): the planner before sending, the classification after opening,
 //! each decision as its stable code and the library's sentence.
 
-use std::rc::Rc;
-
-use mailseal::identity::ChainState;
-use mailseal::keys::UserId;
-use mailseal::mail::envelope::RecipientKind;
-use mailseal::mail::footer::{
-    self as lib, Classification, DirectoryEntry, MailContext, PlannedRecipient, SenderState,
-};
-use mailseal::mail::seal::RecipientKey;
-use mailseal::transparency::PublishedTail;
+use mailseal::mail::footer::{self as lib, Classification, MailContext};
+use mailseal_bindings_shared::SingleThread;
+use mailseal_bindings_shared::footer as shared;
 use wasm_bindgen::prelude::*;
 
 use crate::chain::{Chain, Directory, escrow_object};
 use crate::convert::{self, Obj, addressed_kind, array, opt};
-use crate::error::{JsResult, invalid};
-use crate::keys::puk_public;
+use crate::error::{JsResult, OrThrow, invalid};
+
+/// What the directory says of one planned recipient.
+type Entry = shared::Entry<SingleThread>;
 
 /// `{code, text}`.
 fn worded(code: &str, text: String) -> JsValue {
@@ -41,24 +36,11 @@ pub(crate) fn classification_object(c: &Classification) -> JsValue {
         .done()
 }
 
-/// What the directory says of one planned recipient.
-enum Entry {
-    User(Rc<ChainState>),
-    Published(Rc<ChainState>, PublishedTail),
-    PreProvisioned(UserId),
-    External,
-    MailingList,
-    Integration,
-}
-
 /// Plans a mail before it is sealed (SPEC.md §11.1): add every recipient as the directory
 /// knows them, then `plan()`.
 #[wasm_bindgen]
 pub struct Planner {
-    chain: Option<Rc<ChainState>>,
-    device: mailseal::keys::DeviceId,
-    server: Option<RecipientKey>,
-    recipients: Vec<(String, RecipientKind, Entry)>,
+    inner: shared::Planner<SingleThread>,
 }
 
 #[wasm_bindgen]
@@ -67,10 +49,7 @@ impl Planner {
     #[wasm_bindgen(constructor)]
     pub fn new(chain: &Chain, device: &str) -> JsResult<Planner> {
         Ok(Planner {
-            chain: Some(chain.inner.clone()),
-            device: convert::device_id(device)?,
-            server: None,
-            recipients: Vec::new(),
+            inner: shared::Planner::new(Some(chain.inner.clone()), device).or_throw()?,
         })
     }
 
@@ -78,18 +57,14 @@ impl Planner {
     #[wasm_bindgen(js_name = withoutKey)]
     pub fn without_key(device: &str) -> JsResult<Planner> {
         Ok(Planner {
-            chain: None,
-            device: convert::device_id(device)?,
-            server: None,
-            recipients: Vec::new(),
+            inner: shared::Planner::new(None, device).or_throw()?,
         })
     }
 
     /// The server's key (a PUK record), for mail that cannot be E2E.
     #[wasm_bindgen(js_name = serverKey)]
     pub fn server_key(&mut self, address: String, record: &[u8]) -> JsResult<()> {
-        self.server = Some(RecipientKey::server(address, puk_public(record)?));
-        Ok(())
+        self.inner.server_key(address, record).or_throw()
     }
 
     /// A recipient who is a user with a verified chain, with no proof that it is published:
@@ -109,14 +84,7 @@ impl Planner {
         directory: &Directory,
         user: &str,
     ) -> JsResult<()> {
-        let user = convert::user_id(user)?;
-        let entry = match DirectoryEntry::from_directory(directory, &user) {
-            Some(DirectoryEntry::PublishedUser(chain, tail)) => {
-                Entry::Published(Rc::new(chain.clone()), tail)
-            }
-            Some(DirectoryEntry::User(chain)) => Entry::User(Rc::new(chain.clone())),
-            _ => return Err(invalid("the directory holds no chain for this user")),
-        };
+        let entry = Entry::in_directory(directory, user).or_throw()?;
         self.add(address, kind, entry)
     }
 
@@ -151,37 +119,15 @@ impl Planner {
             Some("calendar") => MailContext::Calendar,
             Some(_) => return Err(invalid("a context is personal, system or calendar")),
         };
-        let sender = SenderState {
-            chain: self.chain.as_deref(),
-            device: self.device,
-            server: self.server.clone(),
-        };
-        let recipients: Vec<PlannedRecipient<'_>> = self
-            .recipients
-            .iter()
-            .map(|(address, kind, entry)| PlannedRecipient {
-                address: address.clone(),
-                kind: *kind,
-                entry: match entry {
-                    Entry::User(chain) => DirectoryEntry::User(chain),
-                    Entry::Published(chain, tail) => DirectoryEntry::PublishedUser(chain, *tail),
-                    Entry::PreProvisioned(user) => DirectoryEntry::PreProvisionedUser(*user),
-                    Entry::External => DirectoryEntry::External,
-                    Entry::MailingList => DirectoryEntry::MailingList,
-                    Entry::Integration => DirectoryEntry::ThirdPartyIntegration,
-                },
-            })
-            .collect();
         Ok(Plan {
-            inner: lib::plan(&sender, &recipients, context),
+            inner: self.inner.plan(context),
         })
     }
 }
 
 impl Planner {
     fn add(&mut self, address: String, kind: &str, entry: Entry) -> JsResult<()> {
-        self.recipients
-            .push((address, addressed_kind(kind)?, entry));
+        self.inner.add(address, addressed_kind(kind)?, entry);
         Ok(())
     }
 }
@@ -198,55 +144,32 @@ impl Plan {
     /// `e2e`, `not_e2e` or `refuse` (SPEC.md §11.3).
     #[wasm_bindgen(getter)]
     pub fn decision(&self) -> String {
-        match &self.inner {
-            lib::Plan::E2e { .. } => "e2e",
-            lib::Plan::NotE2e { .. } => "not_e2e",
-            _ => "refuse",
-        }
-        .into()
+        shared::decision_code(&self.inner).into()
     }
 
     /// Why the mail will not be E2E, or why it cannot be sent: `[{code, address, text}]`.
     #[wasm_bindgen(getter, unchecked_return_type = "PlanReason[]")]
     pub fn reasons(&self) -> JsValue {
-        let reason = |code: &str, address: Option<&str>, text: String| {
+        array(shared::reasons(&self.inner, |r| {
             Obj::new()
-                .set("code", code)
-                .set("address", opt(address))
-                .set("text", text)
+                .set("code", r.code)
+                .set("address", opt(r.address))
+                .set("text", r.text)
                 .done()
-        };
-        match &self.inner {
-            lib::Plan::NotE2e { reasons, .. } => array(
-                reasons
-                    .iter()
-                    .map(|r| reason(r.code(), r.address(), r.to_string())),
-            ),
-            lib::Plan::Refuse { reasons } => array(
-                reasons
-                    .iter()
-                    .map(|r| reason(r.code(), r.address(), r.to_string())),
-            ),
-            _ => array(Vec::<JsValue>::new()),
-        }
+        }))
     }
 
     /// What the sender should see beside the plan: `[{code, address, eaGroup, text}]`.
     #[wasm_bindgen(getter, unchecked_return_type = "PlanNote[]")]
     pub fn notes(&self) -> JsValue {
-        let notes = match &self.inner {
-            lib::Plan::E2e { notes, .. } | lib::Plan::NotE2e { notes, .. } => notes.as_slice(),
-            _ => &[],
-        };
-        array(notes.iter().map(|n| {
-            let ea_group = match n {
-                lib::PlanNote::Escrowed { ea_group, .. } => Some(ea_group.to_string()),
-                _ => None,
-            };
+        array(shared::notes(&self.inner).iter().map(|n| {
             Obj::new()
                 .set("code", n.code())
                 .set("address", n.address())
-                .set("eaGroup", opt(ea_group))
+                .set(
+                    "eaGroup",
+                    opt(shared::note_ea_group(n).map(|g| g.to_string())),
+                )
                 .set("text", n.to_string())
                 .done()
         }))
@@ -255,13 +178,7 @@ impl Plan {
     /// The recipients it seals to: `[{kind, address, user}]`.
     #[wasm_bindgen(getter, unchecked_return_type = "PlannedKey[]")]
     pub fn recipients(&self) -> JsValue {
-        let keyed = match &self.inner {
-            lib::Plan::E2e { recipients, .. } | lib::Plan::NotE2e { recipients, .. } => {
-                recipients.as_slice()
-            }
-            _ => &[],
-        };
-        array(keyed.iter().map(|(kind, r)| {
+        array(shared::keys(&self.inner).iter().map(|(kind, r)| {
             Obj::new()
                 .set("kind", convert::kind_name(*kind))
                 .set("address", r.address.as_str())

@@ -22,6 +22,10 @@
 //!   up to 2^53 − 1); ids are 32 hexadecimal digits; keys, links and mail are `Uint8Array`s.
 //! - **The library's words**: footers, reasons, cautions, plan decisions and statuses come
 //!   as their stable codes (SPEC.md §11.3) beside the library's sentence.
+//!
+//! State kept between calls and library calls made the same way as in the UniFFI bindings
+//! (the sealer's mail, the mailbox, the planner, escrow settings, streamed pieces) live in
+//! `mailseal-bindings-shared` (`bindings/shared`), which both use.
 
 #![deny(unsafe_code)]
 #![deny(missing_docs)]

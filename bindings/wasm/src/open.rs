@@ -1,23 +1,19 @@
 //! Opening a copy (SPEC.md §6.9) and its pieces, whole or streamed (verified, §3.8), and
 //! access-restricted link copies (§10.3).
 
-use std::rc::Rc;
-
 use js_sys::Uint8Array;
 use mailseal::Suite;
-use mailseal::identity::ChainState;
-use mailseal::keys::{PukSecret, UserId};
 use mailseal::mail::envelope::{Party, RoutingHeader};
-use mailseal::mail::open::{self as lib, CheckedPieceDecryptor, open_copy};
-use mailseal::piece;
+use mailseal::mail::open as lib;
 use mailseal::transparency::Publication;
+use mailseal_bindings_shared::SingleThread;
+use mailseal_bindings_shared::open as shared;
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroize;
 
 use crate::account::Keyring;
 use crate::chain::{Chain, Directory, escrow_object, tail_object};
 use crate::convert::{self, Obj, array, kind_name, num, opt, origin_name, secret_out};
-use crate::error::{JsResult, OrThrow, from_mailseal, invalid};
+use crate::error::{JsResult, OrThrow};
 use crate::footer::classification_object;
 use crate::keys::Device;
 use crate::piece::PieceReader;
@@ -27,24 +23,7 @@ use crate::transparency::published_object;
 /// the server's own box, the server key's id and its PUKs).
 #[wasm_bindgen]
 pub struct Mailbox {
-    user: UserId,
-    chain: Option<Rc<ChainState>>,
-    puks: Vec<Rc<PukSecret>>,
-    follows_log: bool,
-}
-
-impl Mailbox {
-    fn with<R>(&self, f: impl FnOnce(&lib::Mailbox<'_>) -> R) -> R {
-        let keys = self.puks.iter().map(|p| &**p);
-        let mut mailbox = match &self.chain {
-            Some(chain) => lib::Mailbox::new(chain, keys),
-            None => lib::Mailbox::server(self.user, keys),
-        };
-        if !self.follows_log {
-            mailbox = mailbox.without_key_transparency();
-        }
-        f(&mailbox)
-    }
+    inner: shared::Mailbox<SingleThread>,
 }
 
 #[wasm_bindgen]
@@ -56,10 +35,7 @@ impl Mailbox {
     #[wasm_bindgen(constructor)]
     pub fn new(chain: &Chain, keyring: &Keyring) -> Mailbox {
         Mailbox {
-            user: chain.inner.user(),
-            chain: Some(chain.inner.clone()),
-            puks: keyring.keys(),
-            follows_log: true,
+            inner: shared::Mailbox::new(chain.inner.clone(), keyring.keys()),
         }
     }
 
@@ -69,27 +45,21 @@ impl Mailbox {
     #[wasm_bindgen(js_name = withoutKeyTransparency)]
     pub fn without_key_transparency(&self) -> Mailbox {
         Mailbox {
-            user: self.user,
-            chain: self.chain.clone(),
-            puks: self.puks.clone(),
-            follows_log: false,
+            inner: self.inner.without_key_transparency(),
         }
     }
 
     /// The server's own mailbox (SPEC.md §10.1): its key id and its PUKs; no chain.
     pub fn server(key_id: &str, keyring: &Keyring) -> JsResult<Mailbox> {
         Ok(Mailbox {
-            user: convert::user_id(key_id)?,
-            chain: None,
-            puks: keyring.keys(),
-            follows_log: true,
+            inner: shared::Mailbox::server(key_id, keyring.keys()).or_throw()?,
         })
     }
 
     /// Opens a copy with every check of SPEC.md §6.9. `senders`: the chains this client
     /// verified (the sender's must be there for signed mail).
     pub fn open(&self, copy: &[u8], senders: &Directory) -> JsResult<OpenedMail> {
-        let opened = self.with(|m| open_copy(copy, m, senders)).or_throw()?;
+        let opened = self.inner.open(copy, senders).or_throw()?;
         Ok(OpenedMail { inner: opened })
     }
 }
@@ -275,9 +245,7 @@ impl OpenedMail {
     #[wasm_bindgen(js_name = pieceDecryptor)]
     pub fn piece_decryptor(&self, index: usize) -> JsResult<PieceDecryptor> {
         Ok(PieceDecryptor {
-            inner: Some(Decryptor::Checked(
-                self.inner.piece_decryptor(index).or_throw()?,
-            )),
+            inner: shared::PieceDecryptor::checked(self.inner.piece_decryptor(index).or_throw()?),
         })
     }
 
@@ -291,11 +259,11 @@ impl OpenedMail {
         tag_list: &[u8],
     ) -> JsResult<PieceDecryptor> {
         Ok(PieceDecryptor {
-            inner: Some(Decryptor::Verified(Box::new(
+            inner: shared::PieceDecryptor::verified(
                 self.inner
                     .verified_piece_decryptor(index, tag_list)
                     .or_throw()?,
-            ))),
+            ),
         })
     }
 
@@ -310,16 +278,11 @@ impl OpenedMail {
     }
 }
 
-enum Decryptor {
-    Checked(CheckedPieceDecryptor),
-    Verified(Box<piece::VerifiedPieceDecryptor>),
-}
-
 /// Streams one piece out of its ciphertext (`OpenedMail.pieceDecryptor` or
 /// `verifiedPieceDecryptor`): `push` ciphertext as it arrives, then `finish()`.
 #[wasm_bindgen]
 pub struct PieceDecryptor {
-    inner: Option<Decryptor>,
+    inner: shared::PieceDecryptor,
 }
 
 #[wasm_bindgen]
@@ -327,31 +290,12 @@ impl PieceDecryptor {
     /// Consumes ciphertext; returns the plaintext of every chunk completed (and, verified,
     /// vouched for), possibly empty.
     pub fn push(&mut self, ciphertext: &[u8]) -> JsResult<Uint8Array> {
-        let mut out = Vec::new();
-        match self.inner.as_mut() {
-            Some(Decryptor::Checked(d)) => d.push(ciphertext, &mut out),
-            Some(Decryptor::Verified(d)) => d.push(ciphertext, &mut out),
-            None => return Err(invalid("this decryptor is finished")),
-        }
-        .or_throw()?;
-        Ok(secret_out(out))
+        Ok(secret_out(self.inner.push(ciphertext).or_throw()?))
     }
 
     /// Ends the piece: succeeds only if the whole piece came and (unverified) its length and
     /// digest check; returns the last plaintext (always empty when verified).
     pub fn finish(&mut self) -> JsResult<Uint8Array> {
-        let mut out = Vec::new();
-        let result = match self.inner.take() {
-            Some(Decryptor::Checked(d)) => d.finish(&mut out),
-            Some(Decryptor::Verified(d)) => d.finish(),
-            None => return Err(invalid("this decryptor is finished")),
-        };
-        match result {
-            Ok(()) => Ok(secret_out(out)),
-            Err(e) => {
-                out.zeroize();
-                Err(from_mailseal(e))
-            }
-        }
+        Ok(secret_out(self.inner.finish().or_throw()?))
     }
 }

@@ -1,0 +1,81 @@
+//! Escrow (SPEC.md §8): an account's escrow setting for one member, as a binding keeps it.
+
+use mailseal::account::escrow::{self, AccountDomain, EscrowContext};
+use mailseal::identity::{ChainState, EscrowTerms};
+use mailseal::keys::{DevicePublic, DeviceSecret, PukPublic, UserId};
+use mailseal::wire::Fixed;
+use rand_core::CryptoRng;
+
+/// An account's escrow setting for one member (SPEC.md §8.1): the account, its domain
+/// (escrow needs a custom domain), the member and the escrow administrators' group key. The
+/// library's `EscrowContext` borrows these; this owns them.
+pub struct EscrowSetting {
+    account: [u8; 16],
+    domain: String,
+    custom: bool,
+    member: UserId,
+    member_address: String,
+    ea_group: PukPublic,
+}
+
+impl EscrowSetting {
+    /// `account` and `member`: 32 hex digits; `custom`: whether `domain` is the account's
+    /// own domain; `ea_group`: the administrators' current PUK public record.
+    pub fn new(
+        account: &str,
+        domain: String,
+        custom: bool,
+        member: &str,
+        member_address: String,
+        ea_group: &[u8],
+    ) -> Result<Self, mailseal::Error> {
+        // An account id has the text form of a user id.
+        let account = *account.parse::<UserId>()?.as_bytes();
+        Ok(EscrowSetting {
+            account,
+            domain,
+            custom,
+            member: member.parse()?,
+            member_address,
+            ea_group: PukPublic::from_cbor(ea_group)?,
+        })
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&EscrowContext<'_>) -> R) -> R {
+        let domain = if self.custom {
+            AccountDomain::Custom(&self.domain)
+        } else {
+            AccountDomain::Shared(&self.domain)
+        };
+        f(&EscrowContext {
+            account: Fixed(self.account),
+            domain,
+            member: self.member,
+            member_address: &self.member_address,
+            ea_group: &self.ea_group,
+        })
+    }
+
+    /// The terms of the member's escrow-device link (SPEC.md §12.3), co-signed by the
+    /// administrator's device with public record `ea_device`, against the administrators'
+    /// chain.
+    pub fn enrollment_terms(
+        &self,
+        ea_chain: &ChainState,
+        ea_device: &[u8],
+    ) -> Result<EscrowTerms, mailseal::Error> {
+        let device = DevicePublic::from_cbor(ea_device)?;
+        self.with(|ctx| escrow::enrollment_terms(ctx, ea_chain, &device))
+    }
+
+    /// Wraps the escrow device's seed to the administrators' key, signed by the member's
+    /// device `signer` (SPEC.md §8.2).
+    pub fn wrap_escrow_device(
+        &self,
+        escrow_device: &DeviceSecret,
+        signer: &DeviceSecret,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Vec<u8>, mailseal::Error> {
+        self.with(|ctx| escrow::wrap_escrow_device(ctx, escrow_device, signer, rng))
+    }
+}
