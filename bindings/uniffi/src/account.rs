@@ -333,7 +333,7 @@ pub struct EscrowContext {
 #[uniffi::export]
 impl EscrowContext {
     /// `account`: 32 hex digits; `custom`: whether `domain` is the account's own domain;
-    /// `ea_group`: the administrators' current PUK record.
+    /// `ea_chain`: the administrators' verified chain, whose current PUK escrow wraps go to.
     #[uniffi::constructor]
     pub fn new(
         account: &str,
@@ -341,17 +341,18 @@ impl EscrowContext {
         custom: bool,
         member: &str,
         member_address: String,
-        ea_group: Bytes,
+        ea_chain: &Chain,
     ) -> Result<Arc<EscrowContext>> {
+        let ea_chain = (*ea_chain.inner).clone();
         Ok(Arc::new(EscrowContext {
-            inner: EscrowSetting::new(account, domain, custom, member, member_address, &ea_group)?,
+            inner: EscrowSetting::new(account, domain, custom, member, member_address, ea_chain)?,
         }))
     }
 
     /// The terms of the member's escrow-device link (SPEC.md §12.3), co-signed by the
     /// administrator's device with record `ea_device`, against the administrators' chain.
-    pub fn enrollment_terms(&self, ea_chain: &Chain, ea_device: Bytes) -> Result<Arc<EscrowTerms>> {
-        let terms = self.inner.enrollment_terms(&ea_chain.inner, &ea_device)?;
+    pub fn enrollment_terms(&self, ea_device: Bytes) -> Result<Arc<EscrowTerms>> {
+        let terms = self.inner.enrollment_terms(&ea_device)?;
         Ok(Arc::new(EscrowTerms { inner: terms }))
     }
 

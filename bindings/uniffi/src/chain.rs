@@ -510,14 +510,20 @@ impl Directory {
         Arc::new(Directory::default())
     }
 
-    /// Adds (or replaces) the chain of its user, with no proof that it is published.
-    pub fn add(&self, chain: &Chain) {
-        lock(&self.chains).insert(chain.inner.user(), (chain.inner.clone(), None));
+    /// Adds the chain of its user, with no proof that it is published. A chain already held
+    /// for the user is replaced only by a view that extends it (SPEC.md §12.5:
+    /// `chain/rollback` or `chain/fork` otherwise; `remove` first for a deliberate reset).
+    pub fn add(&self, chain: &Chain) -> Result<()> {
+        let mut held = lock(&self.chains);
+        replaces(&held, &chain.inner)?;
+        held.insert(chain.inner.user(), (chain.inner.clone(), None));
+        Ok(())
     }
 
-    /// Adds (or replaces) the chain of its user with the proof that its tail is in the log
-    /// under `view`'s checkpoint (SPEC.md §14.4): what a mailbox requiring published senders
-    /// needs. The entry must publish the chain's own tail (`transparency/entry_mismatch`).
+    /// Adds the chain of its user with the proof that its tail is in the log under `view`'s
+    /// checkpoint (SPEC.md §14.4): what a mailbox requiring published senders needs. The
+    /// entry must publish the chain's own tail (`transparency/entry_mismatch`); a chain
+    /// already held is replaced only by a view that extends it, as `add` says.
     pub fn add_published(
         &self,
         view: &TransparencyView,
@@ -527,14 +533,23 @@ impl Directory {
         inclusion: Bytes,
     ) -> Result<PublishedTail> {
         let tail = lock(&view.inner).verify_published(&chain.inner, index, &entry, &inclusion)?;
-        if tail.seq != chain.inner.tail().seq {
+        if tail.seq() != chain.inner.tail().seq {
             return Err(mailseal::Error::from(
                 mailseal::transparency::TransparencyError::EntryMismatch,
             )
             .into());
         }
-        lock(&self.chains).insert(chain.inner.user(), (chain.inner.clone(), Some(tail)));
+        let mut held = lock(&self.chains);
+        replaces(&held, &chain.inner)?;
+        held.insert(chain.inner.user(), (chain.inner.clone(), Some(tail)));
         Ok(published(tail))
+    }
+
+    /// Forgets the chain held for `user` (a deliberate reset: an account deleted and made
+    /// again); whether one was held.
+    pub fn remove(&self, user: &str) -> Result<bool> {
+        let user = convert::user_id(user)?;
+        Ok(lock(&self.chains).remove(&user).is_some())
     }
 
     /// The chain held for `user`, if any.
@@ -548,6 +563,15 @@ impl Directory {
     /// How many chains it holds.
     pub fn size(&self) -> u32 {
         convert::count(lock(&self.chains).len())
+    }
+}
+
+/// SPEC.md §12.5: a held chain is replaced only by a view that extends it (a served older
+/// view would undo a revocation the client has seen).
+fn replaces(held: &Held, chain: &ChainState) -> Result<()> {
+    match held.get(&chain.user()) {
+        Some((old, _)) => Ok(chain.extends(old)?),
+        None => Ok(()),
     }
 }
 

@@ -53,9 +53,9 @@ pub struct PublishedTail {
 
 pub(crate) fn published(t: LibTail) -> PublishedTail {
     PublishedTail {
-        index: t.index,
-        seq: t.seq,
-        checkpoint_size: t.checkpoint_size,
+        index: t.index(),
+        seq: t.seq(),
+        checkpoint_size: t.checkpoint_size(),
     }
 }
 

@@ -304,7 +304,7 @@ pub struct EscrowContext {
 #[wasm_bindgen]
 impl EscrowContext {
     /// `account`: 32 hex digits; `custom`: whether `domain` is the account's own domain;
-    /// `eaGroup`: the administrators' current PUK record.
+    /// `eaChain`: the administrators' verified chain, whose current PUK escrow wraps go to.
     #[wasm_bindgen(constructor)]
     pub fn new(
         account: &str,
@@ -312,10 +312,11 @@ impl EscrowContext {
         custom: bool,
         member: &str,
         member_address: String,
-        ea_group: &[u8],
+        ea_chain: &Chain,
     ) -> JsResult<EscrowContext> {
+        let ea_chain = (*ea_chain.inner).clone();
         Ok(EscrowContext {
-            inner: EscrowSetting::new(account, domain, custom, member, member_address, ea_group)
+            inner: EscrowSetting::new(account, domain, custom, member, member_address, ea_chain)
                 .or_throw()?,
         })
     }
@@ -323,11 +324,8 @@ impl EscrowContext {
     /// The terms of the member's escrow-device link (SPEC.md §12.3), co-signed by the
     /// administrator's device with record `eaDevice`, against the administrators' chain.
     #[wasm_bindgen(js_name = enrollmentTerms)]
-    pub fn enrollment_terms(&self, ea_chain: &Chain, ea_device: &[u8]) -> JsResult<EscrowTerms> {
-        let terms = self
-            .inner
-            .enrollment_terms(&ea_chain.inner, ea_device)
-            .or_throw()?;
+    pub fn enrollment_terms(&self, ea_device: &[u8]) -> JsResult<EscrowTerms> {
+        let terms = self.inner.enrollment_terms(ea_device).or_throw()?;
         Ok(EscrowTerms { inner: terms })
     }
 

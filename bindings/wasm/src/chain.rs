@@ -471,15 +471,6 @@ pub struct Directory {
     size: usize,
 }
 
-impl Directory {
-    /// Counts `user` in when it is not held yet (every add replaces what was held).
-    fn count(&mut self, user: &UserId) {
-        if self.inner.chain(user).is_none() {
-            self.size += 1;
-        }
-    }
-}
-
 #[wasm_bindgen]
 impl Directory {
     /// An empty directory.
@@ -488,17 +479,38 @@ impl Directory {
         Directory::default()
     }
 
-    /// Adds (or replaces) the chain of its user, with no proof that it is published.
-    pub fn add(&mut self, chain: &Chain) {
-        self.count(&chain.inner.user());
-        self.inner.add_unpublished((*chain.inner).clone());
+    /// Adds the chain of its user, with no proof that it is published. A chain already held
+    /// for the user is replaced only by a view that extends it (SPEC.md §12.5:
+    /// `chain/rollback` or `chain/fork` otherwise; `remove` first for a deliberate reset).
+    pub fn add(&mut self, chain: &Chain) -> JsResult<()> {
+        let user = chain.inner.user();
+        let held = self.inner.chain(&user).is_some();
+        self.inner
+            .add_unpublished((*chain.inner).clone())
+            .or_throw()?;
+        if !held {
+            self.size += 1;
+        }
+        Ok(())
     }
 
-    /// Adds (or replaces) the chain of its user with the proof that its tail is in the log
-    /// under `view`'s checkpoint: the entry at `index` and its `inclusion` proof, as the
-    /// service serves them. The entry must publish the chain's own tail
-    /// (`transparency/entry_mismatch` for an older position: fetch the newer entry).
-    /// Returns `{index, seq, checkpointSize}`. Nothing changes when a check fails.
+    /// Forgets the chain held for `user` (a deliberate reset: an account deleted and made
+    /// again); whether one was held.
+    pub fn remove(&mut self, user: &str) -> JsResult<bool> {
+        let user = convert::user_id(user)?;
+        let removed = self.inner.remove(&user).is_some();
+        if removed {
+            self.size -= 1;
+        }
+        Ok(removed)
+    }
+
+    /// Adds the chain of its user with the proof that its tail is in the log under `view`'s
+    /// checkpoint: the entry at `index` and its `inclusion` proof, as the service serves
+    /// them. The entry must publish the chain's own tail (`transparency/entry_mismatch` for
+    /// an older position: fetch the newer entry); a chain already held is replaced only by a
+    /// view that extends it, as `add` says. Returns `{index, seq, checkpointSize}`. Nothing
+    /// changes when a check fails.
     #[wasm_bindgen(js_name = addPublished, unchecked_return_type = "PublishedTail")]
     pub fn add_published(
         &mut self,

@@ -72,9 +72,9 @@ fn checkpoint_object(c: Checkpoint) -> JsValue {
 /// `{index, seq, checkpointSize}`.
 pub(crate) fn published_object(t: &PublishedTail) -> JsValue {
     Obj::new()
-        .set("index", num(t.index))
-        .set("seq", num(t.seq))
-        .set("checkpointSize", num(t.checkpoint_size))
+        .set("index", num(t.index()))
+        .set("seq", num(t.seq()))
+        .set("checkpointSize", num(t.checkpoint_size()))
         .done()
 }
 

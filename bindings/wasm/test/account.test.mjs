@@ -116,8 +116,8 @@ test("escrow: enrolled in the member's chain, the administrators open the escrow
   const ivy = user("ivy", 0x11);
   const admins = user("admins", 0xea);
   const escrowDevice = Device.generate("xwing", hexId(0xee));
-  const ctx = new EscrowContext("ac".repeat(16), "example.com", true, ivy.id, ivy.address, admins.puk.publicRecord());
-  const terms = ctx.enrollmentTerms(admins.chain, admins.device.publicRecord());
+  const ctx = new EscrowContext("ac".repeat(16), "example.com", true, ivy.id, ivy.address, admins.chain);
+  const terms = ctx.enrollmentTerms(admins.device.publicRecord());
   const draft = ivy.chain.proposeEscrowDevice(ivy.device.id, escrowDevice.publicRecord(), terms, undefined, NOW);
   for (const d of [ivy.device, escrowDevice, admins.device]) draft.sign(d);
   const chain = ivy.chain.extend([draft.finish()]);
@@ -127,12 +127,33 @@ test("escrow: enrolled in the member's chain, the administrators open the escrow
   const unlocked = openEscrowWrap(wrap, admins.keyring, chain);
   assert.deepEqual(unlocked.publicRecord(), escrowDevice.publicRecord());
   // A shared domain cannot be escrowed.
-  const shared = new EscrowContext("ac".repeat(16), "example.com", false, ivy.id, ivy.address, admins.puk.publicRecord());
+  const shared = new EscrowContext("ac".repeat(16), "example.com", false, ivy.id, ivy.address, admins.chain);
   assert.equal(
-    thrown(() => shared.enrollmentTerms(admins.chain, admins.device.publicRecord())).class,
+    thrown(() => shared.enrollmentTerms(admins.device.publicRecord())).class,
     "misuse/escrow_needs_custom_domain",
   );
   // Bob's planner tells him Ivy's mailbox is escrowed (the footer example's scenario).
   assert.ok(Chain.verify(ivy.links).escrow === null);
   assert.ok(Puk.generate("xwing", ivy.id, 2).generation === 2);
+});
+
+test("a directory replaces a chain only with a view that extends it (SPEC.md §12.5)", () => {
+  const vic = user("vic", 0x61);
+  const phone = Device.generate("xwing", hexId(0x62));
+  const draft = vic.chain.proposeAddDevice(vic.device.id, phone.publicRecord(), undefined, NOW);
+  draft.sign(vic.device);
+  draft.sign(phone);
+  const newer = vic.chain.extend([draft.finish()]);
+  const senders = new Directory();
+  senders.add(vic.chain);
+  senders.add(newer);
+  // The server serves the older view again: refused, and the newer one stays.
+  assert.equal(thrown(() => senders.add(vic.chain)).class, "chain/rollback");
+  assert.equal(senders.get(vic.id).tail.seq, 2);
+  assert.equal(senders.size, 1);
+  // A deliberate reset goes through remove.
+  assert.equal(senders.remove(vic.id), true);
+  assert.equal(senders.size, 0);
+  senders.add(vic.chain);
+  assert.equal(senders.get(vic.id).tail.seq, 1);
 });

@@ -397,9 +397,9 @@ function escrow(c, suite) {
   const eaDevice = Device.fromSeed(suite, i.ea_device_id, bytes(i.ea_device_seed));
   if (i.enroll) {
     const e = i.enroll;
-    const ctx = new EscrowContext(i.account, text(e.domain), e.custom, i.member, text(e.member_address), eaPuk.publicRecord());
+    const ctx = new EscrowContext(i.account, text(e.domain), e.custom, i.member, text(e.member_address), chainOf(i.ea_chain));
     const cosigner = e.cosigner === "ea_device" ? eaDevice : memberDevice;
-    const terms = () => ctx.enrollmentTerms(chainOf(i.ea_chain), cosigner.publicRecord());
+    const terms = () => ctx.enrollmentTerms(cosigner.publicRecord());
     if (c.expected_error) return refuses(c.expected_error, terms);
     const f = terms().fields;
     assert.deepEqual(
@@ -419,7 +419,7 @@ function escrow(c, suite) {
   }
   if (i.wrap_domain) {
     const w = i.wrap_domain;
-    const ctx = new EscrowContext(i.account, text(w.domain), w.custom, i.member, i.member_address, eaPuk.publicRecord());
+    const ctx = new EscrowContext(i.account, text(w.domain), w.custom, i.member, i.member_address, chainOf(i.ea_chain));
     return refuses(c.expected_error, () => ctx.wrapEscrowDevice(escrowDevice, memberDevice));
   }
   if (c.expected_error) return refuses(c.expected_error, () => openEscrowWrap(bytes(i.open_escrow_wrap), eaKeys, memberChain));
@@ -538,8 +538,8 @@ function plannerChain(address, entry) {
       const adminDevice = Device.generate("x25519", id(0xa1));
       const admins = Chain.verify([Chain.root(adminDevice, adminPuk, ["admins@example.com"], NOW)]);
       const escrowDevice = Device.generate("x25519", id(0xe5));
-      const ctx = new EscrowContext(id(0xac), "example.com", true, u.chain.user, address, adminPuk.publicRecord());
-      const terms = ctx.enrollmentTerms(admins, adminDevice.publicRecord());
+      const ctx = new EscrowContext(id(0xac), "example.com", true, u.chain.user, address, admins);
+      const terms = ctx.enrollmentTerms(adminDevice.publicRecord());
       const draft = u.chain.proposeEscrowDevice(u.device.id, escrowDevice.publicRecord(), terms, undefined, 2);
       for (const d of [u.device, escrowDevice, adminDevice]) draft.sign(d);
       return u.chain.extend([draft.finish()]);

@@ -102,13 +102,13 @@ def test_escrow_from_enrollment_to_recovery():
     uma = user("uma", 0x31, SUITE)
     admins = user("admins", 0xEA, SUITE)
     ctx = m.EscrowContext(hex_id(0xAC), "example.com", True, uma.chain.user(), uma.address,
-                          admins.puk.public_record())
+                          admins.chain)
     shared = m.EscrowContext(hex_id(0xAC), "zmail.com", False, uma.chain.user(), uma.address,
-                             admins.puk.public_record())
+                             admins.chain)
     escrow_device = m.Device.generate(SUITE, hex_id(0xEE))
     with pytest.raises(m.MailsealError.Misuse):
         shared.wrap_escrow_device(escrow_device, uma.device)
-    terms = ctx.enrollment_terms(admins.chain, admins.device.public_record())
+    terms = ctx.enrollment_terms(admins.device.public_record())
     assert terms.fields().domain == "example.com" and terms.fields().ea_group == admins.chain.user()
     chain = append(uma.chain,
                    uma.chain.propose_escrow_device(uma.device.id(), escrow_device.public_record(), terms, None,
@@ -201,3 +201,20 @@ def test_mail_held_for_a_user_without_a_key():
     opened = m.Mailbox(newbie_chain, ring).open(copy.copy, directory(alice.chain))
     assert opened.open_piece(0, resealed.pieces[0]) == b"Welcome aboard"
     assert opened.classify(True).code == "server_encrypted"
+
+
+def test_a_directory_replaces_a_chain_only_with_a_view_that_extends_it():
+    vic = user("vic", 0x61, SUITE)
+    phone = m.Device.generate(SUITE, hex_id(0x62))
+    newer = append(vic.chain, vic.chain.propose_add_device(vic.device.id(), phone.public_record(), None, NOW + 1),
+                   vic.device, phone)
+    senders = m.Directory()
+    senders.add(vic.chain)
+    senders.add(newer)
+    # The server serves the older view again (SPEC.md §12.5): refused, the newer one stays.
+    raises("chain/rollback", senders.add, vic.chain)
+    assert senders.get(vic.chain.user()).tail().seq == 2 and senders.size() == 1
+    # A deliberate reset goes through remove.
+    assert senders.remove(vic.chain.user()) is True
+    senders.add(vic.chain)
+    assert senders.get(vic.chain.user()).tail().seq == 1

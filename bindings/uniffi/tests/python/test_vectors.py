@@ -395,9 +395,9 @@ def escrow(c, suite):
     if i.get("enroll"):
         e = i["enroll"]
         ctx = m.EscrowContext(i["account"], text(e["domain"]), e["custom"], i["member"],
-                              text(e["member_address"]), ea_puk.public_record())
+                              text(e["member_address"]), chain_of(i["ea_chain"]))
         cosigner = ea_device if e["cosigner"] == "ea_device" else member_device
-        terms = lambda: ctx.enrollment_terms(chain_of(i["ea_chain"]), cosigner.public_record())
+        terms = lambda: ctx.enrollment_terms(cosigner.public_record())
         if "expected_error" in c:
             return refuses(c["expected_error"], terms)
         f = terms().fields()
@@ -411,7 +411,7 @@ def escrow(c, suite):
     if i.get("wrap_domain"):
         w = i["wrap_domain"]
         ctx = m.EscrowContext(i["account"], text(w["domain"]), w["custom"], i["member"], i["member_address"],
-                              ea_puk.public_record())
+                              chain_of(i["ea_chain"]))
         return refuses(c["expected_error"], lambda: ctx.wrap_escrow_device(escrow_device, member_device))
     if "expected_error" in c:
         return refuses(c["expected_error"], lambda: m.open_escrow_wrap(b(i["open_escrow_wrap"]), ea_keys, member_chain))
@@ -525,8 +525,8 @@ def planner_chain(address, entry):
         admin_device = m.Device.generate(m.Suite.X25519, ident(0xA1))
         admins = m.Chain.verify([m.root_link(admin_device, admin_puk, ["admins@example.com"], NOW)])
         escrow_device = m.Device.generate(m.Suite.X25519, ident(0xE5))
-        ctx = m.EscrowContext(ident(0xAC), "example.com", True, chain.user(), address, admin_puk.public_record())
-        terms = ctx.enrollment_terms(admins, admin_device.public_record())
+        ctx = m.EscrowContext(ident(0xAC), "example.com", True, chain.user(), address, admins)
+        terms = ctx.enrollment_terms(admin_device.public_record())
         draft = chain.propose_escrow_device(device.id(), escrow_device.public_record(), terms, None, 2)
         for d in (device, escrow_device, admin_device):
             draft.sign(d)

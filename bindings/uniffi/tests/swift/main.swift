@@ -57,9 +57,9 @@ final class User {
     }
 }
 
-func directory(_ chains: Chain...) -> Directory {
+func directory(_ chains: Chain...) throws -> Directory {
     let d = Directory()
-    for c in chains { d.add(chain: c) }
+    for c in chains { try d.add(chain: c) }
     return d
 }
 
@@ -103,7 +103,7 @@ for suite in suites() {
         let info = try validateEnvelope(envelope: envelope, pieceLengths: pieces.map { UInt64($0.count) })
         try expect(info.boxes.map { $0.kind } == [.sender, .to, .cc, .bcc], "boxes")
         let copies = try splitEnvelope(envelope: envelope)
-        let senders = directory(alice.chain)
+        let senders = try directory(alice.chain)
         for (reader, kind) in [(bob, RecipientKind.to), (carol, .cc), (dave, .bcc)] {
             let copy = copies.first { $0.user == reader.chain.user() }!.copy
             let opened = try reader.mailbox.open(copy: copy, senders: senders)
