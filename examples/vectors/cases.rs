@@ -3073,10 +3073,21 @@ fn planner_cases() -> Vec<Value> {
             ready.clone(),
             vec![
                 active("bob@example.com"),
-                json!({ "address": "robert@example.com", "kind": "to", "entry": "active_user", "chain_address": "bob@example.com" }),
+                json!({ "address": "robert@example.com", "kind": "to", "entry": "active_user", "chain_address": "carol@example.com" }),
             ],
             "personal",
         ),
+        // One user under two addresses: a mail has one box per user (SPEC.md §6.8, §11.1).
+        (
+            "recipient_twice",
+            ready.clone(),
+            vec![
+                active("bob@example.com"),
+                json!({ "address": "robert@example.com", "kind": "bcc", "entry": "active_user", "chain_address": "bob@example.com" }),
+            ],
+            "personal",
+        ),
+        ("no_recipients", ready.clone(), vec![], "personal"),
         (
             "every_refusal",
             json!({ "has_key": true, "active_device": true, "has_server_key": false, "must_rotate": true }),

@@ -291,8 +291,10 @@ pub fn wrap_seed_cosigned(
 /// Opens a seed wrap addressed to `me` carrying a seed of `chain`'s user (SPEC.md §7.2).
 ///
 /// Checks, in order: parse and limits; suite; addressed to `me` and for this user; the
-/// approver is a device of this user's chain, active, and ordinary or backup — or the escrow
-/// device with a co-signature by an active ordinary device of the escrow administrators'
+/// approver is a device of this user's chain not revoked before the link that introduced the
+/// wrapped generation (it held that generation legitimately: a device revoked later may have
+/// wrapped it before), ordinary or backup — or the escrow device with a co-signature by an
+/// active ordinary device of the escrow administrators'
 /// chain `ea_chain` (the group the chain's escrow enrollment names); signature; HPKE open; the
 /// seed derives the PUK record the chain holds for that generation.
 ///

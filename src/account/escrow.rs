@@ -231,7 +231,8 @@ pub fn wrap_escrow_device(
 
 /// An EA device opens an escrow wrap with the EA group's PUK generations it holds, against
 /// the member's verified chain (SPEC.md §8.2 checks, in order: parse and limits; suite; EA
-/// group and generation held; the signer an active ordinary device of the member's chain;
+/// group and generation held; the signer an ordinary device of the member's chain not
+/// revoked before the enrollment's link;
 /// signature; HPKE open; the seed derives exactly the escrow device the member's chain
 /// enrolled).
 ///

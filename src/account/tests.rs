@@ -659,6 +659,38 @@ fn user_data_cannot_move_between_messages_types_users_or_roll_back() {
     );
 }
 
+/// SPEC.md §9: `min_version` stops replays, not a holder of an old generation, who can seal
+/// any version under it. After the rotation that removed that holder the client re-seals and
+/// accepts only the new generation: the forgery is then not for it.
+#[test]
+fn user_data_forged_under_an_old_generation_is_refused_once_only_new_ones_are_accepted() {
+    let mut r = ChaCha20Rng::from_seed([26; 32]);
+    let u = UserId::new([1; 16]);
+    let (g1, g2) = (
+        PukSecret::generate(SUITE, u, 1, &mut r).unwrap(),
+        PukSecret::generate(SUITE, u, 2, &mut r).unwrap(),
+    );
+    let settings = |version| UserDataBinding {
+        data_type: "settings",
+        message_id: None,
+        version: Some(version),
+    };
+    // The revoked device still holds generation 1 and forges the newest version there.
+    let forged = seal_user_data(&g1, &settings(u64::MAX), b"forward to eve", &mut r).unwrap();
+    // Accepting every generation held, the version check alone lets it through.
+    assert!(open_user_data(&forged, &u, [&g1, &g2], &settings(0), Some(43)).is_ok());
+    // The client re-sealed under generation 2 and accepts only it from now on.
+    let resealed = seal_user_data(&g2, &settings(43), b"keep", &mut r).unwrap();
+    assert_eq!(
+        open_user_data(&resealed, &u, [&g2], &settings(0), Some(43)).unwrap(),
+        b"keep"
+    );
+    assert_eq!(
+        open_user_data(&forged, &u, [&g2], &settings(0), Some(43)).err(),
+        Some(Error::NotARecipient)
+    );
+}
+
 #[test]
 fn mail_opened_from_an_escrowed_mailbox_reports_it() {
     let mut r = ChaCha20Rng::from_seed([26; 32]);

@@ -151,7 +151,12 @@ pub fn seal_user_data(
 /// not used here: the blob's own version is authenticated by the key and checked against
 /// `min_version`.
 /// `puks` borrows the keys: a slice, an array of references or any iterator of
-/// `&PukSecret`. Memory: the plaintext.
+/// `&PukSecret`, and they are the generations the caller accepts. `min_version` stops a
+/// service from serving an older blob, but not a forger: anyone who holds an old generation
+/// (a device revoked since, or escrow administrators after escrow was turned off) can seal a
+/// blob under it with any version. After a rotation that removed such a holder, re-seal the
+/// data under the new generation and from then on pass only the generations introduced since
+/// (SPEC.md §9). Memory: the plaintext.
 pub fn open_user_data<'k>(
     blob: &[u8],
     user: &UserId,

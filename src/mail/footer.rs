@@ -174,6 +174,14 @@ pub enum RefusalReason {
     NoServerKey,
     /// External or list recipients in BCC: the envelope cannot route them.
     NonUserInBcc(String),
+    /// No recipient at all.
+    NoRecipients,
+    /// A user already listed (under this or another address, in any of To, CC and BCC): a
+    /// mail has one box per user.
+    RecipientTwice(String),
+    /// A user whose chain is of another suite than the sender's: no box of the mail's suite
+    /// can be sealed to it.
+    RecipientOfAnotherSuite(String),
 }
 
 /// The planner's answer.
@@ -274,6 +282,15 @@ pub fn plan(
     let mut relayed = Vec::new();
     let mut held = Vec::new();
     let mut notes = Vec::new();
+    if recipients.is_empty() {
+        refusals.push(RefusalReason::NoRecipients);
+    }
+    // Sealing's own rules (SPEC.md §6.8): one box per user, the sender's user covered by its
+    // own box, every key of the mail's suite. The planner checks them so that an E2E plan
+    // always seals.
+    let sender_user = sender.chain.map(ChainState::user);
+    let suite = sender.chain.map(ChainState::suite);
+    let mut seen: Vec<UserId> = Vec::new();
     for r in recipients {
         let a = || r.address.clone();
         let mut non_user = |reason: NotE2eReason| {
@@ -285,6 +302,20 @@ pub fn plan(
         };
         match &r.entry {
             DirectoryEntry::User(chain) | DirectoryEntry::PublishedUser(chain, _) => {
+                let user = chain.user();
+                // Writing to oneself is no second box: the sender's own box covers this user
+                // (§6.8), so only other users count as listed.
+                if Some(user) != sender_user {
+                    if seen.contains(&user) {
+                        refusals.push(RefusalReason::RecipientTwice(a()));
+                        continue;
+                    }
+                    seen.push(user);
+                }
+                if suite.is_some_and(|s| s != chain.suite()) {
+                    refusals.push(RefusalReason::RecipientOfAnotherSuite(a()));
+                    continue;
+                }
                 match RecipientKey::from_chain(a(), chain) {
                     Ok(key) => {
                         if let Some(e) = chain.escrow() {
@@ -303,13 +334,26 @@ pub fn plan(
                         }
                         keyed.push((r.kind, key));
                     }
-                    Err(_) if !chain.has_address(&r.address) => {
-                        refusals.push(RefusalReason::AddressNotTheUsers(a()))
+                    // Every reason that applies (SPEC.md §11.1), address first.
+                    Err(_) => {
+                        if !chain.has_address(&r.address) {
+                            refusals.push(RefusalReason::AddressNotTheUsers(a()));
+                        }
+                        let readable = chain.devices().iter().any(|d| {
+                            d.is_active() && d.role == crate::identity::DeviceRole::Ordinary
+                        });
+                        if !readable {
+                            refusals.push(RefusalReason::AllDevicesRevoked(a()));
+                        }
                     }
-                    Err(_) => refusals.push(RefusalReason::AllDevicesRevoked(a())),
                 }
             }
             DirectoryEntry::PreProvisionedUser(user) => {
+                if seen.contains(user) || Some(*user) == sender_user {
+                    refusals.push(RefusalReason::RecipientTwice(a()));
+                    continue;
+                }
+                seen.push(*user);
                 if r.kind == RecipientKind::Bcc {
                     refusals.push(RefusalReason::NonUserInBcc(a()));
                 }
@@ -447,6 +491,9 @@ pub enum Caution {
     /// and the sender's chain was not shown to be published: the keys are the ones the
     /// service served, unconfirmed by anyone else.
     SenderNotCheckedInLog,
+    /// E2E, but the sender's mailbox is escrowed: the sender's account administrators can
+    /// read the mail through the sender's own copy ([`Classification::sender_escrow`]).
+    SenderEscrowed,
 }
 
 /// The classification of an opened mail (SPEC.md §11.2).
@@ -460,6 +507,9 @@ pub struct Classification {
     pub sender: SenderStatus,
     /// The reader's mailbox escrow enrollment, from the reader's own chain: disclose it.
     pub escrow: Option<EscrowEnrollment>,
+    /// The sender's mailbox escrow enrollment that can read this mail
+    /// ([`OpenedMail::sender_escrow`](crate::mail::open::OpenedMail::sender_escrow)).
+    pub sender_escrow: Option<EscrowEnrollment>,
     /// Cautions to show beside the footer.
     pub cautions: Vec<Caution>,
 }
@@ -577,6 +627,9 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
     if e2e && !published {
         cautions.push(Caution::SenderNotCheckedInLog);
     }
+    if e2e && opened.sender_escrow().is_some() {
+        cautions.push(Caution::SenderEscrowed);
+    }
     if opened.sealed_to_older_generation() {
         cautions.push(Caution::OlderKeyGeneration);
     }
@@ -585,6 +638,7 @@ pub fn classify(opened: &OpenedMail, sender_is_known_contact: bool) -> Classific
         reasons,
         sender: opened.sender_status(),
         escrow: opened.mailbox_escrow().cloned(),
+        sender_escrow: opened.sender_escrow().cloned(),
         cautions,
     }
 }
@@ -628,6 +682,7 @@ impl Caution {
             Caution::UnknownSender => "unknown_sender",
             Caution::OlderKeyGeneration => "older_key_generation",
             Caution::SenderNotCheckedInLog => "sender_not_checked_in_log",
+            Caution::SenderEscrowed => "sender_escrowed",
         }
     }
 }
@@ -668,6 +723,9 @@ impl RefusalReason {
             RefusalReason::SenderMustRotate => "sender_must_rotate",
             RefusalReason::NoServerKey => "no_server_key",
             RefusalReason::NonUserInBcc(_) => "non_user_in_bcc",
+            RefusalReason::NoRecipients => "no_recipients",
+            RefusalReason::RecipientTwice(_) => "recipient_twice",
+            RefusalReason::RecipientOfAnotherSuite(_) => "recipient_of_another_suite",
         }
     }
 
@@ -676,8 +734,11 @@ impl RefusalReason {
         match self {
             RefusalReason::AllDevicesRevoked(a)
             | RefusalReason::AddressNotTheUsers(a)
-            | RefusalReason::NonUserInBcc(a) => Some(a),
-            RefusalReason::SenderHasNoKey
+            | RefusalReason::NonUserInBcc(a)
+            | RefusalReason::RecipientTwice(a)
+            | RefusalReason::RecipientOfAnotherSuite(a) => Some(a),
+            RefusalReason::NoRecipients
+            | RefusalReason::SenderHasNoKey
             | RefusalReason::SenderDeviceNotActive
             | RefusalReason::SenderMustRotate
             | RefusalReason::NoServerKey => None,
@@ -768,6 +829,10 @@ impl fmt::Display for Caution {
             Caution::SenderNotCheckedInLog => {
                 "The sender's keys were not checked against a public key log."
             }
+            Caution::SenderEscrowed => {
+                "The sender's mailbox is escrowed: the sender's account administrators can read \
+                 this mail."
+            }
         })
     }
 }
@@ -810,6 +875,13 @@ impl fmt::Display for RefusalReason {
             }
             RefusalReason::NonUserInBcc(a) => {
                 write!(f, "{a} cannot be in BCC: only users of the service can.")
+            }
+            RefusalReason::NoRecipients => f.write_str("The mail has no recipient."),
+            RefusalReason::RecipientTwice(a) => {
+                write!(f, "{a} is a user the mail already lists.")
+            }
+            RefusalReason::RecipientOfAnotherSuite(a) => {
+                write!(f, "{a} uses keys of another kind than yours.")
             }
         }
     }

@@ -226,6 +226,7 @@ pub struct OpenedMail {
     pub(crate) manifest: Manifest,
     sent: Option<SentRecord>,
     escrow: Option<EscrowEnrollment>,
+    sender_escrow: Option<EscrowEnrollment>,
     from_is_senders: bool,
     stale_generation: bool,
     evidence: Option<Evidence>,
@@ -237,6 +238,9 @@ pub struct OpenedMail {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Findings {
     pub(crate) escrow: Option<EscrowEnrollment>,
+    /// An escrow enrollment of the signer's chain whose device holds (or held) the PUK
+    /// generation the sender's own copy is sealed to.
+    pub(crate) sender_escrow: Option<EscrowEnrollment>,
     /// The header's From address is one of the sender's chain's addresses.
     pub(crate) from_is_senders: bool,
     /// The box was sealed to a PUK generation older than the mailbox chain's at the tail the
@@ -262,6 +266,7 @@ impl OpenedMail {
             manifest,
             sent,
             escrow: findings.escrow,
+            sender_escrow: findings.sender_escrow,
             from_is_senders: findings.from_is_senders,
             stale_generation: findings.stale_generation,
             evidence: None,
@@ -321,6 +326,15 @@ impl OpenedMail {
     /// administrators can read it.
     pub fn mailbox_escrow(&self) -> Option<&EscrowEnrollment> {
         self.escrow.as_ref()
+    }
+
+    /// For device-signed mail: an escrow enrollment of the sender's chain (in the reader's
+    /// view) whose escrow device holds or held the key the sender's own copy of this mail is
+    /// sealed to: on at the mail's tail, or enabled since (an escrow device receives every
+    /// generation the member holds). The sender's account administrators can then read the
+    /// mail through the sender's copy; the product must disclose it (SPEC.md §11.2).
+    pub fn sender_escrow(&self) -> Option<&EscrowEnrollment> {
+        self.sender_escrow.as_ref()
     }
 
     /// Whether the header's From address is one of the sender's addresses, as the sender's
@@ -697,6 +711,16 @@ pub fn open_copy(
     };
     let findings = Findings {
         escrow: mailbox.chain.and_then(|c| c.escrow()).cloned(),
+        // §11.2: escrow of the sender's mailbox reads the sender's copy unless it was turned
+        // off at or before the mail's tail (turning it off rotates the PUK away from it).
+        sender_escrow: signer.and_then(|(chain, _, tail)| {
+            chain
+                .escrow_history()
+                .iter()
+                .rev()
+                .find(|e| e.disabled_at.is_none_or(|off| off > tail.seq))
+                .cloned()
+        }),
         from_is_senders: signer
             .is_some_and(|(chain, _, _)| chain.has_address(&header.sender.address)),
         stale_generation,

@@ -40,6 +40,8 @@ pub struct Classification {
     pub cautions: Vec<Worded>,
     /// The reader's own escrow enrollment, disclosed beside the footer.
     pub escrow: Option<EscrowEnrollment>,
+    /// The sender's escrow enrollment that can read this mail (SPEC.md §11.2), disclosed too.
+    pub sender_escrow: Option<EscrowEnrollment>,
 }
 
 fn worded(code: &str, text: &impl std::fmt::Display) -> Worded {
@@ -57,6 +59,7 @@ pub(crate) fn classification(c: &LibClassification) -> Classification {
         reasons: c.reasons.iter().map(|r| worded(r.code(), r)).collect(),
         cautions: c.cautions.iter().map(|r| worded(r.code(), r)).collect(),
         escrow: c.escrow.as_ref().map(enrollment),
+        sender_escrow: c.sender_escrow.as_ref().map(enrollment),
     }
 }
 

@@ -239,6 +239,11 @@ impl OpenedMail {
         self.inner.mailbox_escrow().map(enrollment)
     }
 
+    /// The sender's escrow enrollment that can read this mail (SPEC.md §11.2), if any.
+    pub fn sender_escrow(&self) -> Option<EscrowEnrollment> {
+        self.inner.sender_escrow().map(enrollment)
+    }
+
     /// The footer (SPEC.md §11.2), in the product's words. `sender_is_known_contact`:
     /// whether the reader has written with the sender before.
     pub fn classify(&self, sender_is_known_contact: bool) -> Classification {

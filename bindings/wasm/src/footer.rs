@@ -18,7 +18,7 @@ fn worded(code: &str, text: String) -> JsValue {
     Obj::new().set("code", code).set("text", text).done()
 }
 
-/// `{footer, code, sender, reasons, cautions, escrow}` of a classification.
+/// `{footer, code, sender, reasons, cautions, escrow, senderEscrow}` of a classification.
 pub(crate) fn classification_object(c: &Classification) -> JsValue {
     Obj::new()
         .set("footer", c.footer.to_string())
@@ -33,6 +33,10 @@ pub(crate) fn classification_object(c: &Classification) -> JsValue {
             array(c.cautions.iter().map(|r| worded(r.code(), r.to_string()))),
         )
         .set("escrow", opt(c.escrow.as_ref().map(escrow_object)))
+        .set(
+            "senderEscrow",
+            opt(c.sender_escrow.as_ref().map(escrow_object)),
+        )
         .done()
 }
 

@@ -180,7 +180,14 @@ impl OpenedMail {
         opt(self.inner.mailbox_escrow().map(escrow_object))
     }
 
-    /// The footer (SPEC.md §11.2): `{footer, code, sender, reasons, cautions, escrow}`, each
+    /// The sender's escrow enrollment that can read this mail (SPEC.md §11.2), or `null`.
+    #[wasm_bindgen(getter, js_name = senderEscrow, unchecked_return_type = "EscrowEnrollment | null")]
+    pub fn sender_escrow(&self) -> JsValue {
+        opt(self.inner.sender_escrow().map(escrow_object))
+    }
+
+    /// The footer (SPEC.md §11.2): `{footer, code, sender, reasons, cautions, escrow,
+    /// senderEscrow}`, each
     /// reason and caution as `{code, text}` in the product's words.
     /// `senderIsKnownContact`: whether the reader has written with the sender before.
     #[wasm_bindgen(unchecked_return_type = "Classification")]

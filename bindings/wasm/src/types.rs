@@ -44,6 +44,8 @@ export interface Classification {
   code: "e2e_encrypted" | "server_encrypted";
   sender: "verified_active_device" | "revoked_device" | "escrow_device" | "backup_device" | "unsigned";
   reasons: Worded[]; cautions: Worded[]; escrow: EscrowEnrollment | null;
+  /** The sender's escrow that can read this mail (SPEC.md §11.2), or null. */
+  senderEscrow: EscrowEnrollment | null;
 }
 export interface PlanReason { code: string; address: string | null; text: string }
 export interface PlanNote { code: string; address: string; eaGroup: string | null; text: string }

@@ -694,6 +694,55 @@ fn escrowed_mailbox_is_disclosed_in_the_classification() {
     let c = classify(&opened, true);
     assert_eq!(c.footer, Footer::E2eEncrypted);
     assert_eq!(c.escrow.map(|e| e.terms.ea_group), Some(ea_user));
+    // Alice's mailbox is not escrowed: nothing said of the sender's.
+    assert_eq!(
+        (
+            c.sender_escrow,
+            c.cautions.contains(&Caution::SenderEscrowed)
+        ),
+        (None, false)
+    );
+
+    // Bob writes to Alice: his administrators can read his own copy, so Alice's footer says
+    // so (SPEC.md §11.2), E2E still, with the caution.
+    let bob_writes = |w: &mut World, id: &str| {
+        let mut s = MailSealer::new(SUITE, w.bob.sender(), id, 10)
+            .unwrap()
+            .to(w.alice.key());
+        s.add_piece(b"from bob", &mut w.r).unwrap();
+        let env = s.seal(&mut w.r).unwrap();
+        let opened = w
+            .alice
+            .open(&copy_of(&env, &w.alice.id), &[&w.bob.chain])
+            .unwrap();
+        classify(&opened, true)
+    };
+    let c = bob_writes(&mut w, "<escrowed@example.com>");
+    assert_eq!(c.footer, Footer::E2eEncrypted);
+    assert!(c.cautions.contains(&Caution::SenderEscrowed));
+    assert_eq!(c.sender_escrow.map(|e| e.terms.ea_group), Some(ea_user));
+    assert_eq!(Caution::SenderEscrowed.code(), "sender_escrowed");
+    // Once Bob turned escrow off (the PUK rotates away from the escrow device), his new mail
+    // carries no such caution: the escrow device never held the key his copy is sealed to.
+    let off = crate::account::devices::rotate(
+        &w.bob.chain,
+        &w.bob.device,
+        crate::account::devices::RotationCause::DisableEscrow,
+        3,
+        &mut w.r,
+    )
+    .unwrap();
+    w.bob.chain = w.bob.chain.extend(&[&off.link]).unwrap();
+    w.bob.puk = off.puk;
+    let c = bob_writes(&mut w, "<after@example.com>");
+    assert_eq!(c.footer, Footer::E2eEncrypted);
+    assert_eq!(
+        (
+            c.sender_escrow,
+            c.cautions.contains(&Caution::SenderEscrowed)
+        ),
+        (None, false)
+    );
 }
 
 fn sender_state(w: &World) -> SenderState<'_> {
@@ -1040,4 +1089,98 @@ fn stable_codes_are_the_specs_and_every_decision_has_words() {
     // Footer, status, reasons and cautions share no code except where the same fact is named
     // (`unsigned`, `external`, `mailing_list`).
     assert!(seen.len() >= 30, "{seen:?}");
+}
+
+/// SPEC.md §11.1: the planner checks what sealing will refuse (§6.8), so an E2E plan always
+/// seals: no recipient, a user listed twice (under any addresses and kinds), a user of
+/// another suite; and a chain failing both recipient checks gets both reasons.
+#[test]
+fn planner_refuses_what_sealing_would_refuse() {
+    let w = world(48);
+    let mut r = ChaCha20Rng::from_seed([49; 32]);
+    let s = sender_state(&w);
+    let reasons = |plan: Plan| match plan {
+        Plan::Refuse { reasons } => reasons,
+        other => panic!("not refused: {other:?}"),
+    };
+    assert_eq!(
+        reasons(crate::mail::footer::plan(&s, &[], MailContext::Personal)),
+        vec![RefusalReason::NoRecipients]
+    );
+    let bob = DirectoryEntry::User(&w.bob.chain);
+    let twice = [
+        planned("bob@example.com", RecipientKind::To, bob.clone()),
+        planned("bob@example.com", RecipientKind::Bcc, bob.clone()),
+    ];
+    assert_eq!(
+        reasons(crate::mail::footer::plan(&s, &twice, MailContext::Personal)),
+        vec![RefusalReason::RecipientTwice("bob@example.com".into())]
+    );
+    // Writing to oneself beside others is fine: the sender's own box covers the sender.
+    let alice = DirectoryEntry::User(&w.alice.chain);
+    let with_self = [
+        planned("alice@example.com", RecipientKind::To, alice),
+        planned("bob@example.com", RecipientKind::To, bob.clone()),
+    ];
+    assert!(matches!(
+        crate::mail::footer::plan(&s, &with_self, MailContext::Personal),
+        Plan::E2e { .. }
+    ));
+    let other_suite = if SUITE == Suite::X25519 {
+        Suite::XWing
+    } else {
+        Suite::X25519
+    };
+    let stranger = crate::hazmat::TestUser::generate(
+        other_suite,
+        UserId::new([0x77; 16]),
+        "stranger@example.com",
+        DeviceId::new([0x77; 16]),
+        &mut r,
+    )
+    .unwrap();
+    let mixed = [planned(
+        "stranger@example.com",
+        RecipientKind::To,
+        DirectoryEntry::User(&stranger.chain),
+    )];
+    assert_eq!(
+        reasons(crate::mail::footer::plan(&s, &mixed, MailContext::Personal)),
+        vec![RefusalReason::RecipientOfAnotherSuite(
+            "stranger@example.com".into()
+        )]
+    );
+    // Both recipient checks fail: both reasons, the address first.
+    let gone = w
+        .carol
+        .chain
+        .extend(&[w.carol.chain.server_revoke(w.carol.device.id(), 2)])
+        .unwrap();
+    let both = [planned(
+        "not-carol@example.com",
+        RecipientKind::To,
+        DirectoryEntry::User(&gone),
+    )];
+    assert_eq!(
+        reasons(crate::mail::footer::plan(&s, &both, MailContext::Personal)),
+        vec![
+            RefusalReason::AddressNotTheUsers("not-carol@example.com".into()),
+            RefusalReason::AllDevicesRevoked("not-carol@example.com".into()),
+        ]
+    );
+    // What the planner calls E2E seals.
+    if let Plan::E2e { recipients, .. } =
+        crate::mail::footer::plan(&s, &with_self, MailContext::Personal)
+    {
+        let mut sealer = MailSealer::new(SUITE, w.alice.sender(), "<p@example.com>", 3).unwrap();
+        for (kind, key) in recipients {
+            sealer = match kind {
+                RecipientKind::To => sealer.to(key),
+                RecipientKind::Cc => sealer.cc(key),
+                _ => sealer.bcc(key),
+            };
+        }
+        sealer.add_piece(b"hi", &mut r).unwrap();
+        sealer.seal(&mut r).unwrap();
+    }
 }

@@ -489,6 +489,8 @@ def chain(c, suite):
 # here as the generator builds them (the plan depends on their structure, not their keys).
 NOW = 1_764_374_400
 _serial = [0]
+# One user per address within a case: entries naming the same (chain) address are one user.
+_planner_users = {}
 
 
 def ident(n: int) -> str:
@@ -496,11 +498,15 @@ def ident(n: int) -> str:
 
 
 def planner_user(address):
+    if address in _planner_users:
+        return _planner_users[address]
     n = 0x10 + (_serial[0] % 0xD0)
     _serial[0] += 1
     puk = m.Puk.generate(m.Suite.X25519, ident(n), 1)
     device = m.Device.generate(m.Suite.X25519, ident(n ^ 0x80))
-    return puk, device, m.Chain.verify([m.root_link(device, puk, [address], NOW)])
+    u = (puk, device, m.Chain.verify([m.root_link(device, puk, [address], NOW)]))
+    _planner_users[address] = u
+    return u
 
 
 def add_device(chain, approver):
@@ -537,6 +543,7 @@ def planner_chain(address, entry):
 def planner(c, suite):
     i = c["inputs"]
     s = i["sender"]
+    _planner_users.clear()
     _, alice_device, alice_chain = planner_user("alice@example.com")
     if s.get("must_rotate"):
         grown, second = add_device(alice_chain, alice_device)
@@ -708,8 +715,10 @@ def test_vector_file(name):
 
 
 def test_the_run_reached_the_published_set():
-    """Runs after the files (pytest keeps file order): most cases must have been reached."""
+    """Runs after the files (pytest keeps file order): every case but the 6 no binding can
+    reach (chains grown from the generator's XofRng, a recipient given by PUK without a chain)
+    must have been reached."""
     total = sum(len(json.loads((VECTORS / n).read_text())["cases"]) for n in FILES)
     reached = TOTALS["verified"] + TOTALS["published"]
     print(f"vectors: {reached} of {total} cases through the bindings ({TOTALS})")
-    assert reached >= 0.9 * total, TOTALS
+    assert reached >= total - 6, TOTALS
