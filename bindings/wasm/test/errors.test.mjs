@@ -111,6 +111,21 @@ test("piece indices and PUK generations are checked, never wrapped modulo 2^32",
   assert.deepEqual(parseReport(opened.report(Uint32Array.of(1), bob.device, NOW)).disclosed, [1]);
 });
 
+test("a finished link draft has no body or signers: binding/invalid_argument, as finish() again", () => {
+  const u = user("uma", 0x55);
+  const phone = Device.generate("xwing", hexId(0x56));
+  const draft = u.chain.proposeAddDevice(u.device.id, phone.publicRecord(), undefined, NOW);
+  assert.ok(draft.body.length > 0);
+  assert.deepEqual(draft.signers, [u.device.id, phone.id]);
+  draft.sign(u.device);
+  draft.sign(phone);
+  u.chain.extend([draft.finish()]);
+  assertClass(() => draft.body, "binding/invalid_argument");
+  assertClass(() => draft.signers, "binding/invalid_argument");
+  assertClass(() => draft.finish(), "binding/invalid_argument");
+  assertClass(() => draft.sign(u.device), "binding/invalid_argument");
+});
+
 test("the library's misuse checks come through", () => {
   const [alice, bob] = [user("alice", 1), user("bob", 2, "x25519")];
   // Sealing as an address the sender's chain does not list.
