@@ -404,21 +404,21 @@ pub struct LinkDraft {
 #[wasm_bindgen]
 impl LinkDraft {
     /// The bytes every signer signs (to sign elsewhere and `addSignature`).
+    /// Throws once the draft is finished.
     #[wasm_bindgen(getter)]
-    pub fn body(&self) -> Vec<u8> {
-        self.inner
-            .as_ref()
-            .map(|d| d.body().to_vec())
-            .unwrap_or_default()
+    pub fn body(&self) -> JsResult<Vec<u8>> {
+        Ok(self.draft_ref()?.body().to_vec())
     }
 
-    /// The device ids that must sign, in order.
+    /// The device ids that must sign, in order. Throws once the draft is finished.
     #[wasm_bindgen(getter)]
-    pub fn signers(&self) -> Vec<String> {
-        self.inner
-            .as_ref()
-            .map(|d| d.signers().iter().map(ToString::to_string).collect())
-            .unwrap_or_default()
+    pub fn signers(&self) -> JsResult<Vec<String>> {
+        Ok(self
+            .draft_ref()?
+            .signers()
+            .iter()
+            .map(ToString::to_string)
+            .collect())
     }
 
     /// Signs with `device`, one of the required signers.
@@ -457,6 +457,13 @@ impl LinkDraft {
     fn draft(&mut self) -> JsResult<&mut identity::LinkDraft> {
         self.inner
             .as_mut()
+            .ok_or_else(|| invalid("this draft was already finished"))
+    }
+
+    /// A call out of order is `binding/invalid_argument` in this package (see error.rs).
+    fn draft_ref(&self) -> JsResult<&identity::LinkDraft> {
+        self.inner
+            .as_ref()
             .ok_or_else(|| invalid("this draft was already finished"))
     }
 }

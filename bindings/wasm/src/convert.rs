@@ -1,7 +1,7 @@
 //! Values across the boundary: suites, ids, numbers, bytes, plain objects, randomness, and the
 //! stable names of the library's enums.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect, Uint8Array, Uint32Array};
 use mailseal::Suite;
 use mailseal::keys::{DeviceId, UserId};
 use mailseal::mail::envelope::{Origin, RecipientKind};
@@ -64,6 +64,41 @@ pub(crate) fn int(value: f64, what: &str) -> JsResult<u64> {
             "{what} must be a whole number from 0 to 2^53 - 1"
         )))
     }
+}
+
+/// A JavaScript number that must be a whole number from 0 to 2^32 − 1 (a PUK generation).
+/// The generated glue would wrap a `u32` parameter modulo 2^32; this refuses instead.
+pub(crate) fn int32(value: f64, what: &str) -> JsResult<u32> {
+    if (0.0..=f64::from(u32::MAX)).contains(&value) && value.fract() == 0.0 {
+        // In range and whole, so the conversion is exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(value as u32)
+    } else {
+        Err(invalid(&format!(
+            "{what} must be a whole number from 0 to 2^32 - 1"
+        )))
+    }
+}
+
+/// A piece index: a whole number from 0 to 2^32 − 1, whatever the platform's `usize`, so
+/// that 2^32 is refused rather than wrapped to the body (an index past the last piece is then
+/// the library's error).
+pub(crate) fn index(value: f64, what: &str) -> JsResult<usize> {
+    usize::try_from(int32(value, what)?)
+        .map_err(|_| invalid(&format!("{what} is too large for this platform")))
+}
+
+/// Piece indices: a JavaScript array of numbers, each checked as `index` does, or a
+/// `Uint32Array`. (A `Vec<u32>` parameter would take a plain array's 2^32 as 0, the body.)
+pub(crate) fn indices(value: &JsValue, what: &str) -> JsResult<Vec<usize>> {
+    let not_indices = || invalid(&format!("{what} must be an array of piece indices"));
+    if !Array::is_array(value) && !value.is_instance_of::<Uint32Array>() {
+        return Err(not_indices());
+    }
+    Array::from(value)
+        .iter()
+        .map(|v| index(v.as_f64().ok_or_else(not_indices)?, what))
+        .collect()
 }
 
 /// A u64 as a JavaScript number (every value the library returns is far below 2^53).

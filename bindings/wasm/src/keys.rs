@@ -99,11 +99,11 @@ impl Puk {
 #[wasm_bindgen]
 impl Puk {
     /// A fresh PUK for `user` (32 hex digits) at `generation` (from 1).
-    pub fn generate(suite: &str, user: &str, generation: u32) -> JsResult<Puk> {
+    pub fn generate(suite: &str, user: &str, generation: f64) -> JsResult<Puk> {
         let puk = PukSecret::generate(
             convert::suite(suite)?,
             convert::user_id(user)?,
-            generation,
+            convert::int32(generation, "generation")?,
             &mut convert::rng()?,
         )
         .or_throw()?;
@@ -111,12 +111,12 @@ impl Puk {
     }
 
     /// Derives generation `generation` of `user`'s PUK from its 32-byte seed (taken and wiped).
-    pub fn derive(suite: &str, user: &str, generation: u32, seed: Vec<u8>) -> JsResult<Puk> {
+    pub fn derive(suite: &str, user: &str, generation: f64, seed: Vec<u8>) -> JsResult<Puk> {
         let seed = PukSeed::from_bytes(secret32(seed, "a PUK seed")?);
         let puk = PukSecret::derive(
             convert::suite(suite)?,
             convert::user_id(user)?,
-            generation,
+            convert::int32(generation, "generation")?,
             seed,
         )
         .or_throw()?;

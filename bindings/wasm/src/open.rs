@@ -201,11 +201,13 @@ impl OpenedMail {
     /// An abuse report of this mail (SPEC.md §13), disclosing the pieces at `disclose` (0 is
     /// the body) to the service, signed by the reader's device `reporter` at `now`. Only
     /// device-signed mail can be reported.
-    pub fn report(&self, disclose: Vec<u32>, reporter: &Device, now: f64) -> JsResult<Vec<u8>> {
-        let disclose: Vec<usize> = disclose
-            .iter()
-            .map(|i| usize::try_from(*i).unwrap_or(usize::MAX))
-            .collect();
+    pub fn report(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint32Array | number[]")] disclose: &JsValue,
+        reporter: &Device,
+        now: f64,
+    ) -> JsResult<Vec<u8>> {
+        let disclose = convert::indices(disclose, "disclose")?;
         mailseal::mail::report::report(
             &self.inner,
             &disclose,
@@ -223,14 +225,16 @@ impl OpenedMail {
 
     /// The ciphertext length of piece `index` as the header states it.
     #[wasm_bindgen(js_name = pieceSize)]
-    pub fn piece_size(&self, index: usize) -> JsResult<f64> {
+    pub fn piece_size(&self, index: f64) -> JsResult<f64> {
+        let index = convert::index(index, "index")?;
         #[allow(clippy::cast_precision_loss)]
         Ok(self.inner.piece_size(index).or_throw()? as f64)
     }
 
     /// The digest of piece `index` the manifest records.
     #[wasm_bindgen(js_name = pieceDigest)]
-    pub fn piece_digest(&self, index: usize) -> JsResult<Uint8Array> {
+    pub fn piece_digest(&self, index: f64) -> JsResult<Uint8Array> {
+        let index = convert::index(index, "index")?;
         Ok(Uint8Array::from(
             self.inner.piece_digest(index).or_throw()?.0.as_slice(),
         ))
@@ -239,7 +243,8 @@ impl OpenedMail {
     /// Opens piece `index` from its whole ciphertext: plaintext only if every chunk and the
     /// manifest's digest check.
     #[wasm_bindgen(js_name = openPiece)]
-    pub fn open_piece(&self, index: usize, ciphertext: &[u8]) -> JsResult<Uint8Array> {
+    pub fn open_piece(&self, index: f64, ciphertext: &[u8]) -> JsResult<Uint8Array> {
+        let index = convert::index(index, "index")?;
         Ok(secret_out(
             self.inner.open_piece(index, ciphertext).or_throw()?,
         ))
@@ -250,7 +255,8 @@ impl OpenedMail {
     /// discard everything if that fails. (`verifiedPieceDecryptor` releases nothing the digest
     /// does not vouch for.)
     #[wasm_bindgen(js_name = pieceDecryptor)]
-    pub fn piece_decryptor(&self, index: usize) -> JsResult<PieceDecryptor> {
+    pub fn piece_decryptor(&self, index: f64) -> JsResult<PieceDecryptor> {
+        let index = convert::index(index, "index")?;
         Ok(PieceDecryptor {
             inner: shared::PieceDecryptor::checked(self.inner.piece_decryptor(index).or_throw()?),
         })
@@ -262,9 +268,10 @@ impl OpenedMail {
     #[wasm_bindgen(js_name = verifiedPieceDecryptor)]
     pub fn verified_piece_decryptor(
         &self,
-        index: usize,
+        index: f64,
         tag_list: &[u8],
     ) -> JsResult<PieceDecryptor> {
+        let index = convert::index(index, "index")?;
         Ok(PieceDecryptor {
             inner: shared::PieceDecryptor::verified(
                 self.inner
@@ -276,7 +283,8 @@ impl OpenedMail {
 
     /// Verified random access to piece `index`: open any chunk on its own.
     #[wasm_bindgen(js_name = verifiedPieceReader)]
-    pub fn verified_piece_reader(&self, index: usize, tag_list: &[u8]) -> JsResult<PieceReader> {
+    pub fn verified_piece_reader(&self, index: f64, tag_list: &[u8]) -> JsResult<PieceReader> {
+        let index = convert::index(index, "index")?;
         Ok(PieceReader::from_verified(
             self.inner
                 .verified_piece_reader(index, tag_list)

@@ -13,6 +13,7 @@ import {
   RecoveryCode,
   linkCopy,
   parseDeviceRecord,
+  parseReport,
   parsePukRecord,
   pieceOpen,
   splitEnvelope,
@@ -21,7 +22,7 @@ import {
   validateEnvelope,
 } from "mailseal";
 
-import { NOW, thrown, user } from "./world.mjs";
+import { NOW, hexId, thrown, user } from "./world.mjs";
 
 const enc = new TextEncoder();
 
@@ -68,6 +69,61 @@ test("arguments the binding cannot use are binding/invalid_argument", () => {
   assertClass(() => new MailSealer(alice.puk, alice.device, alice.chain, alice.address, "<m@x>", 1.5), "binding/invalid_argument");
   // Ids are 32 hexadecimal digits: the library's own check.
   assertClass(() => Device.generate("xwing", "xyz"), "malformed/field/id");
+});
+
+test("piece indices and PUK generations are checked, never wrapped modulo 2^32", () => {
+  const invalid = "binding/invalid_argument";
+  // Generations: 2^32 would have been generation 0, 2^32 + 1 generation 1.
+  for (const g of [2 ** 32, 2 ** 32 + 1, -1, 1.5, NaN, Infinity]) {
+    assertClass(() => Puk.generate("x25519", hexId(1), g), invalid);
+    assertClass(() => Puk.derive("x25519", hexId(1), g, new Uint8Array(32)), invalid);
+  }
+  assert.equal(Puk.generate("x25519", hexId(1), 2 ** 32 - 1).generation, 2 ** 32 - 1);
+  assert.equal(Puk.derive("x25519", hexId(1), 7, new Uint8Array(32)).generation, 7);
+
+  // Piece indices: 2^32 would have been the body, 2^32 + 1 the attachment.
+  const [alice, bob] = [user("alice", 1), user("bob", 2)];
+  const s = new MailSealer(alice.puk, alice.device, alice.chain, alice.address, "<idx@example.com>", NOW);
+  s.to(bob.address, bob.chain);
+  const body = s.addPiece(enc.encode("the body"));
+  const photo = s.addPiece(enc.encode("a private photo"));
+  const copy = splitEnvelope(s.seal()).find((c) => c.user === bob.id).copy;
+  const senders = new Directory();
+  senders.add(alice.chain);
+  const opened = bob.mailbox.open(copy, senders);
+  for (const [i, piece] of [[2 ** 32, body], [2 ** 32 + 1, photo], [-1, body], [0.5, body], [NaN, body]]) {
+    assertClass(() => opened.openPiece(i, piece), invalid);
+    assertClass(() => opened.pieceSize(i), invalid);
+    assertClass(() => opened.pieceDigest(i), invalid);
+    assertClass(() => opened.pieceDecryptor(i), invalid);
+    assertClass(() => opened.verifiedPieceDecryptor(i, tagList(piece)), invalid);
+    assertClass(() => opened.verifiedPieceReader(i, tagList(piece)), invalid);
+    assertClass(() => opened.report([i], bob.device, NOW), invalid);
+  }
+  assertClass(() => opened.report([1, 2 ** 32], bob.device, NOW), invalid);
+  assertClass(() => opened.report(["0"], bob.device, NOW), invalid);
+  assertClass(() => opened.report(0, bob.device, NOW), invalid);
+  // In range they still work; a whole index past the last piece is the library's refusal.
+  assert.equal(new TextDecoder().decode(opened.openPiece(1, photo)), "a private photo");
+  assert.equal(opened.pieceSize(0), body.length);
+  assert.notEqual(thrown(() => opened.openPiece(2, body)).class, invalid);
+  assert.deepEqual(parseReport(opened.report([0], bob.device, NOW)).disclosed, [0]);
+  assert.deepEqual(parseReport(opened.report(Uint32Array.of(1), bob.device, NOW)).disclosed, [1]);
+});
+
+test("a finished link draft has no body or signers: binding/invalid_argument, as finish() again", () => {
+  const u = user("uma", 0x55);
+  const phone = Device.generate("xwing", hexId(0x56));
+  const draft = u.chain.proposeAddDevice(u.device.id, phone.publicRecord(), undefined, NOW);
+  assert.ok(draft.body.length > 0);
+  assert.deepEqual(draft.signers, [u.device.id, phone.id]);
+  draft.sign(u.device);
+  draft.sign(phone);
+  u.chain.extend([draft.finish()]);
+  assertClass(() => draft.body, "binding/invalid_argument");
+  assertClass(() => draft.signers, "binding/invalid_argument");
+  assertClass(() => draft.finish(), "binding/invalid_argument");
+  assertClass(() => draft.sign(u.device), "binding/invalid_argument");
 });
 
 test("the library's misuse checks come through", () => {
