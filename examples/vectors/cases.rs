@@ -1733,6 +1733,57 @@ fn mail_cases(suite: Suite) -> Vec<Value> {
         },
         &first.expect("the first mail"),
     ));
+    // The sender's mailbox is escrowed (SPEC.md §11.2): every E2E reader's footer says so
+    // (caution `sender_escrowed`). Drawn last, so the cases above keep their bytes.
+    {
+        let alice_links = alice.links(suite);
+        let alice_chain = ChainState::verify(&alice_links).expect("alice's chain");
+        let admin =
+            DeviceSecret::from_seed(suite, DeviceId::new(draw(&mut rng)), &draw::<32>(&mut rng));
+        let ea_user = UserId::new(draw(&mut rng));
+        let ea_puk = PukSecret::derive(suite, ea_user, 1, PukSeed::from_bytes(draw(&mut rng)))
+            .expect("EA PUK");
+        let ea_links = build_chain(suite, "admins@example.com", &admin, &ea_puk, &[]);
+        let ea_chain = ChainState::verify(&ea_links).expect("EA chain");
+        let escrow_device =
+            DeviceSecret::from_seed(suite, DeviceId::new(draw(&mut rng)), &draw::<32>(&mut rng));
+        let ctx = EscrowContext {
+            account: Fixed(draw(&mut rng)),
+            domain: AccountDomain::Custom("example.com"),
+            member: UserId::new(alice.user),
+            member_address: &alice.address,
+            ea_chain: &ea_chain,
+        };
+        let terms = enrollment_terms(&ctx, admin.public()).expect("terms");
+        let device = alice.device(suite);
+        let mut draft = alice_chain
+            .propose_escrow_device(
+                device.id(),
+                escrow_device.public(),
+                terms,
+                None,
+                1_764_374_400,
+            )
+            .expect("escrow link");
+        for d in [&device, &escrow_device, &admin] {
+            draft.sign(d).expect("sign");
+        }
+        let mut links = alice_links;
+        links.push(draft.finish().expect("link"));
+        let mut escrowed = alice.to_json(suite);
+        escrowed["chain"] = links_json(&links);
+        let mut bob_to = bob.to_json(suite);
+        bob_to["kind"] = json!("to");
+        let inputs = json!({
+            "sender": escrowed, "recipients": [bob_to], "message_id": "<escrowed-sender@example.com>",
+            "timestamp": 1_764_374_400u64, "bcc_text": "",
+            "pieces": [hex(b"Hello from an escrowed mailbox")],
+            "randomness": mail_randomness(suite, 1, 2, &mut rng),
+        });
+        let mail = seal_case(suite, &inputs).expect("seal vector");
+        let expected = expected_mail(suite, &inputs, &mail, &[&alice, &bob]);
+        cases.push(json!({ "name": "mail_from_an_escrowed_sender", "inputs": inputs, "expected": expected }));
+    }
     cases
 }
 
