@@ -606,7 +606,7 @@ pub fn open_copy(
             check_tail(chain, tail)?;
             let d = chain
                 .device(device)
-                .filter(|d| d.added_at <= tail.seq)
+                .filter(|d| d.was_active_at(tail.seq))
                 .ok_or(AuthFailure::UnknownSigner)?;
             Some((chain, d, *tail))
         }

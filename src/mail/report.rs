@@ -434,7 +434,7 @@ impl Report {
         check_tail(sender, tail)?;
         let signer = sender
             .device(signer)
-            .filter(|d| d.added_at <= tail.seq)
+            .filter(|d| d.was_active_at(tail.seq))
             .ok_or(AuthFailure::UnknownSigner)?;
 
         // 10. The reporter's leaf, up its path to the root the signer signed.

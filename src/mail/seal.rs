@@ -486,7 +486,16 @@ impl<'a> MailSealer<'a> {
         if self.bcc_text.len() > MAX_BCC_LEN {
             return Err(Limit::BccSize.into());
         }
-        self.recipient_list()
+        let list = self.recipient_list()?;
+        // §6.8, §10.1: unprovisioned users always, externals unless a link box carries the
+        // mail to them (`access_restricted`), need the server's box: refused after the
+        // recipients' own checks and before any piece is sealed.
+        let needs_server = !self.unprovisioned.is_empty()
+            || (!self.external.is_empty() && self.link_expiry.is_none());
+        if needs_server && self.server.is_none() {
+            return Err(Misuse::NeedsServerAccess.into());
+        }
+        Ok(list)
     }
 
     /// Seals access-restricted mail: returns the envelope and the link fragment to send the
@@ -502,6 +511,10 @@ impl<'a> MailSealer<'a> {
             return Err(Misuse::NoRecipients.into());
         }
         self.check_addressing()?;
+        if self.pieces.is_empty() {
+            return Err(Misuse::NoPieces.into());
+        }
+        // Drawn only once everything the inputs decide has been checked.
         let link = LinkKey::generate(rng);
         let (envelope, pinned) = self.seal_inner(Some(&link), None, rng)?;
         let pinned = pinned.ok_or(Misuse::LinkNeedsSealRestricted)?;
@@ -567,6 +580,11 @@ impl<'a> MailSealer<'a> {
             to: parties(RecipientKind::To, &self.to),
         };
         header.validate()?;
+        // §4.2: a header past its limit is refused before the boxes are sealed (every reader
+        // would refuse the envelope).
+        if header.encode().len() > crate::mail::envelope::MAX_HEADER_LEN {
+            return Err(Limit::HeaderSize.into());
+        }
         build::build(
             Parts {
                 suite: self.suite,
@@ -618,6 +636,14 @@ impl<'a> MailSealer<'a> {
             check_address(&r.address)?;
             if r.puk.mail_key.suite() != self.suite {
                 return Err(Misuse::SuiteMismatch.into());
+            }
+            // What the box will carry must be what validation accepts (§6.4): a generation
+            // from 1, a chain position from 1.
+            if r.puk.generation == 0 {
+                return Err(Malformed::Field(Field::Generation).into());
+            }
+            if r.tail.is_some_and(|t| t.seq == 0) {
+                return Err(Malformed::Field(Field::ChainTail).into());
             }
             // Users are sealed to as their chains give them; only the server has no chain.
             if kind != RecipientKind::ServerAccess && r.tail.is_none() {

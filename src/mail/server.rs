@@ -49,8 +49,8 @@ use crate::error::{Error, Field, Limit, Malformed, Misuse};
 use crate::keys::UserId;
 use crate::mail::envelope::build::{self, Parts};
 use crate::mail::envelope::{
-    BoxView, CopyView, EnvelopeView, FormatVersion, MAX_PIECES, MAX_RECIPIENTS, Origin, Party,
-    RecipientKind, RoutingHeader, SenderParty,
+    BoxView, CopyView, EnvelopeView, FormatVersion, MAX_HEADER_LEN, MAX_PIECES, MAX_RECIPIENTS,
+    Origin, Party, RecipientKind, RoutingHeader, SenderParty,
 };
 use crate::mail::open::{OpenedMail, check_box_tail, check_kind};
 use crate::mail::seal::{RecipientKey, SealedMail, manifest_entries, seal_piece};
@@ -486,6 +486,11 @@ pub fn seal_inbound(
         to: mail.to.clone(),
     };
     header.validate()?;
+    // §4.2: a header past its limit is refused before anything is drawn (every reader would
+    // refuse the envelope). Digests have a fixed size, so the placeholders measure true.
+    if header.encode().len() > MAX_HEADER_LEN {
+        return Err(Limit::HeaderSize.into());
+    }
     let recipients = inbound_recipients(suite, mail)?;
 
     let mut ciphertexts = Vec::with_capacity(mail.pieces.len());
@@ -531,10 +536,24 @@ fn inbound_recipients(
         if r.puk.mail_key.suite() != suite {
             return Err(Misuse::SuiteMismatch.into());
         }
-        if !boxed.insert(r.puk.user) {
+        // §6.7: no box of kinds 1–3 for the header's sender user (a list's poster who is also
+        // a member gets none), and each user once.
+        if Some(r.puk.user) == mail.sender_user || !boxed.insert(r.puk.user) {
             return Err(Malformed::Field(Field::RecipientSet).into());
         }
         recipients.push((r.puk.user, r));
+    }
+    // §6.7: a To or CC box carries the header party's address byte for byte.
+    let named = mail.to.iter().chain(&mail.cc);
+    let mismatched = named
+        .filter_map(|p| p.user.map(|u| (u, &p.address)))
+        .any(|(u, a)| {
+            recipients
+                .iter()
+                .any(|(user, r)| *user == u && r.address != *a)
+        });
+    if mismatched {
+        return Err(Malformed::Field(Field::RecipientSet).into());
     }
     let kind_of: BTreeMap<UserId, RecipientKind> = mail
         .cc

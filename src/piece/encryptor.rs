@@ -137,6 +137,11 @@ impl PieceEncryptor {
                 .saturating_sub(self.pending.len())
                 .min(plaintext.len());
             let (now, rest) = plaintext.split_at(take);
+            // One allocation of a whole chunk: growing by reallocation would leave copies of
+            // the plaintext in freed memory that `Zeroizing` never sees.
+            if self.pending.capacity() < CHUNK_SIZE {
+                self.pending.reserve_exact(CHUNK_SIZE);
+            }
             self.pending.extend_from_slice(now);
             plaintext = rest;
         }

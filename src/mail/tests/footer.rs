@@ -9,7 +9,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use crate::account::escrow::{AccountDomain, EscrowContext, enrollment_terms};
-use crate::error::{AuthFailure, Error, Field, Malformed};
+use crate::error::{AuthFailure, Error, Field, Limit, Malformed, Misuse};
 use crate::identity::{self, ChainState};
 use crate::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
 use crate::mail::envelope::build::{self, Parts};
@@ -513,6 +513,64 @@ fn genuine_e2e_mail_is_e2e_and_strangers_get_a_caution() {
     let c = classify(&opened, true);
     assert_eq!(c.footer, Footer::ServerEncrypted);
     assert_eq!(c.reasons, vec![ServerEncryptedReason::RevokedSenderDevice]);
+
+    // Signed by that device but binding a tail at or after its revocation: no honest sealer
+    // makes this (it refuses an inactive device), so it is a forgery by whoever kept the
+    // revoked key, and not the sender's (SPEC.md §6.9 step 5): unknown signer.
+    let key = PieceKey::generate(&mut w.r);
+    let sealed = piece::seal(SUITE, Purpose::MailPiece, &key, &mut w.r, b"forged").unwrap();
+    let header = RoutingHeader {
+        sender: SenderParty {
+            address: w.alice.address.clone(),
+            chain: Some(revoked.tail()),
+            device: Some(w.alice.device.id()),
+            user: Some(w.alice.id),
+        },
+        origin: Origin::SenderDevice,
+        piece_sizes: vec![sealed.ciphertext.len() as u64],
+        piece_digests: vec![sealed.digest],
+        suite: SUITE,
+        timestamp: 3,
+        version: FormatVersion::V1,
+        expiry: None,
+        cc: vec![],
+        message_id: "<after-revocation@example.com>".into(),
+        to: vec![Party {
+            address: w.bob.address.clone(),
+            user: Some(w.bob.id),
+        }],
+    };
+    let own = RecipientKey {
+        address: w.alice.address.clone(),
+        puk: w.alice.puk.public().clone(),
+        tail: Some(revoked.tail()),
+    };
+    let (forged, _) = build::build(
+        Parts {
+            suite: SUITE,
+            header,
+            signer: Some(&w.alice.device),
+            sender_puk: Some(&w.alice.puk),
+            recipients: vec![
+                (RecipientKind::Sender, own),
+                (RecipientKind::To, w.bob.key()),
+            ],
+            pieces: vec![PieceEntry {
+                key,
+                digest: sealed.digest,
+            }],
+            e2e: true,
+            bcc_text: String::new(),
+            link: None,
+            trace: None,
+        },
+        &mut w.r,
+    )
+    .unwrap();
+    assert_eq!(
+        w.bob.open(&copy_of(&forged, &w.bob.id), &[&revoked]).err(),
+        Some(AuthFailure::UnknownSigner.into())
+    );
 }
 
 #[test]
@@ -1183,4 +1241,106 @@ fn planner_refuses_what_sealing_would_refuse() {
         sealer.add_piece(b"hi", &mut r).unwrap();
         sealer.seal(&mut r).unwrap();
     }
+}
+
+/// Sealers refuse what every reader would refuse (third review): a header past its limit,
+/// an inbound box for the header's own sender user or under another spelling of a To
+/// address, a key of generation 0 or a chain position 0.
+#[test]
+fn sealers_refuse_mail_their_readers_would_refuse() {
+    let mut w = world(50);
+    // 1023 external To addresses of 320 bytes: a header over 256 KiB.
+    let long = |i: usize| alloc::format!("{i:04}{}@elsewhere.example", "x".repeat(298));
+    let mut sealer = MailSealer::new(SUITE, w.alice.sender(), "<big@example.com>", 4).unwrap();
+    for i in 0..1023 {
+        sealer = sealer.external(RecipientKind::To, long(i));
+    }
+    let mut sealer = sealer.server_access(w.server.server_key());
+    sealer.add_piece(b"hi", &mut w.r).unwrap();
+    assert_eq!(sealer.seal(&mut w.r).err(), Some(Limit::HeaderSize.into()));
+    // Inbound: the poster of a list who is also a member gets no box of its own mail.
+    let inbound =
+        |to: Vec<Party>, sender_user: Option<UserId>, keys: Vec<RecipientKey>| InboundMail {
+            origin: Origin::MailingList,
+            sender_address: "bob@example.com".into(),
+            sender_user,
+            message_id: "<list@example.com>".into(),
+            timestamp: 12,
+            to,
+            cc: vec![],
+            recipients: keys,
+            pieces: vec![b"list mail"],
+        };
+    let bob_to = |address: &str| Party {
+        address: address.into(),
+        user: Some(w.bob.id),
+    };
+    let mail = inbound(vec![], Some(w.bob.id), vec![w.bob.key()]);
+    assert_eq!(
+        seal_inbound(SUITE, &mail, &mut w.r).err(),
+        Some(Malformed::Field(Field::RecipientSet).into())
+    );
+    // A To box under another spelling of the header's address.
+    let mail = inbound(vec![bob_to("Bob@Example.com")], None, vec![w.bob.key()]);
+    assert_eq!(
+        seal_inbound(SUITE, &mail, &mut w.r).err(),
+        Some(Malformed::Field(Field::RecipientSet).into())
+    );
+    let mail = inbound(vec![bob_to("bob@example.com")], None, vec![w.bob.key()]);
+    assert!(seal_inbound(SUITE, &mail, &mut w.r).is_ok());
+    // Keys whose box validation would refuse.
+    let mut zero_generation = w.server.server_key();
+    zero_generation.puk.generation = 0;
+    let mut zero_tail = w.bob.key();
+    zero_tail.tail = zero_tail
+        .tail
+        .map(|t| crate::identity::ChainTail { seq: 0, ..t });
+    for (key, err) in [
+        (zero_generation, Field::Generation),
+        (zero_tail, Field::ChainTail),
+    ] {
+        let s = MailSealer::new(SUITE, w.alice.sender(), "<k@example.com>", 5).unwrap();
+        // The server's key (no chain) goes in as server access, a user's key as To.
+        let mut s = match key.tail {
+            None => s
+                .to(w.bob.key())
+                .external(RecipientKind::Cc, "dan@elsewhere.example")
+                .server_access(key),
+            Some(_) => s.to(key),
+        };
+        s.add_piece(b"hi", &mut w.r).unwrap();
+        assert_eq!(s.seal(&mut w.r).err(), Some(Malformed::Field(err).into()));
+    }
+}
+
+/// SPEC.md §6.8: what the inputs decide is refused before any randomness is drawn, the need
+/// for server access included (it was found only after every piece was sealed).
+#[test]
+fn server_access_is_refused_before_anything_is_drawn() {
+    let w = world(51);
+    let message = crate::mail::seal::Message {
+        message_id: "<ext@example.com>".into(),
+        timestamp: 6,
+        to: vec![w.bob.key()],
+        external: vec![(RecipientKind::Cc, "dan@elsewhere.example".into())],
+        pieces: vec![&[7u8; 100_000][..]],
+        ..Default::default()
+    };
+    let mut empty = crate::hazmat::TapeRng::new(Vec::new());
+    assert_eq!(
+        crate::mail::seal::seal_mail(SUITE, w.alice.sender(), &message, &mut empty).err(),
+        Some(Misuse::NeedsServerAccess.into())
+    );
+    assert!(!empty.overrun(), "randomness was drawn before the refusal");
+    // Access-restricted mail: no pieces is refused before the link key is drawn.
+    let mut empty = crate::hazmat::TapeRng::new(Vec::new());
+    let restricted = MailSealer::new(SUITE, w.alice.sender(), "<r@example.com>", 7)
+        .unwrap()
+        .external(RecipientKind::To, "dan@elsewhere.example")
+        .access_restricted(100);
+    assert_eq!(
+        restricted.seal_restricted(&mut empty).err(),
+        Some(Misuse::NoPieces.into())
+    );
+    assert!(!empty.overrun());
 }
