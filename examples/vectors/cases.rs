@@ -561,6 +561,18 @@ fn key_cases(suite: Suite) -> Vec<Value> {
             "malformed/public_key",
         );
     }
+    // A valid key's X25519 part with its top bit set: the same point to a decoder, but not
+    // its canonical encoding (SPEC.md §5.3).
+    let mut aliased = valid_puk.public().mail_key.as_bytes().to_vec();
+    if let Some(last) = aliased.last_mut() {
+        *last |= 0x80;
+    }
+    neg(
+        "x25519_key_top_bit_set",
+        "puk_record",
+        puk_record(&aliased, 1, sid),
+        "malformed/public_key",
+    );
     neg(
         "puk_record_key_wrong_length",
         "puk_record",

@@ -109,7 +109,7 @@ impl KemPublicKey {
         let x25519_part: [u8; X25519_LEN] = x25519_part
             .and_then(|p| p.try_into().ok())
             .ok_or(Malformed::PublicKey)?;
-        if is_low_order_x25519(&x25519_part) {
+        if !is_canonical_x25519(&x25519_part) || is_low_order_x25519(&x25519_part) {
             return Err(Malformed::PublicKey.into());
         }
         Ok(KemPublicKey::new(suite, bytes, decoded))
@@ -152,6 +152,15 @@ impl KemPublicKey {
 
 /// X25519 points of small order (and their non-canonical encodings) map to all-zero under
 /// any clamped scalar, since clamping makes the scalar a multiple of the cofactor 8.
+/// SPEC.md §5.3: the u-coordinate in its one encoding, below p = 2^255 − 19 with the top bit
+/// clear. Decoders ignore that bit and reduce mod p, so every key has aliases that would
+/// compare (and fingerprint) unequal to it; honest keys never take that form.
+fn is_canonical_x25519(point: &[u8; X25519_LEN]) -> bool {
+    let [low, middle @ .., high] = point;
+    let below_p = !(*high == 0x7f && middle.iter().all(|b| *b == 0xff) && *low >= 0xed);
+    high & 0x80 == 0 && below_p
+}
+
 fn is_low_order_x25519(point: &[u8; X25519_LEN]) -> bool {
     x25519_dalek::x25519([0x5a; 32], *point) == [0u8; 32]
 }
