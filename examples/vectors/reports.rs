@@ -381,6 +381,18 @@ pub fn cases(suite: Suite, alice: &Party, bob: &Party, carol: &Party, dave: &Par
         .expect("split")
         .remove(0)
         .copy;
+    // Nor the sender's own copy: only a recipient reports (SPEC.md §13.2).
+    let own = split_envelope(&envelope)
+        .expect("split")
+        .into_iter()
+        .find(|c| c.user == UserId::new(alice.user))
+        .expect("alice's copy")
+        .copy;
+    cases.push(json!({
+        "name": "report_made_of_the_senders_own_copy",
+        "inputs": { "make_from_copy": hex(&own), "reporter": alice.to_json(suite), "disclose": [0] },
+        "expected_error": "misuse/report_not_by_recipient",
+    }));
     cases.push(json!({
         "name": "report_made_of_server_sealed_mail",
         "inputs": { "make_from_copy": hex(&inbound_copy), "reporter": bob.to_json(suite), "disclose": [0] },

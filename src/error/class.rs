@@ -190,6 +190,7 @@ impl Misuse {
             Misuse::MissingSignature => "misuse/missing_signature",
             Misuse::EscrowNotEnabled => "misuse/escrow_not_enabled",
             Misuse::ReportOfUnsignedMail => "misuse/report_of_unsigned_mail",
+            Misuse::ReportNotByRecipient => "misuse/report_not_by_recipient",
             Misuse::InvalidLogSetup => "misuse/invalid_log_setup",
             Misuse::AddressNotInChain => "misuse/address_not_in_chain",
             Misuse::NoActiveDevice => "misuse/no_active_device",

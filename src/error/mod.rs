@@ -382,6 +382,9 @@ pub enum Misuse {
     /// A report asked of a mail that carries no sender signature (server-sealed mail, or
     /// mail read through an access-restricted link).
     ReportOfUnsignedMail,
+    /// A report asked of the sender's own copy or of the server's box: only a recipient's copy
+    /// (To, CC or BCC) can be reported.
+    ReportNotByRecipient,
     /// A key-transparency log or policy set up wrong: an origin or witness name that is
     /// empty or holds a space, a `+` or a line break (c2sp.org/signed-note key names), or a
     /// witness threshold of 0 or above the number of witnesses.

@@ -320,6 +320,9 @@ impl fmt::Display for Misuse {
             Misuse::ReportOfUnsignedMail => f.write_str(
                 "only mail signed by a sender's device can be reported with proof of what was sent",
             ),
+            Misuse::ReportNotByRecipient => {
+                f.write_str("only a recipient's copy can be reported, not the sender's own")
+            }
             Misuse::InvalidLogSetup => f.write_str(
                 "a log origin or witness name must be one word without '+', and the witness \
                  threshold between 1 and the number of witnesses",

@@ -196,7 +196,9 @@ impl Drop for BodyWire {
 /// Makes an abuse report of an opened mail, disclosing the pieces at `disclose` (body = 0),
 /// signed by the reporter's device at `now` (seconds since the Unix epoch).
 ///
-/// Only device-signed mail can be reported ([`Misuse::ReportOfUnsignedMail`] otherwise);
+/// Only device-signed mail can be reported ([`Misuse::ReportOfUnsignedMail`] otherwise), and
+/// only a recipient's copy ([`Misuse::ReportNotByRecipient`] for the sender's own or the
+/// server's box);
 /// `disclose` must name existing pieces ([`Misuse::PieceIndexOutOfRange`]); duplicates are
 /// dropped. Memory: the report, about the header's size plus 1 KiB plus 40 bytes per
 /// disclosed piece (the service keeps the piece ciphertexts; a report never carries them).
@@ -207,6 +209,13 @@ pub fn report(
     now: u64,
 ) -> Result<Vec<u8>, Error> {
     let ev = opened.evidence().ok_or(Misuse::ReportOfUnsignedMail)?;
+    // §13.2: verification takes only a recipient's box (§13.3); refuse here what it would.
+    if !matches!(
+        opened.recipient_kind(),
+        RecipientKind::To | RecipientKind::Cc | RecipientKind::Bcc
+    ) {
+        return Err(Misuse::ReportNotByRecipient.into());
+    }
     let mut indices: Vec<usize> = disclose.to_vec();
     indices.sort_unstable();
     indices.dedup();

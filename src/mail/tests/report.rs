@@ -227,3 +227,33 @@ fn a_mailbox_holds_keys_from_anywhere_and_lists_their_generations() {
         crate::mail::open::Mailbox::new(&bob.chain, core::iter::empty()).without_key_transparency();
     assert_eq!(none.generations().count(), 0);
 }
+
+/// SPEC.md §13.2: only a recipient's copy can be reported; the sender's own copy is refused
+/// when the report is made, not only when it is verified.
+#[test]
+fn the_senders_own_copy_cannot_be_reported() {
+    let mut r = ChaCha20Rng::from_seed([6; 32]);
+    let alice = user(1, "alice", &mut r);
+    let bob = user(2, "bob", &mut r);
+    let mut mail = MailSealer::new(SUITE, alice.sender(), "<own@example.com>", 1)
+        .unwrap()
+        .to(bob.key());
+    mail.add_piece(b"hello", &mut r).unwrap();
+    let envelope = mail.seal(&mut r).unwrap();
+    let own = split_envelope(&envelope)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.user == alice.id)
+        .unwrap()
+        .copy;
+    let opened = open_copy(
+        &own,
+        &alice.mailbox().without_key_transparency(),
+        &[&alice.chain],
+    )
+    .unwrap();
+    assert_eq!(
+        report(&opened, &[0], &alice.device, 1).err(),
+        Some(Misuse::ReportNotByRecipient.into())
+    );
+}

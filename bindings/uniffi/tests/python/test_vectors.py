@@ -609,7 +609,10 @@ def report(c, suite):
     i = c["inputs"]
     if "make_from_copy" in i:
         reporter = Party(i["reporter"], suite)
-        opened = m.Mailbox(reporter.chain, reporter.keyring).open(b(i["make_from_copy"]), m.Directory())
+        # The reporter's own chain is the only sender chain it knows (as the Rust runner).
+        senders = m.Directory()
+        senders.add(reporter.chain)
+        opened = m.Mailbox(reporter.chain, reporter.keyring).open(b(i["make_from_copy"]), senders)
         return refuses(c["expected_error"], lambda: m.make_report(opened, i["disclose"], reporter.device, NOW))
     verify = lambda: m.verify_report(b(i["report"]), chain_of(i["sender_chain"]), chain_of(i["reporter_chain"]),
                                      [b(x) for x in i["ciphertexts"]])
