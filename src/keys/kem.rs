@@ -38,7 +38,7 @@ pub const fn enc_len(suite: Suite) -> usize {
 }
 
 /// A KEM public key of one suite, validated when it was built: right length, decodes, and
-/// its X25519 part is not a low-order point.
+/// its X25519 part is canonical and not a low-order point.
 ///
 /// An X-Wing key is kept decoded as well as in bytes, so that sealing to it does not decode it
 /// again (decoding checks the ML-KEM part's coefficients and hashes its 1,184 bytes: 5 µs per
@@ -150,8 +150,6 @@ impl KemPublicKey {
     }
 }
 
-/// X25519 points of small order (and their non-canonical encodings) map to all-zero under
-/// any clamped scalar, since clamping makes the scalar a multiple of the cofactor 8.
 /// SPEC.md §5.3: the u-coordinate in its one encoding, below p = 2^255 − 19 with the top bit
 /// clear. Decoders ignore that bit and reduce mod p, so every key has aliases that would
 /// compare (and fingerprint) unequal to it; honest keys never take that form.
@@ -161,6 +159,8 @@ fn is_canonical_x25519(point: &[u8; X25519_LEN]) -> bool {
     high & 0x80 == 0 && below_p
 }
 
+/// X25519 points of small order (and their non-canonical encodings) map to all-zero under
+/// any clamped scalar, since clamping makes the scalar a multiple of the cofactor 8.
 fn is_low_order_x25519(point: &[u8; X25519_LEN]) -> bool {
     x25519_dalek::x25519([0x5a; 32], *point) == [0u8; 32]
 }

@@ -339,10 +339,7 @@ pub fn plan(
                         if !chain.has_address(&r.address) {
                             refusals.push(RefusalReason::AddressNotTheUsers(a()));
                         }
-                        let readable = chain.devices().iter().any(|d| {
-                            d.is_active() && d.role == crate::identity::DeviceRole::Ordinary
-                        });
-                        if !readable {
+                        if !chain.has_active_device() {
                             refusals.push(RefusalReason::AllDevicesRevoked(a()));
                         }
                     }

@@ -580,11 +580,6 @@ impl<'a> MailSealer<'a> {
             to: parties(RecipientKind::To, &self.to),
         };
         header.validate()?;
-        // §4.2: a header past its limit is refused before the boxes are sealed (every reader
-        // would refuse the envelope).
-        if header.encode().len() > crate::mail::envelope::MAX_HEADER_LEN {
-            return Err(Limit::HeaderSize.into());
-        }
         build::build(
             Parts {
                 suite: self.suite,

@@ -543,35 +543,28 @@ fn inbound_recipients(
         }
         recipients.push((r.puk.user, r));
     }
+    // The header's users (each named once, §6.1), with their kind and address.
+    let named: BTreeMap<UserId, (RecipientKind, &str)> = mail
+        .cc
+        .iter()
+        .map(|p| (p, RecipientKind::Cc))
+        .chain(mail.to.iter().map(|p| (p, RecipientKind::To)))
+        .filter_map(|(p, kind)| p.user.map(|u| (u, (kind, p.address.as_str()))))
+        .collect();
     // §6.7: a To or CC box carries the header party's address byte for byte.
-    let named = mail.to.iter().chain(&mail.cc);
-    let mismatched = named
-        .filter_map(|p| p.user.map(|u| (u, &p.address)))
-        .any(|(u, a)| {
-            recipients
-                .iter()
-                .any(|(user, r)| *user == u && r.address != *a)
-        });
+    let mismatched = recipients
+        .iter()
+        .any(|(user, r)| named.get(user).is_some_and(|(_, a)| r.address != *a));
     if mismatched {
         return Err(Malformed::Field(Field::RecipientSet).into());
     }
-    let kind_of: BTreeMap<UserId, RecipientKind> = mail
-        .cc
-        .iter()
-        .filter_map(|p| p.user.map(|u| (u, RecipientKind::Cc)))
-        .chain(
-            mail.to
-                .iter()
-                .filter_map(|p| p.user.map(|u| (u, RecipientKind::To))),
-        )
-        .collect();
-    if mail.origin != Origin::HeldForNewUser && kind_of.keys().any(|u| !boxed.contains(u)) {
+    if mail.origin != Origin::HeldForNewUser && named.keys().any(|u| !boxed.contains(u)) {
         return Err(Misuse::NamedUserWithoutBox.into());
     }
     Ok(recipients
         .into_iter()
         .map(|(user, r)| {
-            let kind = kind_of.get(&user).copied().unwrap_or(RecipientKind::Bcc);
+            let kind = named.get(&user).map_or(RecipientKind::Bcc, |(k, _)| *k);
             (kind, r.clone())
         })
         .collect())

@@ -466,6 +466,27 @@ impl PublishedChains {
 
     /// Forgets the chain held for `user`, for a deliberate reset (an account deleted and
     /// created again): the only way to hold a view that does not extend the one held.
+    ///
+    /// ```
+    /// # use mailseal::identity::{self, ChainState};
+    /// # use mailseal::keys::{DeviceId, DeviceSecret, PukSecret, UserId};
+    /// # use rand_core::SeedableRng;
+    /// # let mut rng = rand_chacha::ChaCha20Rng::from_seed([4; 32]);
+    /// # let (suite, alice) = (mailseal::Suite::X25519, UserId::new([1; 16]));
+    /// # let laptop = DeviceSecret::generate(suite, DeviceId::new([1; 16]), &mut rng);
+    /// # let puk = PukSecret::generate(suite, alice, 1, &mut rng)?;
+    /// # let old = ChainState::verify(&[identity::root(suite, alice, &laptop, puk.public(), &["alice@example.com"], 1)?])?;
+    /// use mailseal::transparency::PublishedChains;
+    /// let newer = old.extend(&[old.server_addresses(&["a@example.com"], 2)])?;
+    /// let mut senders = PublishedChains::new();
+    /// senders.add_unpublished(newer.clone())?;
+    /// // An older view is refused (chain: rollback) ...
+    /// assert!(senders.add_unpublished(old.clone()).is_err());
+    /// // ... unless the caller resets the user on purpose.
+    /// assert_eq!(senders.remove(&alice), Some(newer));
+    /// senders.add_unpublished(old)?;
+    /// # Ok::<(), mailseal::Error>(())
+    /// ```
     pub fn remove(&mut self, user: &UserId) -> Option<ChainState> {
         self.chains.remove(user).map(|(c, _)| c)
     }

@@ -17,7 +17,9 @@ use super::manifest::{Manifest, PieceEntry};
 use super::recipient_box::BoxPlaintext;
 use super::sender_record::{RecordEntry, SenderRecord};
 use super::tree::{self, TREE_SLOTS, Tree};
-use super::{Envelope, MAX_BCC_LEN, MAX_RECIPIENTS, RecipientKind, RoutingHeader, WireBox};
+use super::{
+    Envelope, MAX_BCC_LEN, MAX_HEADER_LEN, MAX_RECIPIENTS, RecipientKind, RoutingHeader, WireBox,
+};
 use crate::error::{Error, Limit};
 use crate::keys::kem;
 use crate::keys::{DeviceSecret, PukSecret};
@@ -69,6 +71,11 @@ pub(crate) fn build(
     }
     let mut trace = Tracer(parts.trace);
     let header = parts.header.encode();
+    // §6.8 step 3: a header past its limit is refused before anything is drawn for the
+    // envelope (every reader would refuse it). Checked on the one encoding the mail uses.
+    if header.len() > MAX_HEADER_LEN {
+        return Err(Limit::HeaderSize.into());
+    }
     let header_digest = header_hash(&header);
     trace.note(|| "header".into(), &header);
     trace.note(|| "header_hash".into(), &header_digest);
